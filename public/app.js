@@ -1,0 +1,2 @@
+// INLOOP's own script: small progressive enhancements. The pages work without it.
+"use strict";

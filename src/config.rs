@@ -1,0 +1,281 @@
+//! The effective configuration: `Rocket.toml`, `ROCKET_*`, `INLOOP_*` and the seed's variables.
+
+mod secret;
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use rocket::figment::providers::{Env, Format, Serialized, Toml};
+use rocket::figment::{Figment, Profile};
+use serde::{Deserialize, Serialize};
+
+pub use secret::Secret;
+
+/// The name under which the database pool is configured (`databases.inloop`).
+pub const DATABASE_NAME: &str = "inloop";
+
+/// Variables of the seed's deployment guide, read without prefix, and the key each one sets.
+const SEED_VARIABLES: &[(&str, &str)] = &[
+    ("ALLOWED_HOSTS", "allowed_hosts"),
+    ("CACHE_URL", "cache_url"),
+    ("DATABASE_URL", "database_url"),
+    ("EMAIL_URL", "email_url"),
+    ("FROM_EMAIL", "from_email"),
+    ("GITHUB_SECRET", "github_secret"),
+    ("REDIS_URL", "redis_url"),
+    // Rocket's own `secret_key` wants 64 bytes in base64; ours is any long string, see `Secret`.
+    ("SECRET_KEY", "app_secret_key"),
+    ("TIME_ZONE", "time_zone"),
+];
+
+/// Everything INLOOP reads from its configuration, with defaults in code so that a binary
+/// started in an empty directory (no `Rocket.toml`) behaves as documented there.
+#[derive(Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Config {
+    /// Uploads, the task repository and the default SQLite file live here.
+    pub data_dir: PathBuf,
+    /// `sqlite:` or `postgres:` URL; empty means `sqlite://<data_dir>/inloop.sqlite3`.
+    pub database_url: Option<String>,
+    /// Redis for the live event bus; none means an in-process channel.
+    pub redis_url: Option<String>,
+    /// Accepted for compatibility with the seed; INLOOP has no separate cache.
+    pub cache_url: Option<String>,
+    /// Signs and encrypts cookies and tokens.
+    pub app_secret_key: Option<Secret>,
+    /// Host names the app answers to; `.example.org` also allows subdomains, `*` allows all.
+    #[serde(deserialize_with = "comma_list::deserialize")]
+    pub allowed_hosts: Vec<String>,
+    /// Sender address of outgoing mail.
+    pub from_email: String,
+    /// `smtp://user:pass@host:port` (or `smtps://`); none writes mails to the log.
+    pub email_url: Option<Secret>,
+    /// Webhook secret of the task repository.
+    pub github_secret: Option<Secret>,
+    /// Time zone of dates without offset and of dates shown to users.
+    pub time_zone: String,
+    /// Peers whose `X-Forwarded-*` headers are believed (the reverse proxy).
+    #[serde(deserialize_with = "comma_list::deserialize")]
+    pub trusted_proxies: Vec<String>,
+    /// Maximum size of the database pool.
+    pub database_pool_size: u32,
+    /// Check workers in this process; 0 for a web-only instance.
+    pub workers: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            redis_url: None,
+            cache_url: None,
+            app_secret_key: None,
+            allowed_hosts: ["localhost", "127.0.0.1", "[::1]"].map(String::from).to_vec(),
+            from_email: "INLOOP <inloop@localhost>".into(),
+            email_url: None,
+            github_secret: None,
+            time_zone: "Europe/Berlin".into(),
+            trusted_proxies: Vec::new(),
+            database_pool_size: 16,
+            workers: 2,
+        }
+    }
+}
+
+/// A configuration problem, naming the setting at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Figment(#[from] Box<rocket::figment::Error>),
+    #[error("{variable}: {reason}")]
+    Invalid { variable: &'static str, reason: String },
+}
+
+fn invalid(variable: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { variable, reason: reason.into() }
+}
+
+/// The database backends INLOOP runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names, by its scheme.
+    pub fn of_url(url: &str) -> Result<Self, ConfigError> {
+        let scheme = url
+            .split_once(':')
+            .map(|(scheme, _)| scheme)
+            .ok_or_else(|| invalid("DATABASE_URL", format!("{:?} is not a URL", redact_url(url))))?;
+        match scheme {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => {
+                url::Url::parse(url).map_err(|e| invalid("DATABASE_URL", e.to_string()))?;
+                Ok(Self::Postgres)
+            }
+            other => Err(invalid(
+                "DATABASE_URL",
+                format!("unknown scheme {other:?} (expected sqlite: or postgres:)"),
+            )),
+        }
+    }
+}
+
+impl Config {
+    /// The layered sources: code defaults, `Rocket.toml`, `ROCKET_*`, the seed's variables,
+    /// `INLOOP_*`, later ones winning.
+    #[must_use]
+    pub fn figment() -> Figment {
+        let seed = Env::raw()
+            .filter_map(|key| {
+                SEED_VARIABLES
+                    .iter()
+                    .find(|(variable, _)| key == *variable)
+                    .map(|(_, setting)| (*setting).into())
+            })
+            .global();
+        Figment::from(rocket::Config::default())
+            // Rocket trusts `X-Real-IP` from anyone by default; we trust only `trusted_proxies`.
+            .merge(Serialized::default("ip_header", false))
+            .merge(Serialized::defaults(Config::default()))
+            .merge(Toml::file(Env::var_or("ROCKET_CONFIG", "Rocket.toml")).nested())
+            .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
+            .merge(seed)
+            .merge(Env::prefixed("INLOOP_").global())
+            .select(Profile::from_env_or("ROCKET_PROFILE", rocket::Config::DEFAULT_PROFILE))
+    }
+
+    /// Reads and validates the configuration, filling in derived defaults.
+    pub fn load(figment: &Figment) -> Result<Self, ConfigError> {
+        let mut config: Config = figment.extract().map_err(Box::new)?;
+        if config.database_url.as_deref().is_none_or(str::is_empty) {
+            let file = config.data_dir.join("inloop.sqlite3");
+            config.database_url = Some(format!("sqlite://{}", file.display()));
+        }
+        config.backend()?;
+        for (variable, url) in [("REDIS_URL", &config.redis_url), ("CACHE_URL", &config.cache_url)] {
+            if let Some(url) = url.as_deref().filter(|url| !url.is_empty()) {
+                let parsed = url::Url::parse(url).map_err(|e| invalid(variable, e.to_string()))?;
+                if !matches!(parsed.scheme(), "redis" | "rediss") {
+                    return Err(invalid(variable, format!("unknown scheme {:?}", parsed.scheme())));
+                }
+            }
+        }
+        if let Some(url) = &config.email_url {
+            let parsed = url::Url::parse(url.expose()).map_err(|e| invalid("EMAIL_URL", e.to_string()))?;
+            if !matches!(parsed.scheme(), "smtp" | "smtps" | "smtp+tls") {
+                return Err(invalid("EMAIL_URL", format!("unknown scheme {:?}", parsed.scheme())));
+            }
+        }
+        for proxy in &config.trusted_proxies {
+            proxy
+                .parse::<IpAddr>()
+                .map_err(|_| invalid("INLOOP_TRUSTED_PROXIES", format!("{proxy:?} is not an IP address")))?;
+        }
+        if config.allowed_hosts.is_empty() {
+            return Err(invalid("ALLOWED_HOSTS", "empty: the app would refuse every request"));
+        }
+        crate::time_zone::parse(&config.time_zone).map_err(|e| invalid("TIME_ZONE", e))?;
+        config.app_secret_key = Some(config.resolve_secret(figment.profile())?);
+        Ok(config)
+    }
+
+    /// The database URL, always set after [`Config::load`].
+    #[must_use]
+    pub fn database_url(&self) -> &str {
+        self.database_url.as_deref().unwrap_or_default()
+    }
+
+    /// Which backend the database URL names.
+    pub fn backend(&self) -> Result<Backend, ConfigError> {
+        Backend::of_url(self.database_url())
+    }
+
+    /// The secret every signature and cookie key derives from, set after [`Config::load`].
+    #[must_use]
+    pub fn secret(&self) -> Secret {
+        self.app_secret_key.clone().unwrap_or_else(Secret::random)
+    }
+
+    /// `SECRET_KEY`, checked, or a random one where the profile allows it.
+    fn resolve_secret(&self, profile: &Profile) -> Result<Secret, ConfigError> {
+        match &self.app_secret_key {
+            Some(secret) if secret.expose().len() >= 32 => Ok(secret.clone()),
+            Some(_) => Err(invalid("SECRET_KEY", "too short: use at least 32 random characters")),
+            None if profile == rocket::Config::RELEASE_PROFILE => {
+                Err(invalid("SECRET_KEY", "not set (required in the release profile)"))
+            }
+            None => {
+                tracing::warn!("SECRET_KEY is not set: using a random key, sessions end with the process");
+                Ok(Secret::random())
+            }
+        }
+    }
+
+    /// The figment Rocket runs with: ours plus the derived secret key and database settings.
+    #[must_use]
+    pub fn rocket_figment(&self, figment: Figment) -> Figment {
+        let databases = format!("databases.{DATABASE_NAME}");
+        figment
+            .merge(Serialized::global("secret_key", self.secret().rocket_key()))
+            .merge(Serialized::global(&format!("{databases}.url"), self.database_url()))
+            .merge(Serialized::global(&format!("{databases}.max_connections"), self.database_pool_size))
+    }
+}
+
+impl fmt::Display for Config {
+    /// The effective configuration with secrets redacted, one setting a line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redact = |secret: &Option<Secret>| secret.as_ref().map_or("(not set)", |_| "(set, redacted)");
+        let or_unset = |value: &Option<String>| value.clone().unwrap_or_else(|| "(not set)".into());
+        writeln!(f, "data_dir          {}", self.data_dir.display())?;
+        writeln!(f, "database_url      {}", redact_url(self.database_url()))?;
+        writeln!(f, "redis_url         {}", or_unset(&self.redis_url.as_deref().map(redact_url)))?;
+        writeln!(f, "cache_url         {} (unused)", or_unset(&self.cache_url.as_deref().map(redact_url)))?;
+        writeln!(f, "secret_key        {}", redact(&self.app_secret_key))?;
+        writeln!(f, "allowed_hosts     {}", self.allowed_hosts.join(","))?;
+        writeln!(f, "from_email        {}", self.from_email)?;
+        writeln!(f, "email_url         {}", redact(&self.email_url))?;
+        writeln!(f, "github_secret     {}", redact(&self.github_secret))?;
+        writeln!(f, "time_zone         {}", self.time_zone)?;
+        writeln!(f, "trusted_proxies   {}", self.trusted_proxies.join(","))?;
+        writeln!(f, "database_pool     {}", self.database_pool_size)?;
+        write!(f, "workers           {}", self.workers)
+    }
+}
+
+/// A URL with its password replaced, for logs and `check-config`.
+#[must_use]
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("redacted"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Lists given either as TOML arrays or as comma-separated strings (environment variables).
+mod comma_list {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum List {
+        Text(String),
+        Items(Vec<String>),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+        let items = match List::deserialize(deserializer)? {
+            List::Text(text) => text.split(',').map(str::to_owned).collect(),
+            List::Items(items) => items,
+        };
+        Ok(items.into_iter().map(|item| item.trim().to_owned()).filter(|item| !item.is_empty()).collect())
+    }
+}

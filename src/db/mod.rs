@@ -1,0 +1,19 @@
+//! The database: one pool over SQLite or PostgreSQL, chosen by the URL scheme at startup.
+
+mod pool;
+mod timestamp;
+
+pub use pool::{Db, DbError, DbPool};
+pub use timestamp::Timestamp;
+
+/// Runs `$body` with `$pool` bound to the backend's own pool type, so that a query written once
+/// with `$1..$n` placeholders runs on either backend. The body is compiled once per backend.
+#[macro_export]
+macro_rules! on_pool {
+    ($pool:expr, $inner:ident => $body:expr) => {
+        match $pool {
+            $crate::db::DbPool::Sqlite($inner) => $body,
+            $crate::db::DbPool::Postgres($inner) => $body,
+        }
+    };
+}

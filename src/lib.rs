@@ -1,0 +1,11 @@
+//! INLOOP: programming tasks from Git, checked in throw-away containers, results live.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod events;
+pub mod home;
+pub mod runner;
+pub mod time_zone;
+pub mod web;

@@ -1,0 +1,39 @@
+//! The connection to the Docker Engine, with the API version negotiated (Docker 20.10 speaks 1.41).
+
+use std::time::Duration;
+
+use bollard::Docker;
+
+/// The Docker client, managed as Rocket state; `None` inside when this process runs no checks.
+pub struct DockerClient(Option<Docker>);
+
+/// Failure to reach Docker.
+#[derive(Debug, thiserror::Error)]
+#[error("docker: {0}")]
+pub struct DockerError(#[from] bollard::errors::Error);
+
+impl DockerClient {
+    /// Connects lazily to the local Docker socket (`DOCKER_HOST` is honoured) when `needed`.
+    pub fn new(needed: bool) -> Result<Self, DockerError> {
+        if !needed {
+            return Ok(Self(None));
+        }
+        Ok(Self(Some(Docker::connect_with_local_defaults()?.with_timeout(Duration::from_secs(30)))))
+    }
+
+    /// The client with the API version agreed with the daemon, when checks run here.
+    pub async fn negotiated(&self) -> Option<Result<Docker, DockerError>> {
+        let docker = self.0.clone()?;
+        Some(docker.negotiate_version().await.map_err(DockerError))
+    }
+
+    /// Whether the daemon answers; `None` when this process runs no checks.
+    pub async fn ping(&self) -> Option<Result<(), DockerError>> {
+        let docker = self.0.as_ref()?;
+        let answer = tokio::time::timeout(Duration::from_secs(3), docker.ping()).await;
+        Some(match answer {
+            Ok(result) => result.map(drop).map_err(DockerError),
+            Err(_) => Err(DockerError(bollard::errors::Error::RequestTimeoutError)),
+        })
+    }
+}

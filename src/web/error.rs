@@ -1,0 +1,164 @@
+//! The application error, and the pages (or htmx fragments) for every error status.
+
+use std::fmt::Write as _;
+
+use rocket::http::{Header, Status};
+use rocket::response::{self, Responder};
+use rocket::{Catcher, Request, Response, Route, catch, catchers, get, routes};
+use serde::Serialize;
+
+use super::{Htmx, Templates};
+
+/// Result of a handler.
+pub type AppResult<T> = Result<T, AppError>;
+
+/// What can go wrong while answering a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("template error")]
+    Template(#[source] tera::Error),
+    #[error("{context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl AppError {
+    pub(super) fn template(error: tera::Error) -> Self {
+        Self::Template(error)
+    }
+
+    /// An internal error with what was being done when it happened.
+    pub fn internal(context: impl Into<String>, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal { context: context.into(), source: source.into() }
+    }
+
+    fn status(&self) -> Status {
+        match self {
+            Self::NotFound => Status::NotFound,
+            Self::Forbidden => Status::Forbidden,
+            Self::BadRequest(_) => Status::BadRequest,
+            Self::Database(_) | Self::Template(_) | Self::Internal { .. } => Status::InternalServerError,
+        }
+    }
+}
+
+impl From<crate::db::DbError> for AppError {
+    fn from(error: crate::db::DbError) -> Self {
+        Self::internal("database", error)
+    }
+}
+
+/// The error and every cause below it, for the log.
+fn cause_chain(error: &dyn std::error::Error) -> String {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let _ = write!(chain, ": {cause}");
+        source = cause.source();
+    }
+    chain
+}
+
+#[derive(Serialize)]
+struct ErrorPage<'a> {
+    code: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+fn explanation(status: Status) -> (&'static str, &'static str) {
+    match status.code {
+        400 => ("Bad request", "The request could not be understood. Please go back and try again."),
+        403 => (
+            "Forbidden",
+            "You may not do this, or the form had expired. Reload the page and try again.",
+        ),
+        404 => ("Not found", "There is nothing here. Check the address or go back to the start page."),
+        405 => ("Method not allowed", "This address does not accept this kind of request."),
+        413 => ("Too large", "What you sent is larger than allowed."),
+        422 => ("Invalid input", "Some of what you sent could not be read. Please check the form."),
+        429 => ("Too many requests", "You did this too often. Please wait a little and try again."),
+        503 => ("Unavailable", "INLOOP is not ready at the moment. Please try again shortly."),
+        _ => ("Something went wrong", "We could not complete this request. The operators have been told."),
+    }
+}
+
+/// Renders the error page for `status`, or the `_error.html` fragment for htmx requests
+/// (retargeted to the page's message area).
+pub fn render(request: &Request<'_>, status: Status, message: Option<&str>) -> response::Result<'static> {
+    let (title, default_message) = explanation(status);
+    let page = ErrorPage { code: status.code, title, message: message.unwrap_or(default_message) };
+    let htmx = Htmx::of(request).0;
+    let template = if htmx { "_error.html" } else { "error.html" };
+    let html = request
+        .rocket()
+        .state::<Templates>()
+        .and_then(|templates| templates.render(template, &page).ok())
+        .map_or_else(|| format!("{} {}", status.code, page.title), |html| html.0);
+    let mut response = Response::build();
+    response.status(status).header(rocket::http::ContentType::HTML);
+    if htmx {
+        response.header(Header::new("HX-Retarget", "#messages")).header(Header::new("HX-Reswap", "innerHTML"));
+    }
+    response.sized_body(html.len(), std::io::Cursor::new(html)).ok()
+}
+
+impl<'r> Responder<'r, 'static> for AppError {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        let status = self.status();
+        if status.code >= 500 {
+            tracing::error!(path = %request.uri().path(), "{}", cause_chain(&self));
+        }
+        let message = match &self {
+            Self::BadRequest(message) => Some(message.as_str()),
+            _ => None,
+        };
+        render(request, status, message)
+    }
+}
+
+/// Where the request fairings send a request they refuse, with the reason as last segment.
+pub fn rejected_uri(reason: &str) -> rocket::http::uri::Origin<'static> {
+    rocket::http::uri::Origin::parse_owned(format!("{}/{reason}", super::REJECTED_PATH)).expect("valid path")
+}
+
+#[get("/_/rejected/<reason>")]
+fn rejected(reason: &str) -> Status {
+    match reason {
+        "host" => Status::BadRequest,
+        _ => Status::Forbidden,
+    }
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![rejected]
+}
+
+#[catch(default)]
+fn any_status(status: Status, _: &Request<'_>) -> ErrorResponse {
+    ErrorResponse(status)
+}
+
+/// A catcher's answer: rendered when responding, so it can read the request.
+struct ErrorResponse(Status);
+
+impl<'r> Responder<'r, 'static> for ErrorResponse {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        render(request, self.0, None)
+    }
+}
+
+pub fn catchers() -> Vec<Catcher> {
+    catchers![any_status]
+}

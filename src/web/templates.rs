@@ -1,0 +1,54 @@
+//! Tera templates, loaded from the embedded `templates/` folder.
+
+use rocket::http::ContentType;
+use rocket::response::{self, Responder};
+use rocket::{Request, Response};
+use rust_embed::RustEmbed;
+use serde::Serialize;
+
+use super::AppError;
+use super::assets;
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+struct TemplateFiles;
+
+/// The compiled templates, managed as Rocket state.
+pub struct Templates(tera::Tera);
+
+impl Templates {
+    /// Compiles every embedded template; a broken template stops the start-up.
+    #[must_use]
+    pub fn load() -> Self {
+        let sources: Vec<(String, String)> = TemplateFiles::iter()
+            .map(|name| {
+                let file = TemplateFiles::get(&name).expect("listed template exists");
+                let text = String::from_utf8(file.data.into_owned()).expect("templates are UTF-8");
+                (name.into_owned(), text)
+            })
+            .collect();
+        let mut tera = tera::Tera::default();
+        tera.add_raw_templates(sources).expect("embedded templates compile");
+        tera.register_function("asset", assets::AssetFunction);
+        Self(tera)
+    }
+
+    /// Renders `name` with `data` (any serialisable map).
+    pub fn render(&self, name: &str, data: &impl Serialize) -> Result<Html, AppError> {
+        let context = tera::Context::from_serialize(data).map_err(AppError::template)?;
+        self.0.render(name, &context).map(Html).map_err(AppError::template)
+    }
+}
+
+/// A rendered HTML page or fragment.
+#[derive(Debug)]
+pub struct Html(pub String);
+
+impl<'r> Responder<'r, 'static> for Html {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        Response::build()
+            .header(ContentType::HTML)
+            .sized_body(self.0.len(), std::io::Cursor::new(self.0))
+            .ok()
+    }
+}

@@ -1,0 +1,163 @@
+//! Test harness: a real INLOOP server on a free port with its own database and data directory.
+//!
+//! `INLOOP_TEST_DATABASE_URL=postgres://…` runs the suite on PostgreSQL: every test then gets a
+//! fresh database created from that URL (and dropped afterwards); otherwise a temp SQLite file.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+
+use inloop::config::Config;
+use rocket::Shutdown;
+use rocket::fairing::AdHoc;
+use tempfile::TempDir;
+
+/// A running server and a browser-like HTTP client with a cookie jar.
+pub struct TestApp {
+    pub url: String,
+    pub http: reqwest::Client,
+    pub config: Config,
+    pub dir: TempDir,
+    shutdown: Shutdown,
+    database: TestDatabase,
+}
+
+/// Builds a server with the default test configuration.
+pub async fn spawn() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+/// Builds a server after `adjust` has changed the test configuration.
+pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = TestDatabase::create(&dir).await;
+    let figment = Config::figment()
+        .merge(("port", free_port()))
+        .merge(("address", "127.0.0.1"))
+        .merge(("log_level", "off"));
+    let mut config = Config::load(&figment).expect("test configuration");
+    config.data_dir = dir.path().join("data");
+    config.database_url = Some(database.url.clone());
+    config.app_secret_key = Some("test secret, long enough to sign things safely".into());
+    config.workers = 0;
+    adjust(&mut config);
+    let port: u16 = figment.extract_inner("port").expect("port");
+    let (ready, started) = tokio::sync::oneshot::channel();
+    let rocket = inloop::app::rocket(config.clone(), &figment).attach(AdHoc::on_liftoff("Test ready", |rocket| {
+        Box::pin(async move {
+            let _ = ready.send(rocket.shutdown());
+        })
+    }));
+    let ignited = rocket.ignite().await.expect("the test server ignites");
+    tokio::spawn(async move { ignited.launch().await });
+    let shutdown = started.await.expect("the test server starts");
+    TestApp { url: format!("http://127.0.0.1:{port}"), http: browser(), config, dir, shutdown, database }
+}
+
+/// A fresh HTTP client with its own cookies, like a second browser.
+#[must_use]
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port()
+}
+
+impl TestApp {
+    /// The absolute URL of `path`.
+    #[must_use]
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// GETs `path` with this app's browser and returns the response.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.at(path)).send().await.expect("GET")
+    }
+
+    /// The CSRF token the page at `path` hands out (and the cookie that goes with it).
+    pub async fn csrf_token(&self, path: &str) -> String {
+        csrf_token_in(&self.get(path).await.text().await.expect("page"))
+    }
+
+    /// POSTs a form to `path`, with the CSRF token from the page at `path` as first field.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf_token(path).await;
+        self.post_form_with_token(path, &token, fields).await
+    }
+
+    /// POSTs a form with the given token as first field.
+    pub async fn post_form_with_token(&self, path: &str, token: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut form = vec![("csrf_token", token)];
+        form.extend_from_slice(fields);
+        self.http.post(self.at(path)).form(&form).send().await.expect("POST")
+    }
+
+    /// The database of this app.
+    pub async fn db(&self) -> inloop::db::DbPool {
+        inloop::db::DbPool::connect(&self.database.url, 2).await.expect("test database")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.clone().notify();
+    }
+}
+
+/// The token a page hands out (in its forms and its htmx headers).
+#[must_use]
+pub fn csrf_token_in(html: &str) -> String {
+    let pattern = regex::Regex::new(r#"(?:name="csrf_token" value=|"X-CSRF-Token": )"([^"]+)""#).expect("regex");
+    pattern.captures(html).map(|found| found[1].to_owned()).expect("the page has a CSRF token")
+}
+
+/// The `Location` header of a redirect.
+#[must_use]
+pub fn location(response: &reqwest::Response) -> String {
+    response.headers().get("location").map(|value| value.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+/// A database of its own for one test.
+struct TestDatabase {
+    url: String,
+    admin_url: Option<String>,
+    name: String,
+}
+
+impl TestDatabase {
+    async fn create(dir: &TempDir) -> Self {
+        let Ok(admin_url) = std::env::var("INLOOP_TEST_DATABASE_URL") else {
+            let url = format!("sqlite://{}", dir.path().join("test.sqlite3").display());
+            return Self { url, admin_url: None, name: String::new() };
+        };
+        let name = format!("inloop_test_{}", hex::encode(rand::random::<[u8; 8]>()));
+        let admin = sqlx::PgPool::connect(&admin_url).await.expect("PostgreSQL for tests (just services)");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create test database");
+        admin.close().await;
+        let mut url = url::Url::parse(&admin_url).expect("INLOOP_TEST_DATABASE_URL");
+        url.set_path(&name);
+        Self { url: url.to_string(), admin_url: Some(admin_url), name }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(admin_url) = self.admin_url.take() else { return };
+        let name = std::mem::take(&mut self.name);
+        // Drop runs outside async code: a short-lived runtime on its own thread removes the database.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async {
+                if let Ok(admin) = sqlx::PgPool::connect(&admin_url).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await;
+                }
+            });
+        })
+        .join();
+    }
+}
