@@ -8,7 +8,10 @@ const VENDORED: &[&str] = &["htmx.min.js", "htmx-ext-sse.min.js"];
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
     println!("cargo:rerun-if-changed=public/vendor");
-    let missing: Vec<_> = VENDORED.iter().filter(|file| !Path::new("public/vendor").join(file).is_file()).collect();
+    let missing: Vec<_> = VENDORED
+        .iter()
+        .filter(|file| !Path::new("public/vendor").join(file).is_file())
+        .collect();
     assert!(
         missing.is_empty(),
         "front-end libraries missing from public/vendor ({missing:?}): run `just assets` (npm ci) first"

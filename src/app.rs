@@ -52,8 +52,16 @@ fn announce() -> AdHoc {
     AdHoc::on_liftoff("Announce", |rocket| {
         Box::pin(async move {
             let config = rocket.config();
-            let scheme = if config.tls_enabled() { "https" } else { "http" };
-            tracing::info!("INLOOP is listening on {scheme}://{}:{}", config.address, config.port);
+            let scheme = if config.tls_enabled() {
+                "https"
+            } else {
+                "http"
+            };
+            tracing::info!(
+                "INLOOP is listening on {scheme}://{}:{}",
+                config.address,
+                config.port
+            );
         })
     })
 }

@@ -30,7 +30,10 @@ enum Command {
 pub fn init_logging() {
     let default = "info,rocket=error,_=error,sqlx=warn,hyper=warn,bollard=warn,fred=warn";
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 impl Cli {
@@ -62,10 +65,13 @@ impl Cli {
 type CommandResult = Result<(), Box<dyn std::error::Error>>;
 
 async fn serve(config: Config, figment: &rocket::figment::Figment) -> CommandResult {
-    crate::app::rocket(config, figment).launch().await.map_err(|error| {
-        // Rocket's error has already been logged with its details; name the kind once more.
-        format!("the server stopped: {}", error.kind())
-    })?;
+    crate::app::rocket(config, figment)
+        .launch()
+        .await
+        .map_err(|error| {
+            // Rocket's error has already been logged with its details; name the kind once more.
+            format!("the server stopped: {}", error.kind())
+        })?;
     Ok(())
 }
 

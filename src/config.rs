@@ -72,7 +72,9 @@ impl Default for Config {
             redis_url: None,
             cache_url: None,
             app_secret_key: None,
-            allowed_hosts: ["localhost", "127.0.0.1", "[::1]"].map(String::from).to_vec(),
+            allowed_hosts: ["localhost", "127.0.0.1", "[::1]"]
+                .map(String::from)
+                .to_vec(),
             from_email: "INLOOP <inloop@localhost>".into(),
             email_url: None,
             github_secret: None,
@@ -90,11 +92,17 @@ pub enum ConfigError {
     #[error("{0}")]
     Figment(#[from] Box<rocket::figment::Error>),
     #[error("{variable}: {reason}")]
-    Invalid { variable: &'static str, reason: String },
+    Invalid {
+        variable: &'static str,
+        reason: String,
+    },
 }
 
 fn invalid(variable: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { variable, reason: reason.into() }
+    ConfigError::Invalid {
+        variable,
+        reason: reason.into(),
+    }
 }
 
 /// The database backends INLOOP runs on.
@@ -110,7 +118,12 @@ impl Backend {
         let scheme = url
             .split_once(':')
             .map(|(scheme, _)| scheme)
-            .ok_or_else(|| invalid("DATABASE_URL", format!("{:?} is not a URL", redact_url(url))))?;
+            .ok_or_else(|| {
+                invalid(
+                    "DATABASE_URL",
+                    format!("{:?} is not a URL", redact_url(url)),
+                )
+            })?;
         match scheme {
             "sqlite" => Ok(Self::Sqlite),
             "postgres" | "postgresql" => {
@@ -146,7 +159,10 @@ impl Config {
             .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
             .merge(seed)
             .merge(Env::prefixed("INLOOP_").global())
-            .select(Profile::from_env_or("ROCKET_PROFILE", rocket::Config::DEFAULT_PROFILE))
+            .select(Profile::from_env_or(
+                "ROCKET_PROFILE",
+                rocket::Config::DEFAULT_PROFILE,
+            ))
     }
 
     /// Reads and validates the configuration, filling in derived defaults.
@@ -157,27 +173,43 @@ impl Config {
             config.database_url = Some(format!("sqlite://{}", file.display()));
         }
         config.backend()?;
-        for (variable, url) in [("REDIS_URL", &config.redis_url), ("CACHE_URL", &config.cache_url)] {
+        for (variable, url) in [
+            ("REDIS_URL", &config.redis_url),
+            ("CACHE_URL", &config.cache_url),
+        ] {
             if let Some(url) = url.as_deref().filter(|url| !url.is_empty()) {
                 let parsed = url::Url::parse(url).map_err(|e| invalid(variable, e.to_string()))?;
                 if !matches!(parsed.scheme(), "redis" | "rediss") {
-                    return Err(invalid(variable, format!("unknown scheme {:?}", parsed.scheme())));
+                    return Err(invalid(
+                        variable,
+                        format!("unknown scheme {:?}", parsed.scheme()),
+                    ));
                 }
             }
         }
         if let Some(url) = &config.email_url {
-            let parsed = url::Url::parse(url.expose()).map_err(|e| invalid("EMAIL_URL", e.to_string()))?;
+            let parsed =
+                url::Url::parse(url.expose()).map_err(|e| invalid("EMAIL_URL", e.to_string()))?;
             if !matches!(parsed.scheme(), "smtp" | "smtps" | "smtp+tls") {
-                return Err(invalid("EMAIL_URL", format!("unknown scheme {:?}", parsed.scheme())));
+                return Err(invalid(
+                    "EMAIL_URL",
+                    format!("unknown scheme {:?}", parsed.scheme()),
+                ));
             }
         }
         for proxy in &config.trusted_proxies {
-            proxy
-                .parse::<IpAddr>()
-                .map_err(|_| invalid("INLOOP_TRUSTED_PROXIES", format!("{proxy:?} is not an IP address")))?;
+            proxy.parse::<IpAddr>().map_err(|_| {
+                invalid(
+                    "INLOOP_TRUSTED_PROXIES",
+                    format!("{proxy:?} is not an IP address"),
+                )
+            })?;
         }
         if config.allowed_hosts.is_empty() {
-            return Err(invalid("ALLOWED_HOSTS", "empty: the app would refuse every request"));
+            return Err(invalid(
+                "ALLOWED_HOSTS",
+                "empty: the app would refuse every request",
+            ));
         }
         crate::time_zone::parse(&config.time_zone).map_err(|e| invalid("TIME_ZONE", e))?;
         config.app_secret_key = Some(config.resolve_secret(figment.profile())?);
@@ -205,12 +237,18 @@ impl Config {
     fn resolve_secret(&self, profile: &Profile) -> Result<Secret, ConfigError> {
         match &self.app_secret_key {
             Some(secret) if secret.expose().len() >= 32 => Ok(secret.clone()),
-            Some(_) => Err(invalid("SECRET_KEY", "too short: use at least 32 random characters")),
-            None if profile == rocket::Config::RELEASE_PROFILE => {
-                Err(invalid("SECRET_KEY", "not set (required in the release profile)"))
-            }
+            Some(_) => Err(invalid(
+                "SECRET_KEY",
+                "too short: use at least 32 random characters",
+            )),
+            None if profile == rocket::Config::RELEASE_PROFILE => Err(invalid(
+                "SECRET_KEY",
+                "not set (required in the release profile)",
+            )),
             None => {
-                tracing::warn!("SECRET_KEY is not set: using a random key, sessions end with the process");
+                tracing::warn!(
+                    "SECRET_KEY is not set: using a random key, sessions end with the process"
+                );
                 Ok(Secret::random())
             }
         }
@@ -222,20 +260,35 @@ impl Config {
         let databases = format!("databases.{DATABASE_NAME}");
         figment
             .merge(Serialized::global("secret_key", self.secret().rocket_key()))
-            .merge(Serialized::global(&format!("{databases}.url"), self.database_url()))
-            .merge(Serialized::global(&format!("{databases}.max_connections"), self.database_pool_size))
+            .merge(Serialized::global(
+                &format!("{databases}.url"),
+                self.database_url(),
+            ))
+            .merge(Serialized::global(
+                &format!("{databases}.max_connections"),
+                self.database_pool_size,
+            ))
     }
 }
 
 impl fmt::Display for Config {
     /// The effective configuration with secrets redacted, one setting a line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redact = |secret: &Option<Secret>| secret.as_ref().map_or("(not set)", |_| "(set, redacted)");
+        let redact =
+            |secret: &Option<Secret>| secret.as_ref().map_or("(not set)", |_| "(set, redacted)");
         let or_unset = |value: &Option<String>| value.clone().unwrap_or_else(|| "(not set)".into());
         writeln!(f, "data_dir          {}", self.data_dir.display())?;
         writeln!(f, "database_url      {}", redact_url(self.database_url()))?;
-        writeln!(f, "redis_url         {}", or_unset(&self.redis_url.as_deref().map(redact_url)))?;
-        writeln!(f, "cache_url         {} (unused)", or_unset(&self.cache_url.as_deref().map(redact_url)))?;
+        writeln!(
+            f,
+            "redis_url         {}",
+            or_unset(&self.redis_url.as_deref().map(redact_url))
+        )?;
+        writeln!(
+            f,
+            "cache_url         {} (unused)",
+            or_unset(&self.cache_url.as_deref().map(redact_url))
+        )?;
         writeln!(f, "secret_key        {}", redact(&self.app_secret_key))?;
         writeln!(f, "allowed_hosts     {}", self.allowed_hosts.join(","))?;
         writeln!(f, "from_email        {}", self.from_email)?;
@@ -271,11 +324,17 @@ mod comma_list {
         Items(Vec<String>),
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<String>, D::Error> {
         let items = match List::deserialize(deserializer)? {
             List::Text(text) => text.split(',').map(str::to_owned).collect(),
             List::Items(items) => items,
         };
-        Ok(items.into_iter().map(|item| item.trim().to_owned()).filter(|item| !item.is_empty()).collect())
+        Ok(items
+            .into_iter()
+            .map(|item| item.trim().to_owned())
+            .filter(|item| !item.is_empty())
+            .collect())
     }
 }

@@ -14,9 +14,16 @@ struct HomePage {
 
 #[get("/")]
 fn index(templates: &State<Templates>, csrf: CsrfToken) -> AppResult<Html> {
-    templates.render("home.html", &HomePage { csrf_token: csrf.0, user: None })
+    templates.render(
+        "home.html",
+        &HomePage {
+            csrf_token: csrf.0,
+            user: None,
+        },
+    )
 }
 
+#[must_use]
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Home", |rocket| async { rocket.mount("/", routes![index]) })
 }

@@ -5,13 +5,16 @@ use time::{OffsetDateTime, UtcOffset};
 
 /// Looks up an IANA time zone name such as `Europe/Berlin`.
 pub fn parse(name: &str) -> Result<TimeZone, String> {
-    TimeZone::get(name).map_err(|_| format!("unknown time zone {name:?} (expected an IANA name like Europe/Berlin)"))
+    TimeZone::get(name).map_err(|_| {
+        format!("unknown time zone {name:?} (expected an IANA name like Europe/Berlin)")
+    })
 }
 
 /// `moment` as local time in `zone`, for display.
 #[must_use]
 pub fn to_local(moment: OffsetDateTime, zone: &TimeZone) -> OffsetDateTime {
-    let timestamp = jiff::Timestamp::from_second(moment.unix_timestamp()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let timestamp = jiff::Timestamp::from_second(moment.unix_timestamp())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let seconds = zone.to_offset(timestamp).seconds();
     UtcOffset::from_whole_seconds(seconds).map_or(moment, |offset| moment.to_offset(offset))
 }

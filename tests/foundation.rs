@@ -13,10 +13,16 @@ async fn home_page_is_served_with_hashed_assets_and_strict_headers() {
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers().clone();
     let csp = headers["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["referrer-policy"], "same-origin");
-    assert!(headers.get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
+    assert!(
+        headers.get("strict-transport-security").is_none(),
+        "no HSTS over plain HTTP"
+    );
     let html = response.text().await.unwrap();
     assert!(html.contains("<main id=\"content\">"));
     let css = regex::Regex::new(r#"href="(/static/app\.[0-9a-f]{16}\.css)""#).unwrap();
@@ -24,8 +30,16 @@ async fn home_page_is_served_with_hashed_assets_and_strict_headers() {
 
     let asset = app.get(css_url).await;
     assert_eq!(asset.status(), StatusCode::OK);
-    assert_eq!(asset.headers()["cache-control"], "public, max-age=31536000, immutable");
-    assert!(asset.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert_eq!(
+        asset.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(
+        asset.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
 }
 
 #[tokio::test]
@@ -35,21 +49,49 @@ async fn plain_asset_names_get_etags_and_304() {
     assert_eq!(first.status(), StatusCode::OK);
     assert_eq!(first.headers()["cache-control"], "no-cache");
     let etag = first.headers()["etag"].to_str().unwrap().to_owned();
-    let again = app.http.get(app.at("/static/app.css")).header("If-None-Match", &etag).send().await.unwrap();
+    let again = app
+        .http
+        .get(app.at("/static/app.css"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert!(again.bytes().await.unwrap().is_empty());
-    assert_eq!(app.get("/static/vendor/htmx.min.js").await.status(), StatusCode::OK);
-    assert_eq!(app.get("/static/nothing.js").await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(app.get("/static/../Cargo.toml").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/static/vendor/htmx.min.js").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/static/nothing.js").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/static/../Cargo.toml").await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn hosts_outside_allowed_hosts_get_400() {
-    let app = common::spawn_with(|config| config.allowed_hosts = vec!["inloop.example.org".into()]).await;
-    let foreign = app.http.get(app.at("/")).header("Host", "evil.example.com").send().await.unwrap();
+    let app =
+        common::spawn_with(|config| config.allowed_hosts = vec!["inloop.example.org".into()]).await;
+    let foreign = app
+        .http
+        .get(app.at("/"))
+        .header("Host", "evil.example.com")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(foreign.status(), StatusCode::BAD_REQUEST);
     assert!(foreign.text().await.unwrap().contains("Bad request"));
-    let allowed = app.http.get(app.at("/")).header("Host", "inloop.example.org").send().await.unwrap();
+    let allowed = app
+        .http
+        .get(app.at("/"))
+        .header("Host", "inloop.example.org")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(allowed.status(), StatusCode::OK);
 }
 
@@ -58,28 +100,67 @@ async fn unsafe_requests_without_a_valid_csrf_token_get_403() {
     let app = common::spawn().await;
     let token = app.csrf_token("/").await;
 
-    let missing = app.http.post(app.at("/logout/")).form(&[("x", "y")]).send().await.unwrap();
+    let missing = app
+        .http
+        .post(app.at("/logout/"))
+        .form(&[("x", "y")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), StatusCode::FORBIDDEN);
     assert!(missing.text().await.unwrap().contains("Forbidden"));
 
     let wrong = app.post_form_with_token("/logout/", "forged", &[]).await;
     assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
 
-    let later_field = app.http.post(app.at("/logout/")).form(&[("x", "y"), ("csrf_token", &token)]).send().await;
-    assert_eq!(later_field.unwrap().status(), StatusCode::FORBIDDEN, "the token must be the first field");
+    let later_field = app
+        .http
+        .post(app.at("/logout/"))
+        .form(&[("x", "y"), ("csrf_token", &token)])
+        .send()
+        .await;
+    assert_eq!(
+        later_field.unwrap().status(),
+        StatusCode::FORBIDDEN,
+        "the token must be the first field"
+    );
 
     let other_browser = common::browser();
-    let stolen = other_browser.post(app.at("/logout/")).form(&[("csrf_token", &token)]).send().await.unwrap();
-    assert_eq!(stolen.status(), StatusCode::FORBIDDEN, "a token is only valid with its own cookie");
+    let stolen = other_browser
+        .post(app.at("/logout/"))
+        .form(&[("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stolen.status(),
+        StatusCode::FORBIDDEN,
+        "a token is only valid with its own cookie"
+    );
 
-    for method in [reqwest::Method::PUT, reqwest::Method::PATCH, reqwest::Method::DELETE] {
-        let response = app.http.request(method.clone(), app.at("/")).send().await.unwrap();
+    for method in [
+        reqwest::Method::PUT,
+        reqwest::Method::PATCH,
+        reqwest::Method::DELETE,
+    ] {
+        let response = app
+            .http
+            .request(method.clone(), app.at("/"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{method}");
     }
 
     let form = app.post_form_with_token("/logout/", &token, &[]).await;
     assert_ne!(form.status(), StatusCode::FORBIDDEN);
-    let header = app.http.post(app.at("/logout/")).header("X-CSRF-Token", &token).send().await.unwrap();
+    let header = app
+        .http
+        .post(app.at("/logout/"))
+        .header("X-CSRF-Token", &token)
+        .send()
+        .await
+        .unwrap();
     assert_ne!(header.status(), StatusCode::FORBIDDEN);
 }
 
@@ -91,11 +172,20 @@ async fn errors_are_pages_for_browsers_and_fragments_for_htmx() {
     let html = page.text().await.unwrap();
     assert!(html.starts_with("<!DOCTYPE html>") && html.contains("404"));
 
-    let fragment = app.http.get(app.at("/no/such/page")).header("HX-Request", "true").send().await.unwrap();
+    let fragment = app
+        .http
+        .get(app.at("/no/such/page"))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(fragment.status(), StatusCode::NOT_FOUND);
     assert_eq!(fragment.headers()["hx-retarget"], "#messages");
     let html = fragment.text().await.unwrap();
-    assert!(!html.contains("<html") && html.contains("role=\"alert\""), "{html}");
+    assert!(
+        !html.contains("<html") && html.contains("role=\"alert\""),
+        "{html}"
+    );
 }
 
 #[tokio::test]
@@ -109,11 +199,15 @@ async fn health_and_readiness_report_each_dependency() {
     assert_eq!(report["redis"], "not configured");
     assert_eq!(report["docker"], "not required (no workers)");
 
-    let unreachable = common::spawn_with(|config| config.redis_url = Some("redis://127.0.0.1:1/0".into())).await;
+    let unreachable =
+        common::spawn_with(|config| config.redis_url = Some("redis://127.0.0.1:1/0".into())).await;
     let ready = unreachable.get("/readyz").await;
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
     let report: serde_json::Value = ready.json().await.unwrap();
-    assert!(report["redis"].as_str().unwrap().starts_with("down"), "{report}");
+    assert!(
+        report["redis"].as_str().unwrap().starts_with("down"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -133,7 +227,10 @@ fn migration_folders_have_identical_file_names() {
 fn inloop(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_inloop"));
-    command.args(args).current_dir(dir.path()).env("INLOOP_DATA_DIR", dir.path().join("data"));
+    command
+        .args(args)
+        .current_dir(dir.path())
+        .env("INLOOP_DATA_DIR", dir.path().join("data"));
     for (key, value) in env {
         command.env(key, value);
     }
@@ -142,7 +239,11 @@ fn inloop(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
 
 #[test]
 fn bad_database_urls_stop_the_start_with_one_line_naming_the_variable() {
-    for url in ["mysql://localhost/inloop", "not a url", "postgres://[broken"] {
+    for url in [
+        "mysql://localhost/inloop",
+        "not a url",
+        "postgres://[broken",
+    ] {
         let output = inloop(&["serve"], &[("DATABASE_URL", url)]);
         assert!(!output.status.success(), "{url}");
         let stderr = String::from_utf8(output.stderr).unwrap();
@@ -156,13 +257,21 @@ fn bad_database_urls_stop_the_start_with_one_line_naming_the_variable() {
 fn release_profile_requires_a_secret_key() {
     let output = inloop(&["check-config"], &[("ROCKET_PROFILE", "release")]);
     assert!(!output.status.success());
-    assert!(String::from_utf8(output.stderr).unwrap().contains("SECRET_KEY"));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("SECRET_KEY")
+    );
 }
 
 #[test]
 fn check_config_redacts_secrets() {
     let secret = "a-very-secret-key-that-must-never-be-printed";
-    let env = [("SECRET_KEY", secret), ("GITHUB_SECRET", "hook-secret"), ("EMAIL_URL", "smtp://u:mailpass@localhost:25")];
+    let env = [
+        ("SECRET_KEY", secret),
+        ("GITHUB_SECRET", "hook-secret"),
+        ("EMAIL_URL", "smtp://u:mailpass@localhost:25"),
+    ];
     let output = inloop(&["check-config"], &env);
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(output.status.success(), "{stdout}");

@@ -1,4 +1,4 @@
-//! The pool enum, its rocket_db_pools integration, and migrations.
+//! The pool enum, its `rocket_db_pools` integration, and migrations.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -6,7 +6,9 @@ use std::time::Duration;
 use rocket::figment::Figment;
 use rocket_db_pools::Database;
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 use crate::config::Backend;
 
@@ -31,7 +33,10 @@ pub enum DbError {
     #[error("DATABASE_URL: {0}")]
     Config(#[from] crate::config::ConfigError),
     #[error("cannot prepare the data directory {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot connect to the database: {0}")]
     Connect(#[source] sqlx::Error),
     #[error("cannot migrate the database: {0}")]
@@ -53,9 +58,15 @@ impl DbPool {
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true);
-                if let Some(folder) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(folder)
-                        .map_err(|source| DbError::DataDir { path: folder.display().to_string(), source })?;
+                if let Some(folder) = options
+                    .get_filename()
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                {
+                    std::fs::create_dir_all(folder).map_err(|source| DbError::DataDir {
+                        path: folder.display().to_string(),
+                        source,
+                    })?;
                 }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(max_connections)
@@ -114,8 +125,9 @@ impl rocket_db_pools::Pool for DbPool {
     type Error = DbError;
 
     async fn init(figment: &Figment) -> Result<Self, Self::Error> {
-        let config: rocket_db_pools::Config =
-            figment.extract().map_err(|e| DbError::Connect(sqlx::Error::Configuration(e.into())))?;
+        let config: rocket_db_pools::Config = figment
+            .extract()
+            .map_err(|e| DbError::Connect(sqlx::Error::Configuration(e.into())))?;
         let max = u32::try_from(config.max_connections).unwrap_or(u32::MAX);
         let pool = Self::connect(&config.url, max).await?;
         pool.migrate().await?;

@@ -65,7 +65,10 @@ impl<'q, DB: Database> Encode<'q, DB> for Timestamp
 where
     i64: Encode<'q, DB>,
 {
-    fn encode_by_ref(&self, buf: &mut <DB as Database>::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <DB as Database>::ArgumentBuffer<'q>,
+    ) -> Result<IsNull, BoxDynError> {
         self.0.encode_by_ref(buf)
     }
 }
@@ -88,6 +91,9 @@ mod tests {
         let moment = time::macros::datetime!(2026-11-27 21:47:05.123 UTC);
         let stamp = Timestamp::from(moment);
         assert_eq!(stamp.to_datetime(), moment);
-        assert_eq!(stamp.plus(time::Duration::seconds(1)).millis(), stamp.millis() + 1000);
+        assert_eq!(
+            stamp.plus(time::Duration::seconds(1)).millis(),
+            stamp.millis() + 1000
+        );
     }
 }

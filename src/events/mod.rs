@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use fred::clients::{Client, SubscriberClient};
 use fred::interfaces::{ClientLike, EventInterface, PubsubInterface};
-use fred::types::config::{Config as RedisConfig, ReconnectPolicy};
 use fred::types::Builder;
+use fred::types::config::{Config as RedisConfig, ReconnectPolicy};
 use tokio::sync::broadcast;
 
 /// Prefix of every Redis channel INLOOP uses.
@@ -44,25 +44,39 @@ impl Bus {
     /// A bus that only reaches this process.
     #[must_use]
     pub fn local() -> Self {
-        Self { local: broadcast::channel(CAPACITY).0, redis: None }
+        Self {
+            local: broadcast::channel(CAPACITY).0,
+            redis: None,
+        }
     }
 
     /// A bus over Redis at `url`. Connections are made in the background and remade after
     /// failures, so a Redis that is down at start or restarts later is picked up when it returns.
     pub fn redis(url: &str) -> Result<Self, BusError> {
-        let config = RedisConfig { fail_fast: false, ..RedisConfig::from_url(url)? };
+        let config = RedisConfig {
+            fail_fast: false,
+            ..RedisConfig::from_url(url)?
+        };
         let policy = ReconnectPolicy::new_exponential(0, 100, 5_000, 2);
         let builder = || {
             let mut builder = Builder::from_config(config.clone());
-            builder.set_policy(policy.clone()).with_connection_config(|connection| {
-                connection.connection_timeout = Duration::from_secs(5);
-                connection.internal_command_timeout = Duration::from_secs(5);
-            });
+            builder
+                .set_policy(policy.clone())
+                .with_connection_config(|connection| {
+                    connection.connection_timeout = Duration::from_secs(5);
+                    connection.internal_command_timeout = Duration::from_secs(5);
+                });
             builder
         };
         let publisher = builder().build()?;
         let subscriber = builder().build_subscriber_client()?;
-        let bus = Self { local: broadcast::channel(CAPACITY).0, redis: Some(Redis { publisher, subscriber }) };
+        let bus = Self {
+            local: broadcast::channel(CAPACITY).0,
+            redis: Some(Redis {
+                publisher,
+                subscriber,
+            }),
+        };
         bus.start_subscription();
         Ok(bus)
     }
@@ -78,9 +92,14 @@ impl Bus {
             loop {
                 match messages.recv().await {
                     Ok(message) => {
-                        let Some(topic) = message.channel.strip_prefix(PREFIX) else { continue };
+                        let Some(topic) = message.channel.strip_prefix(PREFIX) else {
+                            continue;
+                        };
                         let payload = message.value.convert::<String>().unwrap_or_default();
-                        let _ = local.send(Message { topic: topic.to_owned(), payload });
+                        let _ = local.send(Message {
+                            topic: topic.to_owned(),
+                            payload,
+                        });
                     }
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         tracing::warn!(missed, "event bus fell behind Redis");
@@ -106,13 +125,19 @@ impl Bus {
         let payload = payload.into();
         match &self.redis {
             Some(redis) => {
-                let sent: Result<i64, _> = redis.publisher.publish(format!("{PREFIX}{topic}"), payload).await;
+                let sent: Result<i64, _> = redis
+                    .publisher
+                    .publish(format!("{PREFIX}{topic}"), payload)
+                    .await;
                 if let Err(error) = sent {
                     tracing::warn!(topic, %error, "event not published");
                 }
             }
             None => {
-                let _ = self.local.send(Message { topic: topic.to_owned(), payload });
+                let _ = self.local.send(Message {
+                    topic: topic.to_owned(),
+                    payload,
+                });
             }
         }
     }
@@ -126,10 +151,15 @@ impl Bus {
     /// Whether Redis answers; `None` without Redis.
     pub async fn ping(&self) -> Option<Result<(), BusError>> {
         let redis = self.redis.as_ref()?;
-        let answer = tokio::time::timeout(Duration::from_secs(2), redis.publisher.ping::<String>(None)).await;
+        let answer =
+            tokio::time::timeout(Duration::from_secs(2), redis.publisher.ping::<String>(None))
+                .await;
         Some(match answer {
             Ok(result) => result.map(drop).map_err(BusError),
-            Err(_) => Err(BusError(fred::error::Error::new(fred::error::ErrorKind::Timeout, "no answer in 2 s"))),
+            Err(_) => Err(BusError(fred::error::Error::new(
+                fred::error::ErrorKind::Timeout,
+                "no answer in 2 s",
+            ))),
         })
     }
 }

@@ -18,7 +18,9 @@ impl DockerClient {
         if !needed {
             return Ok(Self(None));
         }
-        Ok(Self(Some(Docker::connect_with_local_defaults()?.with_timeout(Duration::from_secs(30)))))
+        Ok(Self(Some(
+            Docker::connect_with_local_defaults()?.with_timeout(Duration::from_secs(30)),
+        )))
     }
 
     /// The client with the API version agreed with the daemon, when checks run here.

@@ -1,3 +1,4 @@
-//! Running checks: the Docker connection and, later, sandboxed check containers.
+//! Running checks: the Docker connection, sandboxed check containers, their reports.
 
 pub mod docker;
+pub mod junit;

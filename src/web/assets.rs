@@ -38,7 +38,10 @@ struct AssetMap {
 }
 
 static ASSETS: LazyLock<AssetMap> = LazyLock::new(|| {
-    let mut map = AssetMap { by_hashed: HashMap::new(), hashed_of: HashMap::new() };
+    let mut map = AssetMap {
+        by_hashed: HashMap::new(),
+        hashed_of: HashMap::new(),
+    };
     for path in PublicFiles::iter() {
         let file = PublicFiles::get(&path).expect("listed asset exists");
         let etag = hex::encode(&file.metadata.sha256_hash()[..8]);
@@ -47,7 +50,13 @@ static ASSETS: LazyLock<AssetMap> = LazyLock::new(|| {
             None => format!("{path}.{etag}"),
         };
         map.hashed_of.insert(path.to_string(), hashed.clone());
-        map.by_hashed.insert(hashed, Asset { path: path.to_string(), etag });
+        map.by_hashed.insert(
+            hashed,
+            Asset {
+                path: path.to_string(),
+                etag,
+            },
+        );
     }
     map
 });
@@ -55,7 +64,10 @@ static ASSETS: LazyLock<AssetMap> = LazyLock::new(|| {
 /// The URL of an embedded asset under its content-hashed name.
 #[must_use]
 pub fn url(name: &str) -> Option<String> {
-    ASSETS.hashed_of.get(name).map(|hashed| format!("{PREFIX}/{hashed}"))
+    ASSETS
+        .hashed_of
+        .get(name)
+        .map(|hashed| format!("{PREFIX}/{hashed}"))
 }
 
 /// The `asset(name=…)` template function; its URLs need no escaping.
@@ -63,8 +75,13 @@ pub struct AssetFunction;
 
 impl tera::Function for AssetFunction {
     fn call(&self, args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
-        let name = args.get("name").and_then(tera::Value::as_str).ok_or("asset() needs name=\"…\"")?;
-        url(name).map(tera::Value::from).ok_or_else(|| format!("no asset named {name:?}").into())
+        let name = args
+            .get("name")
+            .and_then(tera::Value::as_str)
+            .ok_or("asset() needs name=\"…\"")?;
+        url(name)
+            .map(tera::Value::from)
+            .ok_or_else(|| format!("no asset named {name:?}").into())
     }
 
     fn is_safe(&self) -> bool {
@@ -80,7 +97,12 @@ impl<'r> FromRequest<'r> for IfNoneMatch {
     type Error = std::convert::Infallible;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        Outcome::Success(Self(request.headers().get_one("If-None-Match").map(str::to_owned)))
+        Outcome::Success(Self(
+            request
+                .headers()
+                .get_one("If-None-Match")
+                .map(str::to_owned),
+        ))
     }
 }
 
@@ -95,7 +117,11 @@ struct StaticFile {
 
 impl<'r> Responder<'r, 'static> for StaticFile {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
-        let cache = if self.immutable { "public, max-age=31536000, immutable" } else { "no-cache" };
+        let cache = if self.immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
         let mut response = Response::build();
         response
             .status(self.status)
@@ -114,17 +140,36 @@ fn serve(path: PathBuf, if_none_match: IfNoneMatch) -> Option<StaticFile> {
     let requested = path.to_str()?;
     let (asset, immutable) = match ASSETS.by_hashed.get(requested) {
         Some(asset) => (asset, true),
-        None => (ASSETS.by_hashed.get(ASSETS.hashed_of.get(requested)?)?, false),
+        None => (
+            ASSETS.by_hashed.get(ASSETS.hashed_of.get(requested)?)?,
+            false,
+        ),
     };
     let content_type = path
         .extension()
         .and_then(|extension| ContentType::from_extension(extension.to_str()?))
         .unwrap_or(ContentType::Binary);
     let quoted = format!("\"{}\"", asset.etag);
-    let fresh = if_none_match.0.is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == quoted));
-    let body = if fresh { None } else { Some(PublicFiles::get(&asset.path)?.data.into_owned()) };
-    let status = if fresh { Status::NotModified } else { Status::Ok };
-    Some(StaticFile { status, body, content_type, etag: asset.etag.clone(), immutable })
+    let fresh = if_none_match
+        .0
+        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == quoted));
+    let body = if fresh {
+        None
+    } else {
+        Some(PublicFiles::get(&asset.path)?.data.into_owned())
+    };
+    let status = if fresh {
+        Status::NotModified
+    } else {
+        Status::Ok
+    };
+    Some(StaticFile {
+        status,
+        body,
+        content_type,
+        etag: asset.etag.clone(),
+        immutable,
+    })
 }
 
 pub fn routes() -> Vec<Route> {

@@ -31,7 +31,9 @@ pub struct CsrfToken(pub String);
 
 impl CsrfToken {
     fn current(cookies: &CookieJar<'_>) -> Option<String> {
-        cookies.get_private(COOKIE).map(|cookie| cookie.value().to_owned())
+        cookies
+            .get_private(COOKIE)
+            .map(|cookie| cookie.value().to_owned())
     }
 
     /// The token of this browser, setting the cookie if it has none yet.
@@ -68,11 +70,17 @@ pub struct CsrfCheck;
 #[rocket::async_trait]
 impl Fairing for CsrfCheck {
     fn info(&self) -> Info {
-        Info { name: "CSRF check", kind: Kind::Request }
+        Info {
+            name: "CSRF check",
+            kind: Kind::Request,
+        }
     }
 
     async fn on_request(&self, request: &mut Request<'_>, data: &mut Data<'_>) {
-        let unsafe_method = matches!(request.method(), Method::Post | Method::Put | Method::Patch | Method::Delete);
+        let unsafe_method = matches!(
+            request.method(),
+            Method::Post | Method::Put | Method::Patch | Method::Delete
+        );
         if !unsafe_method || EXEMPT.contains(&request.uri().path().as_str()) {
             return;
         }
@@ -104,7 +112,9 @@ fn first_form_field(content_type: Option<&ContentType>, start: &[u8]) -> Option<
         // First part: `--boundary\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\nVALUE\r\n`
         let (headers, rest) = start.split_once("\r\n\r\n")?;
         let named = headers.lines().any(|line| {
-            line.to_ascii_lowercase().starts_with("content-disposition:") && line.contains(&format!("name=\"{FIELD}\""))
+            line.to_ascii_lowercase()
+                .starts_with("content-disposition:")
+                && line.contains(&format!("name=\"{FIELD}\""))
         });
         return named.then(|| rest.split("\r\n").next().unwrap_or_default().to_owned());
     }
@@ -122,8 +132,12 @@ mod tests {
         let later = first_form_field(Some(&ContentType::Form), b"username=x&csrf_token=abc");
         assert_eq!(later, None);
         let multipart = ContentType::new("multipart", "form-data").with_params(("boundary", "XyZ"));
-        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc\r\n--XyZ\r\n";
-        assert_eq!(first_form_field(Some(&multipart), body).as_deref(), Some("abc"));
+        let body =
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc\r\n--XyZ\r\n";
+        assert_eq!(
+            first_form_field(Some(&multipart), body).as_deref(),
+            Some("abc")
+        );
         assert_eq!(first_form_field(None, b"csrf_token=abc"), None);
     }
 }

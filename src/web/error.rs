@@ -39,8 +39,14 @@ impl AppError {
     }
 
     /// An internal error with what was being done when it happened.
-    pub fn internal(context: impl Into<String>, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        Self::Internal { context: context.into(), source: source.into() }
+    pub fn internal(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: source.into(),
+        }
     }
 
     fn status(&self) -> Status {
@@ -48,7 +54,9 @@ impl AppError {
             Self::NotFound => Status::NotFound,
             Self::Forbidden => Status::Forbidden,
             Self::BadRequest(_) => Status::BadRequest,
-            Self::Database(_) | Self::Template(_) | Self::Internal { .. } => Status::InternalServerError,
+            Self::Database(_) | Self::Template(_) | Self::Internal { .. } => {
+                Status::InternalServerError
+            }
         }
     }
 }
@@ -79,39 +87,78 @@ struct ErrorPage<'a> {
 
 fn explanation(status: Status) -> (&'static str, &'static str) {
     match status.code {
-        400 => ("Bad request", "The request could not be understood. Please go back and try again."),
+        400 => (
+            "Bad request",
+            "The request could not be understood. Please go back and try again.",
+        ),
         403 => (
             "Forbidden",
             "You may not do this, or the form had expired. Reload the page and try again.",
         ),
-        404 => ("Not found", "There is nothing here. Check the address or go back to the start page."),
-        405 => ("Method not allowed", "This address does not accept this kind of request."),
+        404 => (
+            "Not found",
+            "There is nothing here. Check the address or go back to the start page.",
+        ),
+        405 => (
+            "Method not allowed",
+            "This address does not accept this kind of request.",
+        ),
         413 => ("Too large", "What you sent is larger than allowed."),
-        422 => ("Invalid input", "Some of what you sent could not be read. Please check the form."),
-        429 => ("Too many requests", "You did this too often. Please wait a little and try again."),
-        503 => ("Unavailable", "INLOOP is not ready at the moment. Please try again shortly."),
-        _ => ("Something went wrong", "We could not complete this request. The operators have been told."),
+        422 => (
+            "Invalid input",
+            "Some of what you sent could not be read. Please check the form.",
+        ),
+        429 => (
+            "Too many requests",
+            "You did this too often. Please wait a little and try again.",
+        ),
+        503 => (
+            "Unavailable",
+            "INLOOP is not ready at the moment. Please try again shortly.",
+        ),
+        _ => (
+            "Something went wrong",
+            "We could not complete this request. The operators have been told.",
+        ),
     }
 }
 
 /// Renders the error page for `status`, or the `_error.html` fragment for htmx requests
 /// (retargeted to the page's message area).
-pub fn render(request: &Request<'_>, status: Status, message: Option<&str>) -> response::Result<'static> {
+pub fn render(
+    request: &Request<'_>,
+    status: Status,
+    message: Option<&str>,
+) -> response::Result<'static> {
     let (title, default_message) = explanation(status);
-    let page = ErrorPage { code: status.code, title, message: message.unwrap_or(default_message) };
-    let htmx = Htmx::of(request).0;
-    let template = if htmx { "_error.html" } else { "error.html" };
-    let html = request
+    let page = ErrorPage {
+        code: status.code,
+        title,
+        message: message.unwrap_or(default_message),
+    };
+    let fragment = Htmx::of(request).0;
+    let template = if fragment {
+        "_error.html"
+    } else {
+        "error.html"
+    };
+    let body = request
         .rocket()
         .state::<Templates>()
         .and_then(|templates| templates.render(template, &page).ok())
         .map_or_else(|| format!("{} {}", status.code, page.title), |html| html.0);
     let mut response = Response::build();
-    response.status(status).header(rocket::http::ContentType::HTML);
-    if htmx {
-        response.header(Header::new("HX-Retarget", "#messages")).header(Header::new("HX-Reswap", "innerHTML"));
+    response
+        .status(status)
+        .header(rocket::http::ContentType::HTML);
+    if fragment {
+        response
+            .header(Header::new("HX-Retarget", "#messages"))
+            .header(Header::new("HX-Reswap", "innerHTML"));
     }
-    response.sized_body(html.len(), std::io::Cursor::new(html)).ok()
+    response
+        .sized_body(body.len(), std::io::Cursor::new(body))
+        .ok()
 }
 
 impl<'r> Responder<'r, 'static> for AppError {
@@ -130,7 +177,8 @@ impl<'r> Responder<'r, 'static> for AppError {
 
 /// Where the request fairings send a request they refuse, with the reason as last segment.
 pub fn rejected_uri(reason: &str) -> rocket::http::uri::Origin<'static> {
-    rocket::http::uri::Origin::parse_owned(format!("{}/{reason}", super::REJECTED_PATH)).expect("valid path")
+    rocket::http::uri::Origin::parse_owned(format!("{}/{reason}", super::REJECTED_PATH))
+        .expect("valid path")
 }
 
 #[get("/_/rejected/<reason>")]

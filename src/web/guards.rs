@@ -14,14 +14,21 @@ fn from_trusted_proxy(request: &Request<'_>) -> bool {
     let (Some(peer), Some(config)) = (request.remote(), request.rocket().state::<Config>()) else {
         return false;
     };
-    config.trusted_proxies.iter().any(|proxy| proxy.parse::<IpAddr>().is_ok_and(|ip| ip == peer.ip()))
+    config
+        .trusted_proxies
+        .iter()
+        .any(|proxy| proxy.parse::<IpAddr>().is_ok_and(|ip| ip == peer.ip()))
 }
 
 fn forwarded<'r>(request: &'r Request<'_>, header: &str) -> Option<&'r str> {
     if !from_trusted_proxy(request) {
         return None;
     }
-    request.headers().get_one(header).map(str::trim).filter(|value| !value.is_empty())
+    request
+        .headers()
+        .get_one(header)
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
 }
 
 /// The client's IP address: the peer, or what a trusted proxy says the peer was.
@@ -61,7 +68,8 @@ impl Origin {
     /// The public origin of `request`, if it names a host at all.
     #[must_use]
     pub fn of(request: &Request<'_>) -> Option<Self> {
-        let https = forwarded(request, "X-Forwarded-Proto").is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
+        let https = forwarded(request, "X-Forwarded-Proto")
+            .is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
         let host = match forwarded(request, "X-Forwarded-Host") {
             Some(host) => match forwarded(request, "X-Forwarded-Port") {
                 Some(port) if !host.contains(':') && port != if https { "443" } else { "80" } => {
@@ -86,7 +94,11 @@ impl Origin {
     /// `https://host` or `http://host`, for links in e-mails.
     #[must_use]
     pub fn base_url(&self) -> String {
-        format!("{}://{}", if self.https { "https" } else { "http" }, self.host)
+        format!(
+            "{}://{}",
+            if self.https { "https" } else { "http" },
+            self.host
+        )
     }
 }
 

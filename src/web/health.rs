@@ -28,7 +28,11 @@ fn describe<E: std::fmt::Display>(result: Result<(), E>) -> String {
 }
 
 #[get("/readyz")]
-async fn readyz(db: &Db, bus: &State<Bus>, docker: &State<DockerClient>) -> (Status, Json<Readiness>) {
+async fn readyz(
+    db: &Db,
+    bus: &State<Bus>,
+    docker: &State<DockerClient>,
+) -> (Status, Json<Readiness>) {
     let (database, redis, docker) = tokio::join!(db.ping(), bus.ping(), docker.ping());
     let redis = match redis {
         None => "not configured".to_owned(),
@@ -37,9 +41,23 @@ async fn readyz(db: &Db, bus: &State<Bus>, docker: &State<DockerClient>) -> (Sta
     let docker_required = docker.is_some();
     let docker = docker.map_or_else(|| "not required (no workers)".to_owned(), describe);
     let database = describe(database);
-    let ready = database == "ok" && (redis == "ok" || redis == "not configured") && (!docker_required || docker == "ok");
-    let status = if ready { Status::Ok } else { Status::ServiceUnavailable };
-    (status, Json(Readiness { ready, database, redis, docker }))
+    let ready = database == "ok"
+        && (redis == "ok" || redis == "not configured")
+        && (!docker_required || docker == "ok");
+    let status = if ready {
+        Status::Ok
+    } else {
+        Status::ServiceUnavailable
+    };
+    (
+        status,
+        Json(Readiness {
+            ready,
+            database,
+            redis,
+            docker,
+        }),
+    )
 }
 
 pub fn routes() -> Vec<Route> {

@@ -18,22 +18,30 @@ pub fn allowed(patterns: &[String], hostname: &str) -> bool {
         let pattern = pattern.to_ascii_lowercase();
         pattern == "*"
             || pattern == hostname
-            || pattern
-                .strip_prefix('.')
-                .is_some_and(|domain| hostname == domain || hostname.ends_with(&format!(".{domain}")))
+            || pattern.strip_prefix('.').is_some_and(|domain| {
+                hostname == domain || hostname.ends_with(&format!(".{domain}"))
+            })
     })
 }
 
 #[rocket::async_trait]
 impl Fairing for AllowedHosts {
     fn info(&self) -> Info {
-        Info { name: "Allowed hosts", kind: Kind::Request }
+        Info {
+            name: "Allowed hosts",
+            kind: Kind::Request,
+        }
     }
 
     async fn on_request(&self, request: &mut Request<'_>, _: &mut Data<'_>) {
-        let Some(config) = request.rocket().state::<Config>() else { return };
+        let Some(config) = request.rocket().state::<Config>() else {
+            return;
+        };
         let origin = Origin::of(request);
-        if origin.as_ref().is_some_and(|origin| allowed(&config.allowed_hosts, origin.hostname())) {
+        if origin
+            .as_ref()
+            .is_some_and(|origin| allowed(&config.allowed_hosts, origin.hostname()))
+        {
             return;
         }
         let host = origin.map(|origin| origin.host).unwrap_or_default();

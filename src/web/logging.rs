@@ -14,7 +14,10 @@ struct Started(Instant);
 #[rocket::async_trait]
 impl Fairing for RequestLog {
     fn info(&self) -> Info {
-        Info { name: "Request log", kind: Kind::Request | Kind::Response }
+        Info {
+            name: "Request log",
+            kind: Kind::Request | Kind::Response,
+        }
     }
 
     async fn on_request(&self, request: &mut Request<'_>, _: &mut Data<'_>) {

@@ -25,7 +25,9 @@ const REJECTED_PATH: &str = "/_/rejected";
 #[must_use]
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Web baseline", |rocket| async {
-        let shield = Shield::default().enable(Frame::Deny).enable(Referrer::SameOrigin);
+        let shield = Shield::default()
+            .enable(Frame::Deny)
+            .enable(Referrer::SameOrigin);
         rocket
             .manage(Templates::load())
             .attach(shield)

@@ -28,7 +28,8 @@ impl Templates {
             })
             .collect();
         let mut tera = tera::Tera::default();
-        tera.add_raw_templates(sources).expect("embedded templates compile");
+        tera.add_raw_templates(sources)
+            .expect("embedded templates compile");
         tera.register_function("asset", assets::AssetFunction);
         Self(tera)
     }
@@ -36,7 +37,10 @@ impl Templates {
     /// Renders `name` with `data` (any serialisable map).
     pub fn render(&self, name: &str, data: &impl Serialize) -> Result<Html, AppError> {
         let context = tera::Context::from_serialize(data).map_err(AppError::template)?;
-        self.0.render(name, &context).map(Html).map_err(AppError::template)
+        self.0
+            .render(name, &context)
+            .map(Html)
+            .map_err(AppError::template)
     }
 }
 

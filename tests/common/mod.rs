@@ -42,15 +42,25 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     adjust(&mut config);
     let port: u16 = figment.extract_inner("port").expect("port");
     let (ready, started) = tokio::sync::oneshot::channel();
-    let rocket = inloop::app::rocket(config.clone(), &figment).attach(AdHoc::on_liftoff("Test ready", |rocket| {
-        Box::pin(async move {
-            let _ = ready.send(rocket.shutdown());
-        })
-    }));
+    let rocket = inloop::app::rocket(config.clone(), &figment).attach(AdHoc::on_liftoff(
+        "Test ready",
+        |rocket| {
+            Box::pin(async move {
+                let _ = ready.send(rocket.shutdown());
+            })
+        },
+    ));
     let ignited = rocket.ignite().await.expect("the test server ignites");
     tokio::spawn(async move { ignited.launch().await });
     let shutdown = started.await.expect("the test server starts");
-    TestApp { url: format!("http://127.0.0.1:{port}"), http: browser(), config, dir, shutdown, database }
+    TestApp {
+        url: format!("http://127.0.0.1:{port}"),
+        http: browser(),
+        config,
+        dir,
+        shutdown,
+        database,
+    }
 }
 
 /// A fresh HTTP client with its own cookies, like a second browser.
@@ -64,7 +74,11 @@ pub fn browser() -> reqwest::Client {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port()
 }
 
 impl TestApp {
@@ -91,15 +105,27 @@ impl TestApp {
     }
 
     /// POSTs a form with the given token as first field.
-    pub async fn post_form_with_token(&self, path: &str, token: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post_form_with_token(
+        &self,
+        path: &str,
+        token: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
         let mut form = vec![("csrf_token", token)];
         form.extend_from_slice(fields);
-        self.http.post(self.at(path)).form(&form).send().await.expect("POST")
+        self.http
+            .post(self.at(path))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST")
     }
 
     /// The database of this app.
     pub async fn db(&self) -> inloop::db::DbPool {
-        inloop::db::DbPool::connect(&self.database.url, 2).await.expect("test database")
+        inloop::db::DbPool::connect(&self.database.url, 2)
+            .await
+            .expect("test database")
     }
 }
 
@@ -112,14 +138,22 @@ impl Drop for TestApp {
 /// The token a page hands out (in its forms and its htmx headers).
 #[must_use]
 pub fn csrf_token_in(html: &str) -> String {
-    let pattern = regex::Regex::new(r#"(?:name="csrf_token" value=|"X-CSRF-Token": )"([^"]+)""#).expect("regex");
-    pattern.captures(html).map(|found| found[1].to_owned()).expect("the page has a CSRF token")
+    let pattern = regex::Regex::new(r#"(?:name="csrf_token" value=|"X-CSRF-Token": )"([^"]+)""#)
+        .expect("regex");
+    pattern
+        .captures(html)
+        .map(|found| found[1].to_owned())
+        .expect("the page has a CSRF token")
 }
 
 /// The `Location` header of a redirect.
 #[must_use]
 pub fn location(response: &reqwest::Response) -> String {
-    response.headers().get("location").map(|value| value.to_str().unwrap().to_owned()).unwrap_or_default()
+    response
+        .headers()
+        .get("location")
+        .map(|value| value.to_str().unwrap().to_owned())
+        .unwrap_or_default()
 }
 
 /// A database of its own for one test.
@@ -133,28 +167,48 @@ impl TestDatabase {
     async fn create(dir: &TempDir) -> Self {
         let Ok(admin_url) = std::env::var("INLOOP_TEST_DATABASE_URL") else {
             let url = format!("sqlite://{}", dir.path().join("test.sqlite3").display());
-            return Self { url, admin_url: None, name: String::new() };
+            return Self {
+                url,
+                admin_url: None,
+                name: String::new(),
+            };
         };
         let name = format!("inloop_test_{}", hex::encode(rand::random::<[u8; 8]>()));
-        let admin = sqlx::PgPool::connect(&admin_url).await.expect("PostgreSQL for tests (just services)");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create test database");
+        let admin = sqlx::PgPool::connect(&admin_url)
+            .await
+            .expect("PostgreSQL for tests (just services)");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("create test database");
         admin.close().await;
         let mut url = url::Url::parse(&admin_url).expect("INLOOP_TEST_DATABASE_URL");
         url.set_path(&name);
-        Self { url: url.to_string(), admin_url: Some(admin_url), name }
+        Self {
+            url: url.to_string(),
+            admin_url: Some(admin_url),
+            name,
+        }
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Some(admin_url) = self.admin_url.take() else { return };
+        let Some(admin_url) = self.admin_url.take() else {
+            return;
+        };
         let name = std::mem::take(&mut self.name);
         // Drop runs outside async code: a short-lived runtime on its own thread removes the database.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             runtime.block_on(async {
                 if let Ok(admin) = sqlx::PgPool::connect(&admin_url).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await;
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&admin)
+                        .await;
                 }
             });
         })

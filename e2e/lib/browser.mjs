@@ -1,0 +1,48 @@
+// Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, with a fresh context
+// that records what a test usually wants to be empty: console errors (CSP violations among them),
+// uncaught page errors, failed requests and HTTP error responses.
+//
+//   const b = await launchBrowser({ baseURL: server.url });
+//   const page = await b.context.newPage();
+//   await page.goto('/');
+//   assert.deepEqual(b.problems, []);
+//   await b.close();
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
+
+export async function launchBrowser({ baseURL, contextOptions = {} } = {}) {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ baseURL, ...contextOptions });
+
+  const problems = []; // human-readable lines, one per problem
+  const requests = []; // every URL the pages requested
+  context.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()} (at ${msg.location().url || '?'})`);
+  });
+  context.on('weberror', (err) => problems.push(`page error: ${err.error().message}`));
+  context.on('request', (req) => requests.push(req.url()));
+  context.on('requestfailed', (req) =>
+    problems.push(`request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText}`));
+  context.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`);
+  });
+
+  return {
+    browser,
+    context,
+    problems,
+    requests,
+    newPage: () => context.newPage(),
+    close: () => browser.close(),
+  };
+}

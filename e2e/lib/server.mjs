@@ -1,0 +1,92 @@
+// Start the INLOOP server for a test: `$INLOOP_BIN serve` on a free loopback port with a fresh
+// data directory. Returns { url, dataDir, output(), stop() }.
+//
+//   const server = await startServer({ env: { SOME_SETTING: 'x' } });
+//   ... fetch(`${server.url}/`) ...
+//   await server.stop();
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort() {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => done(port));
+    });
+  });
+}
+
+export async function startServer({ env = {}, timeoutMs = 30_000 } = {}) {
+  // A relative INLOOP_BIN is taken relative to the repository root.
+  const bin = resolve(repoRoot, process.env.INLOOP_BIN || 'target/debug/inloop');
+  if (!existsSync(bin)) {
+    throw new Error(`INLOOP binary not found at ${bin}: build it (cargo build) or set INLOOP_BIN`);
+  }
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), 'inloop-e2e-'));
+  const url = `http://127.0.0.1:${port}`;
+
+  const child = spawn(bin, ['serve'], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      ROCKET_PORT: String(port),
+      ROCKET_ADDRESS: '127.0.0.1',
+      INLOOP_DATA_DIR: dataDir,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+  // Keep the server's output (the last 64 KiB) to explain failures.
+  let log = '';
+  const keep = (chunk) => { log = (log + chunk).slice(-65_536); };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((done) => {
+    child.once('exit', (code, signal) => done({ code, signal }));
+    child.once('error', (err) => done({ error: err.message })); // e.g. not executable
+  });
+  let exit = null;
+  exited.then((e) => { exit = e; });
+
+  async function stop() {
+    if (!exit) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  }
+
+  // Wait for GET /healthz to answer 200, or fail with the server's output.
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exit) {
+      await stop();
+      throw new Error(`INLOOP server exited early (${JSON.stringify(exit)}). Its output:\n${log}`);
+    }
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      if (res.status === 200) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`INLOOP server: no 200 from ${url}/healthz within ${timeoutMs} ms. Its output:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return { url, port, dataDir, output: () => log, stop };
+}

@@ -1,0 +1,3 @@
+//! Importing task repositories: Git, `make`, task directories, the checker image, the webhook.
+
+pub mod signature;

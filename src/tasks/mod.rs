@@ -1,0 +1,3 @@
+//! Tasks and their categories: what students see and solve.
+
+pub mod meta;
