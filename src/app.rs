@@ -9,7 +9,8 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::events::Bus;
 use crate::runner::docker::DockerClient;
-use crate::{home, web};
+use crate::settings::Settings;
+use crate::{accounts, home, web};
 
 /// The application for `config`, whose sources are `figment` (see [`Config::figment`]).
 #[must_use]
@@ -19,6 +20,7 @@ pub fn rocket(config: Config, figment: &Figment) -> Rocket<Build> {
         .attach(Db::init())
         .attach(infrastructure())
         .attach(web::stage())
+        .attach(accounts::stage())
         .attach(home::stage())
         .attach(announce())
 }
@@ -44,7 +46,9 @@ fn infrastructure() -> AdHoc {
                 return Err(rocket);
             }
         };
-        Ok(rocket.manage(bus).manage(docker))
+        let settings = Settings::default();
+        settings.follow(&bus);
+        Ok(rocket.manage(bus).manage(docker).manage(settings))
     })
 }
 

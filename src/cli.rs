@@ -5,8 +5,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+use crate::accounts::{self, commands::AccountSpec};
 use crate::config::Config;
 use crate::db::DbPool;
+use crate::events::Bus;
+use crate::settings::{self, Settings};
 
 /// INLOOP, a platform for programming courses.
 #[derive(Parser)]
@@ -24,6 +27,55 @@ enum Command {
     Migrate,
     /// Print the effective configuration (secrets redacted); exit non-zero on problems.
     CheckConfig,
+    /// Create an active superuser (asks for what the options leave out).
+    Createsuperuser {
+        #[arg(long)]
+        username: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Create an active user, for scripts.
+    Createuser {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        staff: bool,
+        /// Groups to join (repeatable).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Remove accounts that were never activated within 7 days.
+    PruneUsers,
+    /// Add every existing user to the named groups.
+    AssignGroups {
+        #[arg(required = true)]
+        groups: Vec<String>,
+    },
+    /// List, read or change runtime settings.
+    Settings {
+        #[command(subcommand)]
+        action: SettingsAction,
+    },
+    /// Create the accounts admin, staff and student for trying INLOOP out, and print their passwords.
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum SettingsAction {
+    /// Every setting with its current value.
+    List,
+    /// One setting's value.
+    Get { key: String },
+    /// Change a setting (validated); every running instance picks it up.
+    Set { key: String, value: String },
 }
 
 /// Logs to stderr; `RUST_LOG` overrides the default filter.
@@ -47,11 +99,7 @@ impl Cli {
                 return ExitCode::FAILURE;
             }
         };
-        let outcome = match self.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(config, &figment).await,
-            Command::Migrate => migrate(&config).await,
-            Command::CheckConfig => check_config(&config).await,
-        };
+        let outcome = dispatch(self.command.unwrap_or(Command::Serve), config, &figment).await;
         match outcome {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
@@ -63,6 +111,63 @@ impl Cli {
 }
 
 type CommandResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn dispatch(
+    command: Command,
+    config: Config,
+    figment: &rocket::figment::Figment,
+) -> CommandResult {
+    match command {
+        Command::Serve => serve(config, figment).await,
+        Command::Migrate => migrate(&config).await,
+        Command::CheckConfig => check_config(&config).await,
+        Command::Createsuperuser {
+            username,
+            email,
+            password_stdin,
+        } => {
+            let spec = AccountSpec {
+                username,
+                email,
+                password_stdin,
+                staff: true,
+                superuser: true,
+                groups: vec![],
+            };
+            accounts::commands::create(&database(&config).await?, spec).await
+        }
+        Command::Createuser {
+            username,
+            email,
+            staff,
+            groups,
+            password_stdin,
+        } => {
+            let spec = AccountSpec {
+                username: Some(username),
+                email: Some(email),
+                password_stdin,
+                staff,
+                superuser: false,
+                groups,
+            };
+            accounts::commands::create(&database(&config).await?, spec).await
+        }
+        Command::PruneUsers => accounts::commands::prune(&database(&config).await?).await,
+        Command::AssignGroups { groups } => {
+            accounts::commands::assign_groups(&database(&config).await?, &groups).await
+        }
+        Command::Settings { action } => settings_command(&config, action).await,
+        Command::Demo => accounts::commands::demo(&database(&config).await?).await,
+    }
+}
+
+/// The migrated database, for commands.
+async fn database(config: &Config) -> Result<DbPool, crate::db::DbError> {
+    let pool = DbPool::connect(config.database_url(), 2).await?;
+    pool.migrate().await?;
+    Ok(pool)
+}
 
 async fn serve(config: Config, figment: &rocket::figment::Figment) -> CommandResult {
     crate::app::rocket(config, figment)
@@ -87,5 +192,39 @@ async fn check_config(config: &Config) -> CommandResult {
     let pool = DbPool::connect(config.database_url(), 1).await?;
     pool.ping().await?;
     println!("database          reachable");
+    Ok(())
+}
+
+async fn settings_command(config: &Config, action: SettingsAction) -> CommandResult {
+    let db = database(config).await?;
+    let store = Settings::default();
+    match action {
+        SettingsAction::List => {
+            for setting in settings::ALL {
+                let value = settings::display(&store.value(&db, setting).await?);
+                println!("{:<22} {value:?}\n{:<22} {}", setting.key, "", setting.help);
+            }
+        }
+        SettingsAction::Get { key } => {
+            let setting = settings::find(&key).ok_or_else(|| format!("unknown setting {key:?}"))?;
+            println!("{}", settings::display(&store.value(&db, setting).await?));
+        }
+        SettingsAction::Set { key, value } => {
+            let bus = match config.redis_url.as_deref().filter(|url| !url.is_empty()) {
+                Some(url) => Bus::redis(url)?,
+                None => Bus::local(),
+            };
+            bus.ready().await;
+            store.set(&db, &bus, &key, &value).await?;
+            println!(
+                "{key} = {}",
+                settings::display(
+                    &store
+                        .value(&db, settings::find(&key).expect("set checked it"))
+                        .await?
+                )
+            );
+        }
+    }
     Ok(())
 }

@@ -1,26 +1,22 @@
-//! The start page.
+//! The start page: the login form for visitors, the overview for users.
 
 use rocket::fairing::AdHoc;
-use rocket::{State, get, routes};
-use serde::Serialize;
+use rocket::response::Redirect;
+use rocket::{get, routes};
 
-use crate::web::{AppResult, CsrfToken, Html, Templates};
-
-#[derive(Serialize)]
-struct HomePage {
-    csrf_token: String,
-    user: Option<()>,
-}
+use crate::accounts::{self, CurrentUser, Denied};
+use crate::web::page::Page;
+use crate::web::{AppResult, Html};
 
 #[get("/")]
-fn index(templates: &State<Templates>, csrf: CsrfToken) -> AppResult<Html> {
-    templates.render(
-        "home.html",
-        &HomePage {
-            csrf_token: csrf.0,
-            user: None,
-        },
-    )
+fn index(page: Page<'_>, user: Result<CurrentUser, Denied>) -> AppResult<Result<Html, Redirect>> {
+    match user {
+        Ok(CurrentUser(user)) => page
+            .render("home.html", &serde_json::json!({ "name": user.first_name }))
+            .map(Ok),
+        Err(Denied::OwnworkPending) => Ok(Err(Redirect::to("/account/confirm_ownwork/"))),
+        Err(_) => accounts::login_form(&page, None).map(Ok),
+    }
 }
 
 #[must_use]

@@ -1,5 +1,6 @@
 //! INLOOP: programming tasks from Git, checked in throw-away containers, results live.
 
+pub mod accounts;
 pub mod app;
 pub mod cli;
 pub mod config;
@@ -9,6 +10,7 @@ pub mod home;
 pub mod import;
 pub mod markdown;
 pub mod runner;
+pub mod settings;
 pub mod tasks;
 pub mod time_zone;
 pub mod web;

@@ -25,7 +25,7 @@ pub enum DbPool {
 /// The database as Rocket state and request guard (`&Db`).
 #[derive(Database)]
 #[database("inloop")]
-pub struct Db(DbPool);
+pub struct Db(pub DbPool);
 
 /// Failure to open, migrate or use the database.
 #[derive(Debug, thiserror::Error)]

@@ -142,6 +142,15 @@ impl Bus {
         }
     }
 
+    /// Waits (up to 5 s) until Redis is connected, for short-lived processes such as commands.
+    pub async fn ready(&self) {
+        if let Some(redis) = &self.redis {
+            let _ =
+                tokio::time::timeout(Duration::from_secs(5), redis.publisher.wait_for_connect())
+                    .await;
+        }
+    }
+
     /// Messages published from now on, from any process.
     #[must_use]
     pub fn subscribe(&self) -> broadcast::Receiver<Message> {

@@ -17,6 +17,10 @@ pub type AppResult<T> = Result<T, AppError>;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    #[error("login required")]
+    Unauthorized,
+    #[error("too many requests")]
+    TooManyRequests(std::time::Duration),
     #[error("forbidden")]
     Forbidden,
     #[error("{0}")]
@@ -52,12 +56,20 @@ impl AppError {
     fn status(&self) -> Status {
         match self {
             Self::NotFound => Status::NotFound,
+            Self::Unauthorized => Status::Unauthorized,
+            Self::TooManyRequests(_) => Status::TooManyRequests,
             Self::Forbidden => Status::Forbidden,
             Self::BadRequest(_) => Status::BadRequest,
             Self::Database(_) | Self::Template(_) | Self::Internal { .. } => {
                 Status::InternalServerError
             }
         }
+    }
+}
+
+impl From<crate::accounts::TooMany> for AppError {
+    fn from(too_many: crate::accounts::TooMany) -> Self {
+        Self::TooManyRequests(too_many.retry_after)
     }
 }
 
@@ -167,11 +179,21 @@ impl<'r> Responder<'r, 'static> for AppError {
         if status.code >= 500 {
             tracing::error!(path = %request.uri().path(), "{}", cause_chain(&self));
         }
-        let message = match &self {
-            Self::BadRequest(message) => Some(message.as_str()),
-            _ => None,
-        };
-        render(request, status, message)
+        match &self {
+            Self::BadRequest(message) => render(request, status, Some(message)),
+            Self::Unauthorized => to_login(request),
+            Self::TooManyRequests(wait) => {
+                let seconds = wait.as_secs().max(1);
+                let message = format!(
+                    "You did this too often. Please wait {} and try again.",
+                    minutes_text(seconds)
+                );
+                let mut response = render(request, status, Some(&message))?;
+                response.set_header(Header::new("Retry-After", seconds.to_string()));
+                Ok(response)
+            }
+            _ => render(request, status, None),
+        }
     }
 }
 
@@ -193,6 +215,39 @@ pub fn routes() -> Vec<Route> {
     routes![rejected]
 }
 
+fn minutes_text(seconds: u64) -> String {
+    match seconds {
+        0..=59 => format!("{seconds} seconds"),
+        60..=119 => "a minute".to_owned(),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
+    }
+}
+
+/// Anonymous users are sent to the login page, and back here afterwards.
+fn to_login(request: &Request<'_>) -> response::Result<'static> {
+    let here = request.uri().to_string();
+    let target = format!(
+        "/login/?next={}",
+        rocket::http::RawStr::new(&here).percent_encode()
+    );
+    redirect(request, &target)
+}
+
+/// A redirect that htmx follows as a full navigation.
+fn redirect(request: &Request<'_>, target: &str) -> response::Result<'static> {
+    let mut response = Response::build();
+    if Htmx::of(request).0 {
+        response
+            .status(Status::Ok)
+            .header(Header::new("HX-Redirect", target.to_owned()));
+    } else {
+        response
+            .status(Status::SeeOther)
+            .header(Header::new("Location", target.to_owned()));
+    }
+    response.ok()
+}
+
 #[catch(default)]
 fn any_status(status: Status, _: &Request<'_>) -> ErrorResponse {
     ErrorResponse(status)
@@ -203,7 +258,12 @@ struct ErrorResponse(Status);
 
 impl<'r> Responder<'r, 'static> for ErrorResponse {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
-        render(request, self.0, None)
+        match self.0.code {
+            401 => to_login(request),
+            // Users who owe the own-work declaration (see `accounts::CurrentUser`).
+            428 => redirect(request, "/account/confirm_ownwork/"),
+            _ => render(request, self.0, None),
+        }
     }
 }
 

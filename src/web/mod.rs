@@ -7,8 +7,10 @@ mod guards;
 mod health;
 mod hosts;
 mod logging;
+pub mod page;
 mod security_headers;
 mod templates;
+mod trailing_slash;
 
 use rocket::fairing::AdHoc;
 use rocket::shield::{Frame, Referrer, Shield};
@@ -30,6 +32,7 @@ pub fn stage() -> AdHoc {
             .enable(Referrer::SameOrigin);
         rocket
             .manage(Templates::load())
+            .attach(trailing_slash::TrailingSlash)
             .attach(shield)
             .attach(security_headers::SecurityHeaders)
             .attach(logging::RequestLog)

@@ -1,0 +1,111 @@
+//! Rate limits for login, sign-up and password reset, per client address and per account.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+/// A request over its limit, and when to try again.
+#[derive(Debug)]
+pub struct TooMany {
+    pub retry_after: Duration,
+}
+
+/// One keyed limit: `burst` requests at once, refilling to `burst` over `period`.
+#[derive(Clone)]
+pub struct Limit(Arc<DefaultKeyedRateLimiter<String>>);
+
+impl Limit {
+    fn new(burst: u32, period: Duration) -> Self {
+        let burst = NonZeroU32::new(burst).expect("burst is positive");
+        let quota = Quota::with_period(period / burst.get())
+            .expect("period is positive")
+            .allow_burst(burst);
+        Self(Arc::new(RateLimiter::keyed(quota)))
+    }
+
+    /// Counts one request for `key`.
+    pub fn check(&self, key: &str) -> Result<(), TooMany> {
+        self.0
+            .check_key(&key.to_lowercase())
+            .map_err(|not_until| TooMany {
+                retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+            })
+    }
+}
+
+/// All limits, managed as Rocket state (clones share the counters).
+#[derive(Clone)]
+pub struct Limits {
+    /// Login attempts per account: 10 in 15 minutes.
+    pub login_account: Limit,
+    /// Login attempts per client address.
+    pub login_ip: Limit,
+    /// Sign-ups per client address.
+    pub signup_ip: Limit,
+    /// Password-reset requests per client address and per e-mail address.
+    pub reset_ip: Limit,
+    pub reset_email: Limit,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        Self {
+            login_account: Limit::new(10, minutes(15)),
+            login_ip: Limit::new(60, minutes(15)),
+            signup_ip: Limit::new(20, minutes(60)),
+            reset_ip: Limit::new(10, minutes(15)),
+            reset_email: Limit::new(3, minutes(60)),
+        }
+    }
+}
+
+impl Limits {
+    /// Forgets keys whose limits are back to full, so memory stays bounded.
+    pub fn prune(&self) {
+        for limit in [
+            &self.login_account,
+            &self.login_ip,
+            &self.signup_ip,
+            &self.reset_ip,
+            &self.reset_email,
+        ] {
+            limit.0.retain_recent();
+            limit.0.shrink_to_fit();
+        }
+    }
+
+    /// Keys held right now, for tests and monitoring.
+    #[must_use]
+    pub fn keys(&self) -> usize {
+        [
+            &self.login_account,
+            &self.login_ip,
+            &self.signup_ip,
+            &self.reset_ip,
+            &self.reset_email,
+        ]
+        .iter()
+        .map(|limit| limit.0.len())
+        .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_eleventh_attempt_is_refused_with_a_wait_time() {
+        let limit = Limit::new(10, Duration::from_secs(900));
+        for _ in 0..10 {
+            limit.check("Alice").unwrap();
+        }
+        let refused = limit.check("alice").unwrap_err();
+        assert!(refused.retry_after > Duration::from_secs(60));
+        assert!(limit.check("bob").is_ok());
+    }
+}

@@ -1,0 +1,81 @@
+//! Accounts: users, sign-up and activation, login sessions, passwords, profiles, groups.
+
+pub mod commands;
+pub mod groups;
+mod limits;
+mod login;
+pub mod mail;
+pub mod password;
+mod profile;
+mod reset;
+pub mod sessions;
+mod signup;
+pub mod tokens;
+pub mod users;
+
+use std::time::Duration;
+
+use rocket::fairing::AdHoc;
+use rocket_db_pools::Database;
+
+pub use limits::{Limits, TooMany};
+pub use login::form as login_form;
+pub use sessions::{CurrentUser, Denied, MaybeUser, Staff};
+pub use users::User;
+
+use crate::config::Config;
+use crate::db::{Db, Timestamp};
+
+/// How long an account may stay unactivated before it is removed.
+pub const ACTIVATION_PERIOD: time::Duration = time::Duration::days(7);
+
+/// Routes, the mailer, the rate limits, and the periodic clean-up of both.
+#[must_use]
+pub fn stage() -> AdHoc {
+    AdHoc::try_on_ignite("Accounts", |rocket| async {
+        let config = rocket.state::<Config>().expect("config is managed");
+        let mailer = match mail::Mailer::new(config) {
+            Ok(mailer) => mailer,
+            Err(error) => {
+                tracing::error!("{error}");
+                return Err(rocket);
+            }
+        };
+        let rocket = rocket
+            .manage(mailer)
+            .manage(Limits::default())
+            .mount("/", login::routes())
+            .mount("/", signup::routes())
+            .mount("/", reset::routes())
+            .mount("/", profile::routes())
+            .attach(AdHoc::on_liftoff("Accounts clean-up", |rocket| {
+                Box::pin(async move {
+                    let db = Db::fetch(rocket).expect("database is attached").0.clone();
+                    let limits = rocket.state::<Limits>().expect("limits are managed").clone();
+                    let shutdown = rocket.shutdown();
+                    tokio::spawn(async move {
+                        let mut tick = tokio::time::interval(Duration::from_secs(60));
+                        let mut minutes = 0u32;
+                        loop {
+                            tokio::select! {
+                                _ = tick.tick() => {
+                                    limits.prune();
+                                    minutes += 1;
+                                    if minutes % 60 != 1 {
+                                        continue;
+                                    }
+                                    match users::prune_inactive(&db, Timestamp::now().plus(-ACTIVATION_PERIOD)).await {
+                                        Ok(0) => {}
+                                        Ok(removed) => tracing::info!(removed, "removed accounts never activated"),
+                                        Err(error) => tracing::error!(%error, "pruning unactivated accounts failed"),
+                                    }
+                                }
+                                () = shutdown.clone() => break,
+                            }
+                        }
+                    });
+                })
+            }));
+        Ok(rocket)
+    })
+}

@@ -1,0 +1,87 @@
+//! The context every full page shares: the user, the CSRF token, the flash message.
+
+use rocket::request::{FlashMessage, FromRequest, Outcome};
+use rocket::{Request, State};
+use serde::Serialize;
+
+use super::{AppError, CsrfToken, Html, Templates};
+use crate::accounts::{MaybeUser, User};
+
+/// A page about to be rendered; take it as a guard and call [`Page::render`].
+pub struct Page<'r> {
+    templates: &'r Templates,
+    pub user: Option<User>,
+    csrf_token: String,
+    flash: Option<Flash>,
+}
+
+#[derive(Serialize)]
+struct Flash {
+    kind: String,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct UserView<'a> {
+    id: i64,
+    username: &'a str,
+    is_staff: bool,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Page<'r> {
+    type Error = ();
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
+        let templates = match request.guard::<&State<Templates>>().await {
+            Outcome::Success(templates) => templates.inner(),
+            _ => return Outcome::Error((rocket::http::Status::InternalServerError, ())),
+        };
+        let Outcome::Success(MaybeUser(user)) = request.guard::<MaybeUser>().await else {
+            return Outcome::Error((rocket::http::Status::InternalServerError, ()));
+        };
+        let Outcome::Success(CsrfToken(csrf_token)) = request.guard::<CsrfToken>().await else {
+            return Outcome::Error((rocket::http::Status::InternalServerError, ()));
+        };
+        let flash = request
+            .guard::<Option<FlashMessage<'_>>>()
+            .await
+            .succeeded()
+            .flatten()
+            .map(|flash| Flash {
+                kind: flash.kind().to_owned(),
+                message: flash.message().to_owned(),
+            });
+        Outcome::Success(Self {
+            templates,
+            user,
+            csrf_token,
+            flash,
+        })
+    }
+}
+
+impl Page<'_> {
+    /// Renders `template` with `data` plus the shared context (`user`, `csrf_token`, `flash`).
+    pub fn render(&self, template: &str, data: &impl Serialize) -> Result<Html, AppError> {
+        let mut context =
+            serde_json::to_value(data).map_err(|error| AppError::internal("page data", error))?;
+        let shared = serde_json::json!({
+            "user": self.user.as_ref().map(|user| UserView { id: user.id, username: &user.username, is_staff: user.is_staff() }),
+            "csrf_token": self.csrf_token,
+            "flash": self.flash,
+        });
+        if let (Some(context), serde_json::Value::Object(shared)) =
+            (context.as_object_mut(), shared)
+        {
+            context.extend(shared);
+        }
+        self.templates.render(template, &context)
+    }
+
+    /// The templates, for fragments rendered without the shared context.
+    #[must_use]
+    pub fn templates(&self) -> &Templates {
+        self.templates
+    }
+}
