@@ -9,6 +9,7 @@ use crate::accounts::{self, commands::AccountSpec};
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::events::Bus;
+use crate::import;
 use crate::settings::{self, Settings};
 
 /// INLOOP, a platform for programming courses.
@@ -64,6 +65,20 @@ enum Command {
         #[command(subcommand)]
         action: SettingsAction,
     },
+    /// Import the task repository (the flags change the runtime settings first).
+    LoadTasks {
+        /// Repository URL (sets `git_url`).
+        #[arg(long)]
+        url: Option<String>,
+        /// Branch (sets `git_branch`).
+        #[arg(long)]
+        branch: Option<String>,
+        /// Run the import here and wait for it; exit non-zero if it failed.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Print what to enter in the task repository's webhook settings.
+    PrintWebhookSettings,
     /// Create the accounts admin, staff and student for trying INLOOP out, and print their passwords.
     Demo,
 }
@@ -159,6 +174,13 @@ async fn dispatch(
         }
         Command::Settings { action } => settings_command(&config, action).await,
         Command::Demo => accounts::commands::demo(&database(&config).await?).await,
+        Command::LoadTasks { url, branch, wait } => {
+            let db = database(&config).await?;
+            import::commands::load_tasks(db, config, url, branch, wait).await
+        }
+        Command::PrintWebhookSettings => {
+            import::commands::print_webhook_settings(database(&config).await?, &config).await
+        }
     }
 }
 

@@ -62,6 +62,10 @@ pub struct Config {
     pub database_pool_size: u32,
     /// Check workers in this process; 0 for a web-only instance.
     pub workers: u32,
+    /// Private key (a deploy key) for fetching the task repository over SSH.
+    pub git_ssh_key: Option<PathBuf>,
+    /// `known_hosts` file for SSH task repositories; host keys are checked strictly.
+    pub git_known_hosts: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -82,6 +86,8 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             database_pool_size: 16,
             workers: 2,
+            git_ssh_key: None,
+            git_known_hosts: None,
         }
     }
 }
@@ -297,7 +303,13 @@ impl fmt::Display for Config {
         writeln!(f, "time_zone         {}", self.time_zone)?;
         writeln!(f, "trusted_proxies   {}", self.trusted_proxies.join(","))?;
         writeln!(f, "database_pool     {}", self.database_pool_size)?;
-        write!(f, "workers           {}", self.workers)
+        writeln!(f, "workers           {}", self.workers)?;
+        let path = |path: &Option<PathBuf>| {
+            path.as_ref()
+                .map_or_else(|| "(not set)".to_owned(), |path| path.display().to_string())
+        };
+        writeln!(f, "git_ssh_key       {}", path(&self.git_ssh_key))?;
+        write!(f, "git_known_hosts   {}", path(&self.git_known_hosts))
     }
 }
 

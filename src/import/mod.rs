@@ -1,3 +1,46 @@
 //! Importing task repositories: Git, `make`, task directories, the checker image, the webhook.
 
+pub mod commands;
+pub mod git;
+pub mod image;
+pub mod job;
+pub mod loader;
+pub mod runs;
 pub mod signature;
+mod webhook;
+pub mod worker;
+
+use rocket::fairing::AdHoc;
+use rocket_db_pools::Database;
+
+pub use job::Importer;
+pub use runs::Trigger;
+pub use worker::Wakeup;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::settings::Settings;
+
+/// The webhook route, the import queue's wake-up, and the import loop (from liftoff to shutdown).
+#[must_use]
+pub fn stage() -> AdHoc {
+    AdHoc::on_ignite("Import", |rocket| async {
+        rocket
+            .manage(Wakeup::default())
+            .mount("/", webhook::routes())
+            .attach(AdHoc::on_liftoff("Import loop", |rocket| {
+                Box::pin(async move {
+                    let importer = Importer {
+                        db: Db::fetch(rocket).expect("database is attached").0.clone(),
+                        config: rocket.state::<Config>().expect("config is managed").clone(),
+                        settings: rocket
+                            .state::<Settings>()
+                            .expect("settings are managed")
+                            .clone(),
+                    };
+                    let wakeup = rocket.state::<Wakeup>().expect("wakeup is managed").clone();
+                    tokio::spawn(worker::run(importer, wakeup, rocket.shutdown()));
+                })
+            }))
+    })
+}

@@ -32,4 +32,10 @@ settings! {
     PRIVACY_TEXT: "privacy_text", Markdown,
         "INLOOP stores your account data and your solutions to run this course.",
         "The privacy statement linked from the sign-up form (Markdown).";
+    GIT_URL: "git_url", Text, "",
+        "URL of the task repository (https://, ssh:// or file://); empty: imports fail.";
+    GIT_BRANCH: "git_branch", Text, "main",
+        "Branch of the task repository that is imported (and whose pushes the webhook accepts).";
+    PULL_INTERVAL_MINUTES: "pull_interval_minutes", Int, "0",
+        "Minutes between scheduled imports of the task repository (0: only webhook and admins).";
 }

@@ -47,6 +47,12 @@ impl Settings {
         });
     }
 
+    /// Forgets the cached values, so the next read sees what another process stored even
+    /// without a shared event bus (imports do this: they are rare and must use the current URL).
+    pub async fn reload(&self) {
+        *self.cache.write().await = None;
+    }
+
     /// The current value of `setting` (its default when never set).
     pub async fn value(
         &self,

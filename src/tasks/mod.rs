@@ -1,3 +1,19 @@
 //! Tasks and their categories: what students see and solve.
 
+pub mod catalog;
+mod files;
 pub mod meta;
+mod pages;
+pub mod store;
+
+use rocket::fairing::AdHoc;
+
+/// The task pages and task files.
+#[must_use]
+pub fn stage() -> AdHoc {
+    AdHoc::on_ignite("Tasks", |rocket| async {
+        rocket
+            .mount("/", pages::routes())
+            .mount("/", files::routes())
+    })
+}

@@ -1,0 +1,156 @@
+//! Building the checker image from the repository's `Dockerfile`, tagged by a hash of its context.
+//!
+//! The tag is `inloop-checker:<12 hex>` of the build context (after `.dockerignore`), so an
+//! unchanged context reuses the image, and a running check keeps the image it started with.
+
+use std::path::Path;
+
+use bollard::Docker;
+use bollard::query_parameters::BuildImageOptionsBuilder;
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+/// The repository of every checker image.
+pub const IMAGE_NAME: &str = "inloop-checker";
+/// Build log kept of one build.
+const LOG_LIMIT: usize = 64 * 1024;
+/// Largest build context sent to Docker.
+const CONTEXT_LIMIT: u64 = 1024 * 1024 * 1024;
+
+/// How a build ended.
+pub struct Built {
+    pub tag: String,
+    /// `built` or `reused`.
+    pub status: &'static str,
+    pub log: String,
+}
+
+/// A build that failed, with its log.
+#[derive(Debug, thiserror::Error)]
+#[error("{reason}")]
+pub struct BuildError {
+    pub tag: String,
+    pub reason: String,
+    pub log: String,
+}
+
+/// The build context: a tar of the repository without `.git` and what `.dockerignore` names.
+pub struct Context {
+    pub tar: Vec<u8>,
+    /// `inloop-checker:<12 hex of the context's hash>`.
+    pub tag: String,
+}
+
+/// Packs `repository` as a build context.
+pub fn context(repository: &Path) -> std::io::Result<Context> {
+    let mut files = Vec::new();
+    let walk = ignore::WalkBuilder::new(repository)
+        .standard_filters(false)
+        .add_custom_ignore_filename(".dockerignore")
+        .filter_entry(|entry| entry.file_name() != ".git")
+        .build();
+    for entry in walk {
+        let entry = entry.map_err(std::io::Error::other)?;
+        let Some(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() && entry.depth() == 0 {
+            continue;
+        }
+        let relative = entry
+            .path()
+            .strip_prefix(repository)
+            .map_err(std::io::Error::other)?
+            .to_owned();
+        files.push((relative, entry.path().to_owned()));
+    }
+    files.sort();
+    let mut hash = Sha256::new();
+    let mut tar = tar::Builder::new(Vec::new());
+    tar.follow_symlinks(false);
+    let mut size = 0u64;
+    for (relative, path) in &files {
+        let metadata = std::fs::symlink_metadata(path)?;
+        size += metadata.len();
+        if size > CONTEXT_LIMIT {
+            return Err(std::io::Error::other("the build context exceeds 1 GiB"));
+        }
+        hash.update(relative.to_string_lossy().as_bytes());
+        hash.update([0]);
+        if metadata.is_file() {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                hash.update(metadata.permissions().mode().to_le_bytes());
+            }
+            hash.update(std::fs::read(path)?);
+        } else if metadata.is_symlink() {
+            hash.update(std::fs::read_link(path)?.to_string_lossy().as_bytes());
+        }
+        hash.update([0]);
+        tar.append_path_with_name(path, relative)?;
+    }
+    let digest = hex::encode(hash.finalize());
+    Ok(Context {
+        tar: tar.into_inner()?,
+        tag: format!("{IMAGE_NAME}:{}", &digest[..12]),
+    })
+}
+
+/// Builds the image for `context`, or reuses it when an image with its tag exists already.
+pub async fn build(docker: &Docker, context: Context) -> Result<Built, BuildError> {
+    let tag = context.tag;
+    if docker.inspect_image(&tag).await.is_ok() {
+        return Ok(Built {
+            log: format!("{tag} exists already: the build context did not change"),
+            tag,
+            status: "reused",
+        });
+    }
+    // No `pull`: base images come from the local daemon (no registry may be reachable).
+    let options = BuildImageOptionsBuilder::default()
+        .dockerfile("Dockerfile")
+        .t(&tag)
+        .rm(true)
+        .forcerm(true)
+        .build();
+    let mut stream =
+        docker.build_image(options, None, Some(bollard::body_full(context.tar.into())));
+    let mut log = Vec::new();
+    let mut failure = None;
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(info) => {
+                if let Some(text) = info.stream.or(info.status) {
+                    log.extend_from_slice(text.as_bytes());
+                }
+                if let Some(detail) = info.error_detail {
+                    let message = detail.message.unwrap_or_default();
+                    log.extend_from_slice(message.as_bytes());
+                    failure = Some(message);
+                }
+            }
+            Err(error) => {
+                failure = Some(error.to_string());
+                break;
+            }
+        }
+        if log.len() > 2 * LOG_LIMIT {
+            log.drain(..log.len() - LOG_LIMIT);
+        }
+    }
+    // The end of the log says what went wrong.
+    let log = String::from_utf8_lossy(&log[log.len().saturating_sub(LOG_LIMIT)..]).into_owned();
+    match failure {
+        Some(reason) => Err(BuildError {
+            tag,
+            reason: format!("the checker image did not build: {reason}"),
+            log,
+        }),
+        None => Ok(Built {
+            tag,
+            status: "built",
+            log,
+        }),
+    }
+}

@@ -1,0 +1,180 @@
+//! One import run: fetch the repository, run `make`, store its tasks, build the checker image.
+
+use std::time::Duration;
+
+use bollard::Docker;
+
+use super::runs::{self, ImportRun};
+use super::{git, image, loader};
+use crate::config::Config;
+use crate::db::{DbPool, Timestamp};
+use crate::settings::{self, Settings};
+use crate::tasks::store::{self, Stored, TaskRecord};
+
+/// What an import needs from its process.
+#[derive(Clone)]
+pub struct Importer {
+    pub db: DbPool,
+    pub config: Config,
+    pub settings: Settings,
+}
+
+/// A failed step, as stored in the run's `error`.
+type StepResult<T> = Result<T, String>;
+
+impl Importer {
+    /// Runs the claimed run `id` to its end and records the outcome; returns the finished run.
+    pub async fn run(&self, id: i64) -> Result<Option<ImportRun>, sqlx::Error> {
+        let beat = {
+            let db = self.db.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(30));
+                loop {
+                    tick.tick().await;
+                    if let Err(error) = runs::heartbeat(&db, id).await {
+                        tracing::warn!(%error, "import heartbeat failed");
+                    }
+                }
+            })
+        };
+        let outcome = self.steps(id).await;
+        beat.abort();
+        match &outcome {
+            Ok(()) => tracing::info!(run = id, "import succeeded"),
+            Err(error) => tracing::warn!(run = id, "import failed: {error}"),
+        }
+        runs::finish(&self.db, id, outcome.err().as_deref()).await?;
+        runs::get(&self.db, id).await
+    }
+
+    async fn steps(&self, id: i64) -> StepResult<()> {
+        let db = &self.db;
+        self.settings.reload().await;
+        let url = self.text(&settings::GIT_URL).await?;
+        if url.is_empty() {
+            return Err(
+                "no task repository configured: set the runtime setting git_url \
+                 (`inloop load-tasks --url URL`)"
+                    .into(),
+            );
+        }
+        let branch = self.text(&settings::GIT_BRANCH).await?;
+        let remote = git::Remote {
+            url: &url,
+            branch: &branch,
+            ssh_key: self.config.git_ssh_key.as_deref(),
+            known_hosts: self.config.git_known_hosts.as_deref(),
+        };
+        let dir = git::repository_dir(&self.config.data_dir);
+        let checkout = git::sync(&dir, &remote)
+            .await
+            .map_err(|error| format!("{error}\n{}", error.output).trim().to_owned())?;
+        let (make_output, make_error) = match git::make(&dir).await {
+            Ok(output) => (output, None),
+            Err(error) => (error.output.clone(), Some(error.to_string())),
+        };
+        runs::record_checkout(db, id, &checkout.hash, &checkout.message, &make_output)
+            .await
+            .map_err(database)?;
+        if let Some(error) = make_error {
+            return Err(error);
+        }
+        self.store_tasks(id, &dir).await?;
+        self.build_image(id, &dir).await
+    }
+
+    async fn text(&self, setting: &settings::Setting) -> StepResult<String> {
+        let value = self.settings.text(&self.db, setting).await;
+        value
+            .map(|text| text.trim().to_owned())
+            .map_err(|error| error.to_string())
+    }
+
+    async fn store_tasks(&self, id: i64, dir: &std::path::Path) -> StepResult<()> {
+        let db = &self.db;
+        let zone = crate::time_zone::parse(&self.config.time_zone)?;
+        let root = dir.to_owned();
+        let entries = tokio::task::spawn_blocking(move || loader::load_all(&root, &zone))
+            .await
+            .map_err(|error| error.to_string())?
+            .map_err(|error| format!("cannot read the repository: {error}"))?;
+        let mut keep = Vec::new();
+        for entry in entries {
+            let (directory, outcome, reason) = match entry {
+                loader::Entry::Disabled(_) => continue,
+                loader::Entry::Invalid { directory, reason } => {
+                    // The last good version of a broken task stays as it was.
+                    keep.push(directory.clone());
+                    (directory, "invalid", reason)
+                }
+                loader::Entry::Task(task) => {
+                    let category_id = store::ensure_category(db, &task.meta.category)
+                        .await
+                        .map_err(database)?;
+                    let record = TaskRecord {
+                        system_name: task.system_name.clone(),
+                        title: task.meta.title.clone(),
+                        category_id,
+                        pubdate: task.meta.pubdate.into(),
+                        deadline: task.meta.deadline.map(Timestamp::from),
+                        text_html: task.text_html,
+                        limits: task.limits,
+                        templates: task.templates,
+                    };
+                    let outcome = match store::upsert(db, &record).await.map_err(database)? {
+                        Stored::Added => "added",
+                        Stored::Updated => "updated",
+                        Stored::Unchanged => "unchanged",
+                    };
+                    keep.push(task.system_name.clone());
+                    (task.system_name, outcome, String::new())
+                }
+            };
+            runs::record_result(db, id, &directory, outcome, &reason)
+                .await
+                .map_err(database)?;
+        }
+        for name in store::hide_all_but(db, &keep).await.map_err(database)? {
+            runs::record_result(db, id, &name, "hidden", "no longer in the repository")
+                .await
+                .map_err(database)?;
+        }
+        Ok(())
+    }
+
+    async fn build_image(&self, id: i64, dir: &std::path::Path) -> StepResult<()> {
+        let db = &self.db;
+        let fail = async |tag: &str, reason: String, log: &str| {
+            runs::record_image(db, id, tag, "failed", log)
+                .await
+                .map_err(database)?;
+            Err::<(), String>(reason)
+        };
+        if !dir.join("Dockerfile").is_file() {
+            let reason = "the repository has no Dockerfile".to_owned();
+            return fail("", reason.clone(), &reason).await;
+        }
+        let root = dir.to_owned();
+        let context = match tokio::task::spawn_blocking(move || image::context(&root)).await {
+            Ok(Ok(context)) => context,
+            Ok(Err(error)) => {
+                return fail("", format!("cannot pack the build context: {error}"), "").await;
+            }
+            Err(error) => return fail("", error.to_string(), "").await,
+        };
+        let docker = match Docker::connect_with_local_defaults() {
+            Ok(docker) => docker.with_timeout(Duration::from_mins(30)),
+            Err(error) => return fail(&context.tag, format!("docker: {error}"), "").await,
+        };
+        match image::build(&docker, context).await {
+            Ok(built) => runs::record_image(db, id, &built.tag, built.status, &built.log)
+                .await
+                .map_err(database),
+            Err(error) => fail(&error.tag, error.reason, &error.log).await,
+        }
+    }
+}
+
+fn database(error: sqlx::Error) -> String {
+    format!("database: {error}")
+}
