@@ -37,9 +37,9 @@ impl Settings {
         tokio::spawn(async move {
             loop {
                 match messages.recv().await {
-                    Ok(message) if message.topic != TOPIC => continue,
+                    Ok(message) if message.topic != TOPIC => {}
                     Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        *cache.write().await = None
+                        *cache.write().await = None;
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 }
