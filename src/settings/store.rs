@@ -37,7 +37,9 @@ impl Settings {
         tokio::spawn(async move {
             loop {
                 match messages.recv().await {
-                    Ok(message) if message.topic != TOPIC => {}
+                    Ok(message)
+                        if message.topic != TOPIC
+                            && message.topic != crate::events::RESUBSCRIBED => {}
                     Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                         *cache.write().await = None;
                     }
