@@ -131,7 +131,7 @@ impl Bus {
                     payload: String::new(),
                 })),
                 Err(error) => {
-                    tracing::warn!(%error, "event bus: subscription failed, retried on reconnect")
+                    tracing::warn!(%error, "event bus: subscription failed, retried on reconnect");
                 }
             }
         });
