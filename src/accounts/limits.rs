@@ -108,4 +108,16 @@ mod tests {
         assert!(refused.retry_after > Duration::from_mins(1));
         assert!(limit.check("bob").is_ok());
     }
+
+    #[test]
+    fn pruning_forgets_keys_whose_limit_is_full_again() {
+        let limit = Limit::new(2, Duration::from_millis(20));
+        for key in ["a", "b", "c"] {
+            limit.check(key).unwrap();
+        }
+        assert_eq!(limit.0.len(), 3);
+        std::thread::sleep(Duration::from_millis(50));
+        limit.0.retain_recent();
+        assert_eq!(limit.0.len(), 0);
+    }
 }
