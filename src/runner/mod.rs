@@ -2,3 +2,4 @@
 
 pub mod docker;
 pub mod junit;
+pub mod sandbox;
