@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fs;
+use std::time::{Duration, Instant};
 
 use bollard::models::ContainerCreateBody;
 use inloop::runner::sandbox::{self, LABEL, Limits, SandboxError};
@@ -113,6 +114,33 @@ async fn a_missing_image_is_an_infrastructure_error() {
         matches!(error, SandboxError::ImageMissing { .. }),
         "{error:?}"
     );
+}
+
+#[tokio::test]
+async fn a_cancelled_check_still_removes_its_container() {
+    let sandbox = Sandbox::new().await;
+    let input = no_input();
+    let request = sandbox.request(&shell_image().await, "sleep 600", &input);
+
+    let cancelled = tokio::time::timeout(
+        Duration::from_secs(3),
+        sandbox::run(&sandbox.docker, &request),
+    )
+    .await;
+    assert!(
+        cancelled.is_err(),
+        "the check ended by itself: {cancelled:?}"
+    );
+
+    // Removal goes on in the background after the cancellation.
+    let waited = Instant::now();
+    while !sandbox.containers_left().await.is_empty() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "the container was not removed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Through the labelled variant, so that checks of tests running meanwhile stay untouched.
