@@ -160,6 +160,7 @@ impl SandboxError {
 /// The solution's own failures (exit codes, limits hit) are in the [`CheckOutcome`]; an `Err`
 /// means the check could not be run or observed and says nothing about the solution.
 ///
+/// `docker` should have its API version negotiated ([`super::docker::DockerClient::negotiated`]).
 /// The run's folders are made in the system temp folder (`TMPDIR`), which the Docker daemon
 /// must see under the same path: bind mounts name host paths. If the future is dropped, the
 /// container is still removed, in the background.
