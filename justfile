@@ -20,8 +20,8 @@ services *which:
 run *args: assets
     cargo run -- {{args}}
 
-# Everything CI runs: lint, the suite on SQLite and PostgreSQL, the browser tests.
-test: services assets lint test-sqlite test-pg e2e
+# Everything CI runs: services, checker images, lint, the suite on SQLite and PostgreSQL, browser tests.
+test: services assets images lint test-sqlite test-pg e2e
 
 # The test suite on SQLite (each test its own database file).
 test-sqlite: assets
