@@ -20,8 +20,8 @@ services *which:
 run *args: assets
     cargo run -- {{args}}
 
-# Everything CI runs: lint, the suite on SQLite and PostgreSQL, the browser tests.
-test: services assets lint test-sqlite test-pg e2e
+# Everything CI runs: services, checker images, lint, the suite on SQLite and PostgreSQL, browser tests.
+test: services assets images lint test-sqlite test-pg e2e
 
 # The test suite on SQLite (each test its own database file).
 test-sqlite: assets
@@ -36,8 +36,13 @@ lint: assets
     cargo fmt --check
     cargo clippy --all-targets -- -D warnings
 
-# Browser tests in headless Chromium against the debug binary.
+# Browser tests in headless Chromium against the release binary, run from an empty folder.
 e2e: assets
+    cargo build --release
+    INLOOP_BIN=target/release/inloop bash e2e/run
+
+# Browser tests against the debug binary (faster to build while developing).
+e2e-debug: assets
     cargo build
     bash e2e/run
 

@@ -36,8 +36,10 @@ export async function startServer({ env = {}, timeoutMs = 30_000 } = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'inloop-e2e-'));
   const url = `http://127.0.0.1:${port}`;
 
+  // The server runs in its empty data folder: no templates, assets or Rocket.toml on disk, so
+  // every page proves the binary is self-contained.
   const child = spawn(bin, ['serve'], {
-    cwd: repoRoot,
+    cwd: dataDir,
     env: {
       ...process.env,
       ROCKET_PORT: String(port),

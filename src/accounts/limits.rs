@@ -52,7 +52,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        let minutes = |m: u64| Duration::from_secs(m * 60);
+        let minutes = Duration::from_mins;
         Self {
             login_account: Limit::new(10, minutes(15)),
             login_ip: Limit::new(60, minutes(15)),
@@ -100,12 +100,24 @@ mod tests {
 
     #[test]
     fn the_eleventh_attempt_is_refused_with_a_wait_time() {
-        let limit = Limit::new(10, Duration::from_secs(900));
+        let limit = Limit::new(10, Duration::from_mins(15));
         for _ in 0..10 {
             limit.check("Alice").unwrap();
         }
         let refused = limit.check("alice").unwrap_err();
-        assert!(refused.retry_after > Duration::from_secs(60));
+        assert!(refused.retry_after > Duration::from_mins(1));
         assert!(limit.check("bob").is_ok());
+    }
+
+    #[test]
+    fn pruning_forgets_keys_whose_limit_is_full_again() {
+        let limit = Limit::new(2, Duration::from_millis(20));
+        for key in ["a", "b", "c"] {
+            limit.check(key).unwrap();
+        }
+        assert_eq!(limit.0.len(), 3);
+        std::thread::sleep(Duration::from_millis(50));
+        limit.0.retain_recent();
+        assert_eq!(limit.0.len(), 0);
     }
 }

@@ -13,7 +13,7 @@ use super::{groups, password, sessions, users};
 use crate::db::Db;
 use crate::settings::{AUTO_ASSIGN_GROUPS, Settings};
 use crate::web::page::Page;
-use crate::web::{AppError, AppResult, ClientIp, Html, Origin};
+use crate::web::{AppError, AppResult, ClientIp, FormAnswer, Html, Origin};
 
 /// The message for every failed login, so that it tells nothing about which accounts exist.
 const FAILED: &str = "Please enter a correct username (or e-mail address) and password. \
@@ -70,13 +70,6 @@ fn login_page(page: Page<'_>, next: Option<&str>) -> AppResult<Result<Html, Redi
     form(&page, next).map(Ok)
 }
 
-/// A login that failed, answered with the form again.
-#[derive(Responder)]
-pub enum LoginAnswer {
-    Done(Flash<Redirect>),
-    Again((Status, Html)),
-}
-
 #[post("/login", data = "<form>")]
 #[allow(clippy::too_many_arguments)]
 async fn login(
@@ -88,7 +81,7 @@ async fn login(
     limits: &State<Limits>,
     settings: &State<Settings>,
     form: Form<LoginForm>,
-) -> AppResult<LoginAnswer> {
+) -> AppResult<FormAnswer> {
     limits.login_ip.check(&ip.0.to_string())?;
     limits.login_account.check(form.login.trim())?;
     let user = users::by_login(db, &form.login).await?;
@@ -103,7 +96,7 @@ async fn login(
             next: safe_next(form.next.as_deref()),
             errors: BTreeMap::from([("form", FAILED)]),
         };
-        return Ok(LoginAnswer::Again((
+        return Ok(FormAnswer::Again((
             Status::Ok,
             page.render("accounts/login.html", &again)?,
         )));
@@ -120,7 +113,7 @@ async fn login(
     } else {
         "Welcome back!"
     };
-    Ok(LoginAnswer::Done(Flash::success(
+    Ok(FormAnswer::Done(Flash::success(
         Redirect::to(safe_next(form.next.as_deref())),
         message,
     )))

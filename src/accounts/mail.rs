@@ -50,18 +50,17 @@ impl Mailer {
             .to(recipient)
             .subject(subject)
             .body(body.clone())?;
-        match &self.transport {
-            Some(transport) => {
-                transport.send(message).await?;
-                tracing::info!(subject, "mail sent");
-            }
+        if let Some(transport) = &self.transport {
+            transport.send(message).await?;
+            tracing::info!(subject, "mail sent");
+        } else {
             // Development without a mail server: the link must be readable somewhere.
-            None => tracing::info!(
+            tracing::info!(
                 to,
                 subject,
                 body,
                 "EMAIL_URL is not set: mail written to the log"
-            ),
+            );
         }
         Ok(())
     }

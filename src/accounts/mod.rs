@@ -54,7 +54,7 @@ pub fn stage() -> AdHoc {
                     let limits = rocket.state::<Limits>().expect("limits are managed").clone();
                     let shutdown = rocket.shutdown();
                     tokio::spawn(async move {
-                        let mut tick = tokio::time::interval(Duration::from_secs(60));
+                        let mut tick = tokio::time::interval(Duration::from_mins(1));
                         let mut minutes = 0u32;
                         loop {
                             tokio::select! {

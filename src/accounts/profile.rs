@@ -14,7 +14,7 @@ use crate::db::Db;
 use crate::markdown;
 use crate::settings::{OWNWORK_DECLARATION, PRIVACY_TEXT, Settings};
 use crate::web::page::Page;
-use crate::web::{AppError, AppResult, Html};
+use crate::web::{AppError, AppResult, FormAnswer, Html};
 
 #[derive(Serialize)]
 struct ProfilePage<'a> {
@@ -45,13 +45,6 @@ pub struct ProfileForm {
     #[field(default = String::new())]
     matriculation_number: String,
     course_id: Option<i64>,
-}
-
-/// Saved, or the form again with what is wrong.
-#[derive(rocket::Responder)]
-pub enum FormAnswer {
-    Done(Flash<Redirect>),
-    Again((Status, Html)),
 }
 
 #[post("/account/profile", data = "<form>")]

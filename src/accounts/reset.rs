@@ -15,7 +15,7 @@ use super::{password, sessions, users};
 use crate::config::Config;
 use crate::db::Db;
 use crate::web::page::Page;
-use crate::web::{AppResult, ClientIp, Html, Origin};
+use crate::web::{AppResult, ClientIp, FormAnswer, Html, Origin};
 
 #[derive(FromForm)]
 pub struct ResetRequest {
@@ -116,13 +116,6 @@ async fn reset_page(
     ))
 }
 
-/// The new password was set, or the form comes back with what is wrong.
-#[derive(rocket::Responder)]
-pub enum ResetAnswer {
-    Done(Flash<Redirect>),
-    Again((Status, Html)),
-}
-
 #[post("/account/reset/<token>", data = "<form>")]
 async fn reset(
     db: &Db,
@@ -130,7 +123,7 @@ async fn reset(
     config: &State<Config>,
     token: &str,
     form: Form<NewPassword>,
-) -> AppResult<ResetAnswer> {
+) -> AppResult<FormAnswer> {
     let Some(user) = user_for(db, config, token).await? else {
         let html = page.render(
             "accounts/password_reset_confirm.html",
@@ -139,7 +132,7 @@ async fn reset(
                 errors: BTreeMap::new(),
             },
         )?;
-        return Ok(ResetAnswer::Again((Status::NotFound, html)));
+        return Ok(FormAnswer::Again((Status::NotFound, html)));
     };
     let problem = if form.password1 == form.password2 {
         password::problem(&form.password1, &user.username, &user.email)
@@ -153,11 +146,11 @@ async fn reset(
             errors: BTreeMap::from([(field, message)]),
         };
         let html = page.render("accounts/password_reset_confirm.html", &again)?;
-        return Ok(ResetAnswer::Again((Status::UnprocessableEntity, html)));
+        return Ok(FormAnswer::Again((Status::UnprocessableEntity, html)));
     }
     users::set_password_hash(db, user.id, &password::hash(&form.password1)).await?;
     sessions::end_all(db, user.id).await?;
-    Ok(ResetAnswer::Done(Flash::success(
+    Ok(FormAnswer::Done(Flash::success(
         Redirect::to("/login/"),
         "Your password has been changed. Please log in.",
     )))

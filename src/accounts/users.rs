@@ -6,6 +6,7 @@ use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
 
 /// A user account.
+#[allow(clippy::struct_excessive_bools, reason = "one row of the users table")]
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct User {
     pub id: i64,

@@ -15,6 +15,9 @@ use tokio::sync::broadcast;
 const PREFIX: &str = "inloop:";
 /// Messages a slow in-process subscriber may fall behind before it misses some.
 const CAPACITY: usize = 1024;
+/// The topic of the message sent in-process whenever the Redis subscription (re)starts: messages
+/// may have been missed before it, so subscribers re-read whatever state they keep.
+pub const RESUBSCRIBED: &str = "*";
 
 /// One message on the bus.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,13 +111,28 @@ impl Bus {
                 }
             }
         });
+        let local = self.local.clone();
+        let _reconnected = redis.subscriber.on_reconnect(move |_| {
+            let _ = local.send(Message {
+                topic: RESUBSCRIBED.to_owned(),
+                payload: String::new(),
+            });
+            async { Ok(()) }
+        });
         let subscriber = redis.subscriber.clone();
+        let local = self.local.clone();
         tokio::spawn(async move {
             if let Err(error) = subscriber.wait_for_connect().await {
                 tracing::warn!(%error, "event bus: Redis not reachable yet, retrying in the background");
             }
-            if let Err(error) = subscriber.psubscribe(format!("{PREFIX}*")).await {
-                tracing::warn!(%error, "event bus: subscription failed, retried on reconnect");
+            match subscriber.psubscribe(format!("{PREFIX}*")).await {
+                Ok(()) => drop(local.send(Message {
+                    topic: RESUBSCRIBED.to_owned(),
+                    payload: String::new(),
+                })),
+                Err(error) => {
+                    tracing::warn!(%error, "event bus: subscription failed, retried on reconnect");
+                }
             }
         });
     }

@@ -38,7 +38,6 @@ pub async fn load_tasks(
     let importer = Importer {
         db: db.clone(),
         config,
-        settings: store,
     };
     let run = super::worker::run_and_wait(&importer, Trigger::Command).await?;
     for result in runs::results(&db, run.id).await? {

@@ -16,7 +16,6 @@ use crate::tasks::store::{self, Stored, TaskRecord};
 pub struct Importer {
     pub db: DbPool,
     pub config: Config,
-    pub settings: Settings,
 }
 
 /// A failed step, as stored in the run's `error`.
@@ -49,7 +48,6 @@ impl Importer {
 
     async fn steps(&self, id: i64) -> StepResult<()> {
         let db = &self.db;
-        self.settings.reload().await;
         let url = self.text(&settings::GIT_URL).await?;
         if url.is_empty() {
             return Err(
@@ -84,7 +82,7 @@ impl Importer {
     }
 
     async fn text(&self, setting: &settings::Setting) -> StepResult<String> {
-        let value = self.settings.text(&self.db, setting).await;
+        let value = uncached(setting, &self.db).await;
         value
             .map(|text| text.trim().to_owned())
             .map_err(|error| error.to_string())
@@ -173,6 +171,15 @@ impl Importer {
             Err(error) => fail(&error.tag, error.reason, &error.log).await,
         }
     }
+}
+
+/// A text setting read from the database, not from any cache: imports are rare and must use
+/// what an operator set last, also from a process that shares no event bus with this one.
+pub async fn uncached(
+    setting: &settings::Setting,
+    db: &DbPool,
+) -> Result<String, settings::SettingError> {
+    Settings::default().text(db, setting).await
 }
 
 fn database(error: sqlx::Error) -> String {

@@ -19,7 +19,6 @@ pub use worker::Wakeup;
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::settings::Settings;
 
 /// The webhook route, the import queue's wake-up, and the import loop (from liftoff to shutdown).
 #[must_use]
@@ -33,10 +32,6 @@ pub fn stage() -> AdHoc {
                     let importer = Importer {
                         db: Db::fetch(rocket).expect("database is attached").0.clone(),
                         config: rocket.state::<Config>().expect("config is managed").clone(),
-                        settings: rocket
-                            .state::<Settings>()
-                            .expect("settings are managed")
-                            .clone(),
                     };
                     let wakeup = rocket.state::<Wakeup>().expect("wakeup is managed").clone();
                     tokio::spawn(worker::run(importer, wakeup, rocket.shutdown()));

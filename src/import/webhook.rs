@@ -12,7 +12,7 @@ use super::signature;
 use super::worker::Wakeup;
 use crate::config::Config;
 use crate::db::Db;
-use crate::settings::{self, Settings};
+use crate::settings;
 
 /// Largest delivery accepted (GitHub caps payloads at 25 MB, but pushes are small).
 const BODY_LIMIT_MIB: u64 = 1;
@@ -52,7 +52,6 @@ async fn webhook(
     data: Data<'_>,
     db: &Db,
     config: &State<Config>,
-    settings: &State<Settings>,
     wakeup: &State<Wakeup>,
 ) -> (Status, String) {
     if delivery.event.as_deref() != Some("push") {
@@ -79,8 +78,7 @@ async fn webhook(
     let Ok(push) = serde_json::from_slice::<Push>(&body) else {
         return (Status::BadRequest, "Malformed payload".into());
     };
-    settings.reload().await;
-    let branch = match settings.text(&db.0, &settings::GIT_BRANCH).await {
+    let branch = match super::job::uncached(&settings::GIT_BRANCH, &db.0).await {
         Ok(branch) => branch,
         Err(error) => {
             tracing::error!(%error, "webhook: cannot read git_branch");

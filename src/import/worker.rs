@@ -64,8 +64,8 @@ async fn work(importer: &Importer) {
 
 /// Queues a `schedule` run when `pull_interval_minutes` has passed since the last request.
 async fn schedule(importer: &Importer) -> Result<(), Box<dyn std::error::Error>> {
-    let minutes = importer
-        .settings
+    // Read past the cache: this runs from startup on, before tests and operators change settings.
+    let minutes = settings::Settings::default()
         .int(&importer.db, &settings::PULL_INTERVAL_MINUTES)
         .await?;
     if minutes <= 0 {

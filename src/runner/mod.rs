@@ -1,4 +1,6 @@
-//! Running checks: the Docker connection, sandboxed check containers, their reports.
+//! Running checks: the Docker connection, sandboxed check containers, their reports and verdicts.
 
 pub mod docker;
 pub mod junit;
+pub mod sandbox;
+pub mod verdict;

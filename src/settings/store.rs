@@ -37,20 +37,16 @@ impl Settings {
         tokio::spawn(async move {
             loop {
                 match messages.recv().await {
-                    Ok(message) if message.topic != TOPIC => continue,
+                    Ok(message)
+                        if message.topic != TOPIC
+                            && message.topic != crate::events::RESUBSCRIBED => {}
                     Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        *cache.write().await = None
+                        *cache.write().await = None;
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 }
             }
         });
-    }
-
-    /// Forgets the cached values, so the next read sees what another process stored even
-    /// without a shared event bus (imports do this: they are rare and must use the current URL).
-    pub async fn reload(&self) {
-        *self.cache.write().await = None;
     }
 
     /// The current value of `setting` (its default when never set).

@@ -56,3 +56,11 @@ impl<'r> Responder<'r, 'static> for Html {
             .ok()
     }
 }
+
+/// The answer to a form: done (a redirect with a message), or the form again with its problems.
+#[derive(rocket::Responder)]
+#[allow(clippy::large_enum_variant, reason = "built once per request")]
+pub enum FormAnswer {
+    Done(rocket::response::Flash<rocket::response::Redirect>),
+    Again((rocket::http::Status, Html)),
+}

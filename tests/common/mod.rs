@@ -4,7 +4,10 @@
 //! fresh database created from that URL (and dropped afterwards); otherwise a temp SQLite file.
 #![allow(dead_code)]
 
+pub mod mail;
+
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use inloop::config::Config;
 use rocket::Shutdown;
@@ -15,6 +18,8 @@ use tempfile::TempDir;
 pub struct TestApp {
     pub url: String,
     pub http: reqwest::Client,
+    /// The cookies of `http`, to copy a session into another client.
+    pub jar: Arc<reqwest::cookie::Jar>,
     pub config: Config,
     pub dir: TempDir,
     shutdown: Shutdown,
@@ -53,9 +58,11 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let ignited = rocket.ignite().await.expect("the test server ignites");
     tokio::spawn(async move { ignited.launch().await });
     let shutdown = started.await.expect("the test server starts");
+    let jar = Arc::new(reqwest::cookie::Jar::default());
     TestApp {
         url: format!("http://127.0.0.1:{port}"),
-        http: browser(),
+        http: browser_with(Arc::clone(&jar)),
+        jar,
         config,
         dir,
         shutdown,
@@ -66,14 +73,18 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 /// A fresh HTTP client with its own cookies, like a second browser.
 #[must_use]
 pub fn browser() -> reqwest::Client {
+    browser_with(Arc::new(reqwest::cookie::Jar::default()))
+}
+
+fn browser_with(jar: Arc<reqwest::cookie::Jar>) -> reqwest::Client {
     reqwest::Client::builder()
-        .cookie_store(true)
+        .cookie_provider(jar)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("HTTP client")
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -98,9 +109,10 @@ impl TestApp {
         csrf_token_in(&self.get(path).await.text().await.expect("page"))
     }
 
-    /// POSTs a form to `path`, with the CSRF token from the page at `path` as first field.
+    /// POSTs a form to `path` with this browser's CSRF token as first field (taken from the
+    /// privacy page, which every visitor may open).
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let token = self.csrf_token(path).await;
+        let token = self.csrf_token("/privacy/").await;
         self.post_form_with_token(path, &token, fields).await
     }
 
@@ -119,6 +131,35 @@ impl TestApp {
             .send()
             .await
             .expect("POST")
+    }
+
+    /// Creates an active user with this password and returns its id.
+    pub async fn create_user(&self, username: &str, password: &str, staff: bool) -> i64 {
+        let hash = inloop::accounts::password::hash(password);
+        let email = format!("{username}@example.org");
+        let user = inloop::accounts::users::NewUser {
+            username,
+            email: &email,
+            password_hash: &hash,
+            is_active: true,
+            is_staff: staff,
+            is_superuser: false,
+        };
+        inloop::accounts::users::create(&self.db().await, &user)
+            .await
+            .expect("create user")
+    }
+
+    /// Logs this app's browser in; panics unless the login succeeds.
+    pub async fn login(&self, login: &str, password: &str) {
+        let response = self
+            .post_form("/login/", &[("login", login), ("password", password)])
+            .await;
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::SEE_OTHER,
+            "login as {login} failed"
+        );
     }
 
     /// The database of this app.

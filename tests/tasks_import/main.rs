@@ -57,7 +57,6 @@ pub async fn import(app: &TestApp) -> ImportRun {
     let importer = Importer {
         db: app.db().await,
         config: app.config.clone(),
-        settings: Settings::default(),
     };
     worker::run_and_wait(&importer, Trigger::Admin)
         .await

@@ -1,0 +1,245 @@
+//! The sandbox that runs one check: a fresh, locked-down container per solution (SPEC section 2).
+
+mod container;
+mod folders;
+mod output;
+mod supervise;
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bollard::Docker;
+use bollard::query_parameters::{ListContainersOptions, RemoveContainerOptions};
+
+pub use container::LABEL;
+
+/// What a check may use. The defaults follow the original INLOOP where it had a limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Wall-clock time from start to exit; the container is killed after it.
+    pub wall_time: Duration,
+    /// Memory including tmpfs contents; swap is not allowed on top. 0: no limit.
+    pub memory_bytes: u64,
+    /// CPU time share, e.g. 1.0 for one core. 0: no limit.
+    pub cpus: f64,
+    /// Processes and threads together (a fork bomb stops here). 0 or less: no limit.
+    pub processes: i64,
+    /// Open file descriptors per process.
+    pub open_files: u64,
+    /// Size of the `/checker/scratch` tmpfs.
+    pub scratch_bytes: u64,
+    /// Disk space the checker may use in `/checker/output/storage`, which lives on the host's
+    /// disk; the container is killed beyond it (an output limit).
+    pub storage_bytes: u64,
+    /// Bytes kept of stdout and of stderr each; the container is killed beyond it.
+    pub output_bytes_per_stream: usize,
+    /// Bytes kept of each collected file.
+    pub file_bytes: usize,
+    /// Files collected from storage, the first ones by name.
+    pub max_files: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            wall_time: Duration::from_mins(2),
+            memory_bytes: 256 * MIB,
+            cpus: 1.0,
+            processes: 128,
+            open_files: 1024,
+            scratch_bytes: 32 * MIB,
+            storage_bytes: 32 * MIB,
+            output_bytes_per_stream: 30 * 1024,
+            file_bytes: 80 * 1024,
+            max_files: 32,
+        }
+    }
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// One check to run.
+#[derive(Debug, Clone)]
+pub struct CheckRequest {
+    /// The task repository's checker image, e.g. `inloop/tasks:3f2a…`.
+    pub image: String,
+    /// The task's system name: the one argument the image's ENTRYPOINT receives.
+    pub task_name: String,
+    /// The submitted files. They are copied (readable for all) into a folder of the run's own,
+    /// so this folder may be private to the server.
+    pub input_dir: PathBuf,
+    /// What the check may use.
+    pub limits: Limits,
+    /// Extra container labels, e.g. the solution's id; `inloop.check=1` is always added.
+    pub labels: HashMap<String, String>,
+}
+
+/// What happened in a check that ran; how to judge it is [`super::verdict`]'s business.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::struct_excessive_bools)] // independent facts, combined by the verdict
+pub struct CheckOutcome {
+    /// The checker's exit code; 0 means the solution passed. 137 after a kill.
+    pub exit_code: i64,
+    /// Standard output, capped, invalid UTF-8 replaced, with a marker line when cut.
+    pub stdout: String,
+    /// Standard error, like `stdout`.
+    pub stderr: String,
+    /// Whether stdout was cut at the limit.
+    pub stdout_truncated: bool,
+    /// Whether stderr was cut at the limit.
+    pub stderr_truncated: bool,
+    /// Whether the wall-time limit ended the check.
+    pub timed_out: bool,
+    /// Whether the kernel killed a process for exceeding the memory limit.
+    pub oom_killed: bool,
+    /// Whether output on stdout, stderr or in storage passed its limit and ended the check.
+    pub output_limit_hit: bool,
+    /// Time from start until exit (or until the kill).
+    pub duration: Duration,
+    /// Regular files the checker left in storage, sorted by name.
+    pub files: Vec<CollectedFile>,
+}
+
+/// A file the checker left in `/checker/output/storage`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectedFile {
+    /// The file name (invalid UTF-8 replaced).
+    pub name: String,
+    /// The content, at most [`Limits::file_bytes`].
+    pub bytes: Vec<u8>,
+    /// Whether the file was longer than what `bytes` holds.
+    pub truncated: bool,
+}
+
+/// A failure of the infrastructure rather than of the solution: the caller may retry the check.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// The checker image is not on the Docker host (images are never pulled).
+    #[error("the checker image {image} does not exist on the Docker host")]
+    ImageMissing {
+        /// The image reference asked for.
+        image: String,
+    },
+    /// The Docker daemon failed or could not be reached.
+    #[error("docker failed {action}")]
+    Docker {
+        /// What was being done, e.g. "creating the container".
+        action: &'static str,
+        /// Bollard's error.
+        #[source]
+        source: bollard::errors::Error,
+    },
+    /// The container did not stop after it had been killed.
+    #[error("the container did not stop within {0:?} of being killed")]
+    NotStopped(Duration),
+    /// Preparing or reading the run's host folders failed.
+    #[error("{action}")]
+    Host {
+        /// What was being done, e.g. "copying the submitted files".
+        action: &'static str,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl SandboxError {
+    fn docker(action: &'static str) -> impl FnOnce(bollard::errors::Error) -> Self {
+        move |source| Self::Docker { action, source }
+    }
+
+    fn host(action: &'static str) -> impl FnOnce(std::io::Error) -> Self {
+        move |source| Self::Host { action, source }
+    }
+}
+
+/// Runs one check in a fresh container and removes the container afterwards, on every path.
+///
+/// The solution's own failures (exit codes, limits hit) are in the [`CheckOutcome`]; an `Err`
+/// means the check could not be run or observed and says nothing about the solution.
+///
+/// `docker` should have its API version negotiated ([`super::docker::DockerClient::negotiated`]).
+/// The run's folders are made in the system temp folder (`TMPDIR`), which the Docker daemon
+/// must see under the same path: bind mounts name host paths. If the future is dropped, the
+/// container is still removed, in the background.
+pub async fn run(docker: &Docker, request: &CheckRequest) -> Result<CheckOutcome, SandboxError> {
+    let user = container::checker_user(docker, &request.image).await?;
+    let folders = folders::RunFolders::prepare(&request.input_dir).await?;
+    let outcome = run_in(docker, request, &user, &folders).await;
+    folders.remove().await;
+    outcome
+}
+
+async fn run_in(
+    docker: &Docker,
+    request: &CheckRequest,
+    user: &str,
+    folders: &folders::RunFolders,
+) -> Result<CheckOutcome, SandboxError> {
+    let config = container::config(request, user, folders);
+    let container = container::Container::create(docker, config).await?;
+    let watched = supervise::supervise(docker, container.id(), &request.limits, folders).await;
+    container.remove().await;
+    let watched = watched?;
+    let files = folders.collect(&request.limits).await?;
+    let (stdout, stdout_truncated) = watched.stdout.into_text();
+    let (stderr, stderr_truncated) = watched.stderr.into_text();
+    Ok(CheckOutcome {
+        exit_code: watched.exit_code,
+        stdout,
+        stderr,
+        stdout_truncated,
+        stderr_truncated,
+        timed_out: watched.timed_out,
+        oom_killed: watched.oom_killed,
+        output_limit_hit: watched.output_limit_hit,
+        duration: watched.duration,
+        files,
+    })
+}
+
+/// Removes every check container (labelled [`LABEL`]), running or not; for startup, when no
+/// check of this server can be running. Every server sharing the Docker host is affected: give
+/// each server's checks a label of its own and use [`remove_orphans_labelled`] if that matters.
+pub async fn remove_orphans(docker: &Docker) -> Result<usize, SandboxError> {
+    remove_orphans_labelled(docker, &HashMap::new()).await
+}
+
+/// Removes the check containers that also carry all of `labels`; returns how many.
+pub async fn remove_orphans_labelled<S: BuildHasher>(
+    docker: &Docker,
+    labels: &HashMap<String, String, S>,
+) -> Result<usize, SandboxError> {
+    let mut wanted = vec![format!("{LABEL}=1")];
+    wanted.extend(labels.iter().map(|(key, value)| format!("{key}={value}")));
+    let filters = HashMap::from([("label".to_owned(), wanted)]);
+    let orphans = docker
+        .list_containers(Some(ListContainersOptions {
+            all: true,
+            filters: Some(filters),
+            ..ListContainersOptions::default()
+        }))
+        .await
+        .map_err(SandboxError::docker("listing check containers"))?;
+    let mut removed = 0;
+    for id in orphans.into_iter().filter_map(|orphan| orphan.id) {
+        let options = RemoveContainerOptions {
+            force: true,
+            ..RemoveContainerOptions::default()
+        };
+        match docker.remove_container(&id, Some(options)).await {
+            Ok(()) => removed += 1,
+            // Gone already, or being removed by its own run: nothing left to do.
+            Err(error) if container::is_gone(&error) => {}
+            Err(source) => {
+                return Err(SandboxError::Docker {
+                    action: "removing an orphaned check container",
+                    source,
+                });
+            }
+        }
+    }
+    Ok(removed)
+}

@@ -1,0 +1,253 @@
+//! The check container: its locked-down configuration, and its removal on every path.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::Docker;
+use bollard::errors::Error as DockerError;
+use bollard::models::{
+    ContainerCreateBody, HostConfig, HostConfigLogConfig, Mount, MountType, ResourcesUlimits,
+};
+use bollard::query_parameters::RemoveContainerOptions;
+
+use super::folders::RunFolders;
+use super::{CheckRequest, SandboxError};
+
+/// The label every check container carries (value `1`), so orphans can be found.
+pub const LABEL: &str = "inloop.check";
+
+/// Who runs the checker when the image names root or nobody: `nobody:nogroup`.
+const NOBODY: &str = "65534:65534";
+
+/// The user to run the checker as: the image's `USER`, unless that is root or unset.
+pub(super) async fn checker_user(docker: &Docker, image: &str) -> Result<String, SandboxError> {
+    let inspected = match docker.inspect_image(image).await {
+        Ok(inspected) => inspected,
+        Err(DockerError::DockerResponseServerError {
+            status_code: 404, ..
+        }) => {
+            return Err(SandboxError::ImageMissing {
+                image: image.to_owned(),
+            });
+        }
+        Err(source) => {
+            return Err(SandboxError::Docker {
+                action: "inspecting the checker image",
+                source,
+            });
+        }
+    };
+    let configured = inspected.config.and_then(|config| config.user);
+    Ok(user_or_nobody(configured.as_deref().unwrap_or_default()))
+}
+
+/// A group of root counts as root too: files writable by group 0 are common in images.
+fn user_or_nobody(configured: &str) -> String {
+    let configured = configured.trim();
+    let (user, group) = configured.split_once(':').unwrap_or((configured, ""));
+    let root = |name: &str| matches!(name, "root" | "0");
+    if user.is_empty() || root(user) || root(group) {
+        NOBODY.to_owned()
+    } else {
+        configured.to_owned()
+    }
+}
+
+/// The container for `request`: the contract of SPEC section 2, plus resource limits.
+pub(super) fn config(
+    request: &CheckRequest,
+    user: &str,
+    folders: &RunFolders,
+) -> ContainerCreateBody {
+    let limits = &request.limits;
+    let mut labels = request.labels.clone();
+    labels.insert(LABEL.to_owned(), "1".to_owned());
+    // Mounts rather than `binds`: host paths may contain `:` or `,`.
+    let bind = |source: &std::path::Path, target: &str, read_only: bool| Mount {
+        typ: Some(MountType::BIND),
+        source: Some(source.to_string_lossy().into_owned()),
+        target: Some(target.to_owned()),
+        read_only: Some(read_only),
+        ..Mount::default()
+    };
+    // Docker's defaults for a tmpfs are `nosuid,nodev,noexec`; only the size is ours.
+    let scratch = HashMap::from([(
+        "/checker/scratch".to_owned(),
+        format!("size={}", limits.scratch_bytes),
+    )]);
+    let nofile = saturating_i64(limits.open_files);
+    let memory = saturating_i64(limits.memory_bytes);
+    let host_config = HostConfig {
+        mounts: Some(vec![
+            bind(folders.input(), "/checker/input", true),
+            bind(folders.storage(), "/checker/output/storage", false),
+        ]),
+        tmpfs: Some(scratch),
+        readonly_rootfs: Some(true),
+        network_mode: Some("none".to_owned()),
+        cap_drop: Some(vec!["ALL".to_owned()]),
+        security_opt: Some(vec!["no-new-privileges".to_owned()]),
+        memory: Some(memory),
+        memory_swap: Some(memory),
+        nano_cpus: nano_cpus(limits.cpus),
+        pids_limit: Some(limits.processes),
+        ulimits: Some(vec![ResourcesUlimits {
+            name: Some("nofile".to_owned()),
+            soft: Some(nofile),
+            hard: Some(nofile),
+        }]),
+        // Output is read from the log, so it must be a driver `logs` can read, whatever the
+        // daemon's default is.
+        log_config: Some(HostConfigLogConfig {
+            typ: Some("json-file".to_owned()),
+            config: None,
+        }),
+        // The exit state is inspected after the exit; removal is ours.
+        auto_remove: Some(false),
+        ..HostConfig::default()
+    };
+    ContainerCreateBody {
+        image: Some(request.image.clone()),
+        // No entrypoint here: the image's ENTRYPOINT receives the task name as its one argument.
+        cmd: Some(vec![request.task_name.clone()]),
+        user: Some(user.to_owned()),
+        // Ant and the JVM stall resolving any other host name without a network.
+        hostname: Some("localhost".to_owned()),
+        labels: Some(labels),
+        tty: Some(false),
+        open_stdin: Some(false),
+        host_config: Some(host_config),
+        ..ContainerCreateBody::default()
+    }
+}
+
+fn saturating_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// Docker's CPU limit in billionths of a CPU; `None` (no limit) unless positive.
+#[allow(clippy::cast_possible_truncation)] // `as` saturates, and a nano-CPU more or less is moot
+fn nano_cpus(cpus: f64) -> Option<i64> {
+    (cpus > 0.0).then(|| (cpus * 1e9).round() as i64)
+}
+
+/// A created container, force-removed by [`Container::remove`], or in the background when
+/// dropped without it (the run's future was cancelled).
+pub(super) struct Container {
+    docker: Docker,
+    id: String,
+    removed: bool,
+}
+
+impl Container {
+    pub(super) async fn create(
+        docker: &Docker,
+        config: ContainerCreateBody,
+    ) -> Result<Self, SandboxError> {
+        let created = docker
+            .create_container(None, config)
+            .await
+            .map_err(SandboxError::docker("creating the container"))?;
+        Ok(Self {
+            docker: docker.clone(),
+            id: created.id,
+            removed: false,
+        })
+    }
+
+    pub(super) fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Removes the container; a failure is logged, and left to [`super::remove_orphans`].
+    pub(super) async fn remove(mut self) {
+        self.removed = true;
+        remove(&self.docker, &self.id).await;
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        if self.removed {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let docker = self.docker.clone();
+            let id = std::mem::take(&mut self.id);
+            runtime.spawn(async move { remove(&docker, &id).await });
+        }
+    }
+}
+
+async fn remove(docker: &Docker, id: &str) {
+    let options = RemoveContainerOptions {
+        force: true,
+        ..RemoveContainerOptions::default()
+    };
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match docker.remove_container(id, Some(options.clone())).await {
+            Ok(()) => return,
+            Err(error) if is_gone(&error) => return,
+            // Docker sometimes reports a busy device right after a kill; it passes quickly.
+            Err(error) if attempts < 3 => {
+                tracing::debug!(container = id, %error, "retrying the removal of a check container");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(error) => {
+                tracing::error!(container = id, %error, "could not remove a check container");
+                return;
+            }
+        }
+    }
+}
+
+/// Whether Docker says the container no longer exists, or is being removed already.
+pub(super) fn is_gone(error: &DockerError) -> bool {
+    match error {
+        DockerError::DockerResponseServerError {
+            status_code: 404, ..
+        } => true,
+        DockerError::DockerResponseServerError {
+            status_code: 409,
+            message,
+        } => message.contains("already in progress"),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_or_no_user_becomes_nobody() {
+        for configured in [
+            "",
+            " ",
+            "root",
+            "0",
+            "0:0",
+            "root:root",
+            "nobody:0",
+            "1000:root",
+        ] {
+            assert_eq!(user_or_nobody(configured), NOBODY, "{configured:?}");
+        }
+    }
+
+    #[test]
+    fn other_users_are_kept() {
+        for configured in ["nobody", "65534", "1000:1000", "checker:checker"] {
+            assert_eq!(user_or_nobody(configured), configured);
+        }
+    }
+
+    #[test]
+    fn cpus_become_nano_cpus() {
+        assert_eq!(nano_cpus(1.0), Some(1_000_000_000));
+        assert_eq!(nano_cpus(0.5), Some(500_000_000));
+        assert_eq!(nano_cpus(0.0), None);
+    }
+}

@@ -1,0 +1,471 @@
+//! Accounts over real HTTP: sign-up and activation by mail, login, reset, limits, declaration.
+
+mod common;
+
+use common::mail::MailSink;
+use common::{TestApp, location};
+use reqwest::StatusCode;
+
+const GOOD_PASSWORD: &str = "Tulpen-Fahrrad-Ostsee-81";
+
+async fn app_with_mail() -> (TestApp, MailSink) {
+    let sink = MailSink::start();
+    let url = sink.url();
+    let app = common::spawn_with(|config| config.email_url = Some(url.as_str().into())).await;
+    (app, sink)
+}
+
+async fn sign_up(app: &TestApp, username: &str, email: &str, password: &str) -> reqwest::Response {
+    let fields = [
+        ("username", username),
+        ("email", email),
+        ("password1", password),
+        ("password2", password),
+        ("privacy_consent", "true"),
+    ];
+    app.post_form("/account/signup/", &fields).await
+}
+
+async fn user_count(app: &TestApp) -> i64 {
+    let db = app.db().await;
+    inloop::on_pool!(&db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await).unwrap()
+}
+
+async fn page(app: &TestApp, path: &str) -> String {
+    app.get(path).await.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn sign_up_activate_by_mail_then_log_in() {
+    let (app, sink) = app_with_mail().await;
+    let response = sign_up(&app, "ada", "ada@example.org", GOOD_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert!(response.text().await.unwrap().contains("ada@example.org"));
+
+    let before = app
+        .post_form("/login/", &[("login", "ada"), ("password", GOOD_PASSWORD)])
+        .await;
+    assert_eq!(
+        before.status(),
+        StatusCode::OK,
+        "an inactive account cannot log in"
+    );
+    let inactive_message = before.text().await.unwrap();
+    let wrong = app
+        .post_form(
+            "/login/",
+            &[("login", "ada"), ("password", "wrong password!")],
+        )
+        .await;
+    let wrong_message = wrong.text().await.unwrap();
+    let alert = |html: &str| {
+        html.split("role=\"alert\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        alert(&inactive_message),
+        alert(&wrong_message),
+        "no hint that the account exists"
+    );
+
+    let link = sink.link_to("ada@example.org", "/account/activate/").await;
+    let path = link
+        .split_once("127.0.0.1")
+        .unwrap()
+        .1
+        .split_once('/')
+        .unwrap()
+        .1;
+    let tampered = app.get(&format!("/{}x/", path.trim_end_matches('/'))).await;
+    assert_eq!(tampered.status(), StatusCode::NOT_FOUND);
+    let activated = app.get(&format!("/{path}")).await;
+    assert_eq!(activated.status(), StatusCode::OK);
+    assert!(
+        activated
+            .text()
+            .await
+            .unwrap()
+            .contains("Your account is active")
+    );
+
+    app.login("ADA", GOOD_PASSWORD).await;
+    assert!(
+        page(&app, "/account/profile/")
+            .await
+            .contains("Logged in as <strong>ada</strong>")
+    );
+
+    let reused = app.get(&format!("/{path}")).await.text().await.unwrap();
+    assert!(reused.contains("can be used only once"));
+}
+
+#[tokio::test]
+async fn bad_sign_ups_get_their_own_message_and_create_nothing() {
+    let (app, sink) = app_with_mail().await;
+    app.create_user("Grace", GOOD_PASSWORD, false).await;
+    let before = user_count(&app).await;
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("username", "grace")], "This username is already taken."),
+        (
+            &[("email", "GRACE@example.org")],
+            "An account with this e-mail address exists already.",
+        ),
+        (&[("username", "admin")], "This username is reserved."),
+        (&[("username", "no spaces")], "Use up to 150 letters"),
+        (
+            &[("email", "not-an-address")],
+            "Enter a valid e-mail address.",
+        ),
+        (
+            &[("password1", "short"), ("password2", "short")],
+            "too short",
+        ),
+        (
+            &[("password1", "password1234"), ("password2", "password1234")],
+            "too common",
+        ),
+        (
+            &[
+                ("username", "linus.torvalds"),
+                ("password1", "linustorvalds1"),
+                ("password2", "linustorvalds1"),
+            ],
+            "too similar",
+        ),
+        (
+            &[("password2", "something else entirely")],
+            "The two passwords do not match.",
+        ),
+        (
+            &[("privacy_consent", "false")],
+            "Please agree to the privacy statement",
+        ),
+    ];
+    for (changes, message) in cases {
+        let mut fields = vec![
+            ("username", "newcomer"),
+            ("email", "newcomer@example.org"),
+            ("password1", GOOD_PASSWORD),
+            ("password2", GOOD_PASSWORD),
+            ("privacy_consent", "true"),
+        ];
+        for (key, value) in *changes {
+            fields.iter_mut().find(|(name, _)| name == key).unwrap().1 = value;
+        }
+        let response = app.post_form("/account/signup/", &fields).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{message}"
+        );
+        let html = response.text().await.unwrap();
+        assert!(html.contains(message), "expected {message:?}");
+        assert!(html.contains("aria-invalid=\"true\""));
+    }
+    assert_eq!(user_count(&app).await, before);
+    assert!(sink.mails().is_empty());
+}
+
+/// Changes a runtime setting the way `inloop settings set` does (the server reads settings
+/// lazily, so a change before its first use needs no event).
+async fn set_setting(app: &TestApp, key: &str, value: &str) {
+    let bus = inloop::events::Bus::local();
+    inloop::settings::Settings::default()
+        .set(&app.db().await, &bus, key, value)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn closed_sign_up_is_refused() {
+    let app = common::spawn().await;
+    set_setting(&app, "signup_allowed", "false").await;
+    assert!(
+        page(&app, "/account/signup/")
+            .await
+            .contains("Sign-up is closed")
+    );
+    let closed = sign_up(&app, "carol", "carol@uni.example", GOOD_PASSWORD).await;
+    assert_eq!(closed.status(), StatusCode::FORBIDDEN);
+    assert!(closed.text().await.unwrap().contains("Sign-up is closed"));
+    assert_eq!(user_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn e_mail_addresses_must_match_the_pattern() {
+    let app = common::spawn().await;
+    set_setting(&app, "email_pattern", r"@uni\.example$").await;
+    set_setting(
+        &app,
+        "email_error_message",
+        "Use your **university** address.",
+    )
+    .await;
+    let outside = sign_up(&app, "carol", "carol@example.org", GOOD_PASSWORD).await;
+    assert_eq!(outside.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        outside
+            .text()
+            .await
+            .unwrap()
+            .contains("Use your <strong>university</strong> address.")
+    );
+    let inside = sign_up(&app, "carol", "carol@uni.example", GOOD_PASSWORD).await;
+    assert_eq!(inside.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn password_reset_by_mail_without_revealing_accounts() {
+    let (app, sink) = app_with_mail().await;
+    app.create_user("hedy", GOOD_PASSWORD, false).await;
+    let known = app
+        .post_form("/account/password_reset/", &[("email", "hedy@example.org")])
+        .await;
+    let unknown = app
+        .post_form(
+            "/account/password_reset/",
+            &[("email", "nobody@example.org")],
+        )
+        .await;
+    assert_eq!(known.status(), unknown.status());
+    let strip = |html: String, email: &str| html.replace(email, "EMAIL");
+    let known_page = strip(known.text().await.unwrap(), "hedy@example.org");
+    let unknown_page = strip(unknown.text().await.unwrap(), "nobody@example.org");
+    let main = |html: &str| html.split("<main").nth(1).unwrap().to_owned();
+    assert_eq!(main(&known_page), main(&unknown_page));
+
+    let link = sink.link_to("hedy@example.org", "/account/reset/").await;
+    assert!(sink.mails_to("nobody@example.org").is_empty());
+    let path = format!(
+        "/{}",
+        link.split_once("127.0.0.1")
+            .unwrap()
+            .1
+            .split_once('/')
+            .unwrap()
+            .1
+    );
+    let tampered = format!("{}AA/", path.trim_end_matches('/'));
+    assert_eq!(app.get(&tampered).await.status(), StatusCode::NOT_FOUND);
+
+    let new_password = "Leuchtturm-Kompass-Anker-7";
+    let done = app
+        .post_form(
+            &path,
+            &[("password1", new_password), ("password2", new_password)],
+        )
+        .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let reused = app
+        .post_form(
+            &path,
+            &[("password1", GOOD_PASSWORD), ("password2", GOOD_PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        reused.status(),
+        StatusCode::NOT_FOUND,
+        "a reset link works once"
+    );
+    app.login("hedy", new_password).await;
+}
+
+#[tokio::test]
+async fn off_site_next_is_ignored_and_logout_is_post_only() {
+    let app = common::spawn().await;
+    app.create_user("alan", GOOD_PASSWORD, false).await;
+    for next in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        let response = app
+            .post_form(
+                "/login/",
+                &[
+                    ("login", "alan"),
+                    ("password", GOOD_PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(location(&response), "/", "{next}");
+    }
+    let response = app
+        .post_form(
+            "/login/",
+            &[
+                ("login", "alan"),
+                ("password", GOOD_PASSWORD),
+                ("next", "/account/profile/"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&response), "/account/profile/");
+    let by_get = app.get("/logout/").await;
+    assert_eq!(by_get.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(by_get.headers()["allow"], "POST");
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_for_every_copy_of_the_cookie() {
+    let app = common::spawn().await;
+    app.create_user("barbara", GOOD_PASSWORD, false).await;
+    app.login("barbara", GOOD_PASSWORD).await;
+    let url = app.url.parse().unwrap();
+    let cookies = reqwest::cookie::CookieStore::cookies(&*app.jar, &url).unwrap();
+    let copy = common::browser();
+    let with_copy = || {
+        copy.get(app.at("/account/profile/"))
+            .header("Cookie", cookies.clone())
+            .send()
+    };
+    assert_eq!(with_copy().await.unwrap().status(), StatusCode::OK);
+    let token = app.csrf_token("/account/profile/").await;
+    assert_eq!(
+        app.post_form_with_token("/logout/", &token, &[])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        with_copy().await.unwrap().status(),
+        StatusCode::SEE_OTHER,
+        "the copied cookie is dead too"
+    );
+}
+
+#[tokio::test]
+async fn a_login_without_csrf_token_is_refused_and_logs_nobody_in() {
+    let app = common::spawn().await;
+    app.create_user("edsger", GOOD_PASSWORD, false).await;
+    app.get("/login/").await;
+    let forged = app
+        .http
+        .post(app.at("/login/"))
+        .form(&[("login", "edsger"), ("password", GOOD_PASSWORD)])
+        .send()
+        .await;
+    assert_eq!(forged.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/account/profile/").await.status(),
+        StatusCode::SEE_OTHER,
+        "still anonymous"
+    );
+}
+
+#[tokio::test]
+async fn the_eleventh_login_attempt_for_an_account_gets_429() {
+    let app = common::spawn().await;
+    app.create_user("kathleen", GOOD_PASSWORD, false).await;
+    for _ in 0..10 {
+        let response = app
+            .post_form(
+                "/login/",
+                &[("login", "kathleen"), ("password", "not the password")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let blocked = app
+        .post_form(
+            "/login/",
+            &[("login", "kathleen"), ("password", GOOD_PASSWORD)],
+        )
+        .await;
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = blocked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait >= 60, "{wait}");
+    assert!(blocked.text().await.unwrap().contains("Please wait"));
+    assert_eq!(
+        app.get("/account/profile/").await.status(),
+        StatusCode::SEE_OTHER,
+        "not logged in"
+    );
+}
+
+#[tokio::test]
+async fn password_change_ends_sessions_and_the_old_password() {
+    let app = common::spawn().await;
+    app.create_user("frances", GOOD_PASSWORD, false).await;
+    app.login("frances", GOOD_PASSWORD).await;
+    let new_password = "Wolken-Gitarre-Zebra-55";
+    let fields = [
+        ("old_password", GOOD_PASSWORD),
+        ("password1", new_password),
+        ("password2", new_password),
+    ];
+    let changed = app.post_form("/account/password/", &fields).await;
+    assert_eq!(location(&changed), "/login/");
+    assert_eq!(
+        app.get("/account/profile/").await.status(),
+        StatusCode::SEE_OTHER,
+        "logged out"
+    );
+    let old = app
+        .post_form(
+            "/login/",
+            &[("login", "frances"), ("password", GOOD_PASSWORD)],
+        )
+        .await;
+    assert_eq!(old.status(), StatusCode::OK);
+    app.login("frances", new_password).await;
+}
+
+#[tokio::test]
+async fn own_work_declaration_gates_everything_until_confirmed() {
+    let app = common::spawn().await;
+    set_setting(&app, "ownwork_required", "true").await;
+    app.create_user("margaret", GOOD_PASSWORD, false).await;
+    app.login("margaret", GOOD_PASSWORD).await;
+    for path in ["/", "/account/profile/", "/account/password/"] {
+        assert_eq!(
+            location(&app.get(path).await),
+            "/account/confirm_ownwork/",
+            "{path}"
+        );
+    }
+    assert_eq!(
+        app.get("/account/confirm_ownwork/").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.get("/privacy/").await.status(), StatusCode::OK);
+    let confirmed = app.post_form("/account/confirm_ownwork/", &[]).await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get("/account/profile/").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn profile_keeps_digits_only_matriculation_numbers() {
+    let app = common::spawn().await;
+    app.create_user("barbara", GOOD_PASSWORD, false).await;
+    app.login("barbara", GOOD_PASSWORD).await;
+    let bad = app
+        .post_form(
+            "/account/profile/",
+            &[("first_name", "Barbara"), ("matriculation_number", "12a")],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("Use digits only"));
+    let fields = [
+        ("first_name", "Barbara"),
+        ("last_name", "Liskov"),
+        ("matriculation_number", "4711"),
+    ];
+    assert_eq!(
+        app.post_form("/account/profile/", &fields).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let html = page(&app, "/account/profile/").await;
+    assert!(html.contains("value=\"Liskov\"") && html.contains("value=\"4711\""));
+}
