@@ -190,12 +190,8 @@ async fn closed_sign_up_is_refused() {
 async fn e_mail_addresses_must_match_the_pattern() {
     let app = common::spawn().await;
     app.set_setting("email_pattern", r"@uni\.example$").await;
-    set_setting(
-        &app,
-        "email_error_message",
-        "Use your **university** address.",
-    )
-    .await;
+    app.set_setting("email_error_message", "Use your **university** address.")
+        .await;
     let outside = sign_up(&app, "carol", "carol@example.org", GOOD_PASSWORD).await;
     assert_eq!(outside.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
