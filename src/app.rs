@@ -42,7 +42,7 @@ fn infrastructure() -> AdHoc {
             },
             None => Bus::local(),
         };
-        let docker = match DockerClient::new(config.workers > 0) {
+        let docker = match DockerClient::new(config, config.workers > 0) {
             Ok(docker) => docker,
             Err(error) => {
                 tracing::error!("cannot set up the Docker client: {error}");

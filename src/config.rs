@@ -68,6 +68,9 @@ pub struct Config {
     pub git_known_hosts: Option<PathBuf>,
     /// This instance's stable name in the check queue (`INLOOP_INSTANCE`); default host:port.
     pub instance: Option<String>,
+    /// The Docker Engine (`INLOOP_DOCKER_HOST`: `unix:///path` or `tcp://host:port`); default
+    /// `DOCKER_HOST`, else the local socket.
+    pub docker_host: Option<String>,
 }
 
 impl Default for Config {
@@ -91,6 +94,7 @@ impl Default for Config {
             git_ssh_key: None,
             git_known_hosts: None,
             instance: None,
+            docker_host: None,
         }
     }
 }

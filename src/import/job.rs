@@ -2,8 +2,6 @@
 
 use std::time::Duration;
 
-use bollard::Docker;
-
 use super::runs::{self, ImportRun};
 use super::{git, image, loader};
 use crate::config::Config;
@@ -160,7 +158,7 @@ impl Importer {
             }
             Err(error) => return fail("", error.to_string(), "").await,
         };
-        let docker = match Docker::connect_with_local_defaults() {
+        let docker = match crate::runner::docker::connect(&self.config) {
             Ok(docker) => docker.with_timeout(Duration::from_mins(30)),
             Err(error) => return fail(&context.tag, format!("docker: {error}"), "").await,
         };

@@ -5,7 +5,25 @@ use std::time::Duration;
 use bollard::Docker;
 
 /// The Docker client, managed as Rocket state; `None` inside when this process runs no checks.
+#[derive(Clone)]
 pub struct DockerClient(Option<Docker>);
+
+/// A client for the configured Docker Engine: `docker_host` (`unix:///path` or `tcp://host:port`),
+/// else `DOCKER_HOST`, else the local socket. The API version is negotiated on use.
+pub fn connect(config: &crate::config::Config) -> Result<Docker, DockerError> {
+    let docker = match config
+        .docker_host
+        .as_deref()
+        .filter(|host| !host.is_empty())
+    {
+        Some(host) => match host.strip_prefix("unix://") {
+            Some(path) => Docker::connect_with_unix(path, 120, bollard::API_DEFAULT_VERSION)?,
+            None => Docker::connect_with_http(host, 120, bollard::API_DEFAULT_VERSION)?,
+        },
+        None => Docker::connect_with_local_defaults()?,
+    };
+    Ok(docker)
+}
 
 /// Failure to reach Docker.
 #[derive(Debug, thiserror::Error)]
@@ -14,12 +32,12 @@ pub struct DockerError(#[from] bollard::errors::Error);
 
 impl DockerClient {
     /// Connects lazily to the local Docker socket (`DOCKER_HOST` is honoured) when `needed`.
-    pub fn new(needed: bool) -> Result<Self, DockerError> {
+    pub fn new(config: &crate::config::Config, needed: bool) -> Result<Self, DockerError> {
         if !needed {
             return Ok(Self(None));
         }
         Ok(Self(Some(
-            Docker::connect_with_local_defaults()?.with_timeout(Duration::from_secs(30)),
+            connect(config)?.with_timeout(Duration::from_secs(30)),
         )))
     }
 

@@ -11,8 +11,6 @@ pub mod submit;
 pub mod view;
 pub mod worker;
 
-use std::sync::Arc;
-
 use rocket::fairing::AdHoc;
 use rocket_db_pools::Database;
 
@@ -38,10 +36,10 @@ pub fn stage() -> AdHoc {
                     let pool = worker::Pool {
                         db: Db::fetch(rocket).expect("database is attached").0.clone(),
                         bus: rocket.state::<Bus>().expect("bus is managed").clone(),
-                        docker: Arc::new(
-                            DockerClient::new(true)
-                                .expect("the Docker client was set up at ignition"),
-                        ),
+                        docker: rocket
+                            .state::<DockerClient>()
+                            .expect("the Docker client is managed")
+                            .clone(),
                         instance: config.instance_name(rocket.config().port),
                         wake: rocket
                             .state::<Doorbell>()

@@ -20,23 +20,37 @@ pub struct Job {
     pub task_limits: String,
 }
 
-/// Queued checks in fair order: each student's first queued check before anyone's second, staff
-/// re-runs (lane 1) after all of those, then by age.
-const CANDIDATES: &str = "
-    WITH queued AS (
-        SELECT c.id, c.lane, c.author_id,
+/// Checks in fair order. A student's check ranks by how many of their checks are queued, running
+/// or finished in the last half hour before it: everyone's first check before anyone's second,
+/// so one student submitting fifty times delays nobody else. Staff re-runs (lane 1) come last.
+/// `$1` is now, `$2` half an hour ago.
+const RANKED: &str = "
+    WITH recent AS (
+        SELECT c.id, c.lane, c.status, c.not_before, c.author_id,
                ROW_NUMBER() OVER (PARTITION BY c.author_id ORDER BY c.id) AS rank
-        FROM checks c WHERE c.status = 'queued' AND c.not_before <= $1
+        FROM checks c WHERE c.status IN ('queued', 'running') OR c.finished_at > $2
+    ),
+    queued AS (SELECT * FROM recent WHERE status = 'queued')";
+
+/// The next candidates: queued checks due now whose student has no check running.
+fn candidates_sql() -> String {
+    format!(
+        "{RANKED}
+        SELECT q.id FROM queued q
+        WHERE q.not_before <= $1
+          AND NOT EXISTS (SELECT 1 FROM checks r WHERE r.status = 'running' AND r.author_id = q.author_id)
+        ORDER BY q.lane, q.rank, q.id LIMIT 8"
     )
-    SELECT q.id FROM queued q
-    WHERE NOT EXISTS (SELECT 1 FROM checks r WHERE r.status = 'running' AND r.author_id = q.author_id)
-    ORDER BY q.lane, q.rank, q.id LIMIT 8";
+}
+
+/// How far back finished checks count for the fair order.
+const RECENT: time::Duration = time::Duration::minutes(30);
 
 /// Claims the next check for `worker`, or `None` when nothing may run now.
 pub async fn claim(db: &DbPool, worker: &str) -> Result<Option<Job>, sqlx::Error> {
     let now = Timestamp::now();
-    let candidates: Vec<i64> =
-        on_pool!(db, pool => sqlx::query_scalar(CANDIDATES).bind(now).fetch_all(pool).await)?;
+    let ranked = candidates_sql();
+    let candidates: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(&ranked).bind(now).bind(now.plus(-RECENT)).fetch_all(pool).await)?;
     for id in candidates {
         let sql =
             "UPDATE checks SET status = 'running', worker = $2, started_at = $3, heartbeat_at = $3,
@@ -232,14 +246,13 @@ pub async fn latest_check(db: &DbPool, solution_id: i64) -> Result<Option<CheckV
     on_pool!(db, pool => sqlx::query_as(sql).bind(solution_id).fetch_optional(pool).await)
 }
 
-/// How many queued checks would run before this one (its place in the fair order), from 1.
+/// The place of a queued check in the fair order, from 1.
 pub async fn position(db: &DbPool, check_id: i64) -> Result<Option<i64>, sqlx::Error> {
-    let sql = "
-        WITH queued AS (
-            SELECT c.id, c.lane, ROW_NUMBER() OVER (PARTITION BY c.author_id ORDER BY c.id) AS rank
-            FROM checks c WHERE c.status = 'queued'
-        ),
+    let sql = format!(
+        "{RANKED},
         ordered AS (SELECT id, ROW_NUMBER() OVER (ORDER BY lane, rank, id) AS place FROM queued)
-        SELECT place FROM ordered WHERE id = $1";
-    on_pool!(db, pool => sqlx::query_scalar(sql).bind(check_id).fetch_optional(pool).await)
+        SELECT place FROM ordered WHERE id = $3"
+    );
+    let now = Timestamp::now();
+    on_pool!(db, pool => sqlx::query_scalar(&sql).bind(now).bind(now.plus(-RECENT)).bind(check_id).fetch_optional(pool).await)
 }

@@ -26,7 +26,7 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 pub struct Pool {
     pub db: DbPool,
     pub bus: Bus,
-    pub docker: Arc<DockerClient>,
+    pub docker: DockerClient,
     /// This process's name in `checks.worker` and container labels.
     pub instance: String,
     /// Wakes idle workers when a check is queued in this process.

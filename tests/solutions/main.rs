@@ -3,5 +3,8 @@
 mod checks;
 #[path = "../common/mod.rs"]
 mod common;
+mod docker_proxy;
+mod resilience;
+mod restart;
 mod submitting;
 mod support;

@@ -71,8 +71,16 @@ pub async fn task(db: &DbPool, deadline: Option<Timestamp>) -> i64 {
 
 /// A server with workers, a task, `.sh` solutions allowed, and a logged-in student.
 pub async fn app(workers: u32, extra_settings: &[(&str, &str)]) -> TestApp {
+    app_with(extra_settings, |config| config.workers = workers).await
+}
+
+/// [`app`] with the configuration changed by `adjust`.
+pub async fn app_with(
+    extra_settings: &[(&str, &str)],
+    adjust: impl FnOnce(&mut inloop::config::Config),
+) -> TestApp {
     ensure_image();
-    let app = crate::common::spawn_with(|config| config.workers = workers).await;
+    let app = crate::common::spawn_with(adjust).await;
     let db = app.db().await;
     task(&db, None).await;
     let mut pairs = vec![("allowed_extensions", ".sh")];
@@ -87,20 +95,75 @@ pub async fn app(workers: u32, extra_settings: &[(&str, &str)]) -> TestApp {
 
 /// Uploads files as a multipart form (CSRF token first) to the task's upload endpoint.
 pub async fn upload(app: &TestApp, files: &[(&str, &[u8])]) -> reqwest::Response {
-    let token = app.csrf_token("/privacy/").await;
-    let mut form = reqwest::multipart::Form::new().text("csrf_token", token);
+    upload_as(app, &app.http, files).await
+}
+
+/// [`upload`] from another browser.
+pub async fn upload_as(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    files: &[(&str, &[u8])],
+) -> reqwest::Response {
+    let page = browser
+        .get(app.at("/privacy/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut form =
+        reqwest::multipart::Form::new().text("csrf_token", crate::common::csrf_token_in(&page));
     for (name, content) in files {
         form = form.part(
             "files",
             reqwest::multipart::Part::bytes(content.to_vec()).file_name(name.to_string()),
         );
     }
-    app.http
+    browser
         .post(app.at("/solutions/editor/shell-task/upload"))
         .multipart(form)
         .send()
         .await
         .unwrap()
+}
+
+/// A new student logged in with a browser of their own.
+pub async fn student(app: &TestApp, username: &str) -> reqwest::Client {
+    app.create_user(username, PASSWORD, false).await;
+    let browser = crate::common::browser();
+    let page = browser
+        .get(app.at("/privacy/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = crate::common::csrf_token_in(&page);
+    let form = [
+        ("csrf_token", token.as_str()),
+        ("login", username),
+        ("password", PASSWORD),
+    ];
+    let response = browser
+        .post(app.at("/login/"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "login as {username}"
+    );
+    browser
+}
+
+/// The checks' states, for assertions: (status, count).
+pub async fn check_states(db: &DbPool) -> Vec<(String, i64)> {
+    let sql = "SELECT status, COUNT(*) FROM checks GROUP BY status ORDER BY status";
+    inloop::on_pool!(db, pool => sqlx::query_as(sql).fetch_all(pool).await).unwrap()
 }
 
 /// Waits until the page at `path` contains `text`.

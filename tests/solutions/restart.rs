@@ -1,0 +1,108 @@
+//! `kill -9` of the server during a check: after a restart the check runs again and completes.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use inloop::db::DbPool;
+
+use crate::support;
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(database_url: &str, data_dir: &std::path::Path, instance: &str) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_inloop"))
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("INLOOP_DATA_DIR", data_dir)
+        .env("INLOOP_INSTANCE", instance)
+        .env("INLOOP_WORKERS", "1")
+        .env("ROCKET_PORT", crate::common::free_port().to_string())
+        .current_dir(data_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Server(child)
+}
+
+async fn check_row(db: &DbPool) -> (String, i64) {
+    let sql = "SELECT status, attempts FROM checks";
+    inloop::on_pool!(db, pool => sqlx::query_as(sql).fetch_one(pool).await).unwrap()
+}
+
+async fn wait_for_state(db: &DbPool, wanted: &str, timeout: Duration) -> (String, i64) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let row = check_row(db).await;
+        if row.0 == wanted {
+            return row;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the check never became {wanted}: {row:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn containers_of(instance: &str) -> usize {
+    let filter = format!("label=inloop.instance={instance}");
+    let out = Command::new("docker")
+        .args(["ps", "-aq", "--filter", &filter])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+#[tokio::test]
+async fn a_check_interrupted_by_kill_9_runs_again_after_restart() {
+    support::ensure_image();
+    let app = support::app(0, &[]).await;
+    support::upload(&app, &[("solution.sh", b"sleep 4; echo survived; exit 0")]).await;
+    let db = app.db().await;
+    let data_dir = app.dir.path().join("restart");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let instance = format!("restart-test-{}", std::process::id());
+
+    let mut first = serve(app.config.database_url(), &data_dir, &instance);
+    wait_for_state(&db, "running", Duration::from_mins(1)).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while containers_of(&instance) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the check's container never started"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    first.0.kill().unwrap(); // SIGKILL: no clean-up of any kind
+    first.0.wait().unwrap();
+    assert_eq!(
+        check_row(&db).await.0,
+        "running",
+        "the database still says running"
+    );
+
+    let _second = serve(app.config.database_url(), &data_dir, &instance);
+    let (_, attempts) = wait_for_state(&db, "done", Duration::from_secs(90)).await;
+    assert_eq!(attempts, 2, "run once more, from the start");
+    let html = app
+        .get("/solutions/detail/shell-task/1/")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("badge-passed") && html.contains("survived"));
+    let solutions: i64 = inloop::on_pool!(&db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM solutions").fetch_one(pool).await).unwrap();
+    assert_eq!(
+        solutions, 1,
+        "the solution keeps its number, nothing is duplicated"
+    );
+    assert_eq!(containers_of(&instance), 0, "no container is left");
+}
