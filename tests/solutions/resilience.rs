@@ -119,3 +119,82 @@ async fn two_hundred_submissions_from_twenty_students_complete_fairly() {
     assert_eq!(verdicts, [(Some("passed".to_owned()), 200)]);
     assert_eq!(support::check_containers(&app), 0);
 }
+
+#[tokio::test]
+async fn infrastructure_failures_are_retried_then_reported_to_staff_only() {
+    let app = support::app(1, &[]).await;
+    let db = app.db().await;
+    inloop::on_pool!(&db, pool => sqlx::query("UPDATE import_runs SET image_tag = 'inloop-test/no-such-image:1'").execute(pool).await.map(drop)).unwrap();
+    upload(&app, &[("solution.sh", b"exit 0")]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (attempts, message): (i64, String) = loop {
+        let row: (i64, String, String) = inloop::on_pool!(&db, pool => sqlx::query_as(
+            "SELECT attempts, status, staff_message FROM checks").fetch_one(pool).await)
+        .unwrap();
+        if row.0 >= 1 && row.1 == "queued" {
+            break (row.0, row.2);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the failed attempt was not queued again: {row:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(attempts, 1);
+    assert!(message.contains("no-such-image"), "{message}");
+    let page = app
+        .get("/solutions/detail/shell-task/1/")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("badge-queued") && !page.contains("no-such-image"),
+        "students see it waiting"
+    );
+
+    // Jump to the last attempt: it ends as an infrastructure error, explained to the student.
+    let now = inloop::db::Timestamp::now();
+    inloop::on_pool!(&db, pool => sqlx::query("UPDATE checks SET attempts = 4, not_before = $1").bind(now).execute(pool).await.map(drop)).unwrap();
+    let html = wait_for(
+        &app,
+        "/solutions/detail/shell-task/1/",
+        "badge-infrastructure_error",
+        Duration::from_secs(30),
+    )
+    .await;
+    assert!(
+        !html.contains("no-such-image"),
+        "the cause is for staff only"
+    );
+}
+
+#[tokio::test]
+async fn two_instances_share_one_queue_and_run_each_check_once() {
+    let app = support::app(2, &[]).await;
+    let url = app.config.database_url.clone();
+    let _second = crate::common::spawn_with(|config| {
+        config.database_url = url;
+        config.workers = 2;
+        config.instance = Some("second-instance".into());
+    })
+    .await;
+    let mut students = Vec::new();
+    for index in 0..6 {
+        students.push(support::student(&app, &format!("pupil{index}")).await);
+    }
+    let rounds = students.iter().map(|browser| async {
+        for _ in 0..3 {
+            upload_as(&app, browser, &[("solution.sh", b"exit 0")]).await;
+        }
+    });
+    futures_util::future::join_all(rounds).await;
+    let db = app.db().await;
+    wait_until_done(&db, 18, Duration::from_mins(3)).await;
+    let sql = "SELECT COUNT(*), MAX(attempts), COUNT(DISTINCT CASE WHEN worker LIKE 'second-instance/%' THEN 1 ELSE 0 END)
+               FROM checks";
+    let (count, attempts, instances): (i64, i64, i64) =
+        inloop::on_pool!(&db, pool => sqlx::query_as(sql).fetch_one(pool).await).unwrap();
+    assert_eq!((count, attempts), (18, 1), "every check ran exactly once");
+    assert_eq!(instances, 2, "both instances took checks from the queue");
+}
