@@ -3,9 +3,11 @@
 pub mod archive;
 pub mod events;
 pub mod files;
+mod handin;
 pub mod limits;
 mod pages;
 pub mod queue;
+mod staff;
 pub mod store;
 pub mod submit;
 pub mod view;
@@ -27,6 +29,8 @@ pub fn stage() -> AdHoc {
         rocket
             .manage(Doorbell::default())
             .mount("/", pages::routes())
+            .mount("/", handin::routes())
+            .mount("/", staff::routes())
             .attach(AdHoc::on_liftoff("Check workers", |rocket| {
                 Box::pin(async move {
                     let config = rocket.state::<Config>().expect("config is managed");
