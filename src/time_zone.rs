@@ -19,6 +19,13 @@ pub fn to_local(moment: OffsetDateTime, zone: &TimeZone) -> OffsetDateTime {
     UtcOffset::from_whole_seconds(seconds).map_or(moment, |offset| moment.to_offset(offset))
 }
 
+/// `YYYY-MM-DD HH:MM` of `moment` in `zone`, as pages show dates.
+#[must_use]
+pub fn format_local(moment: OffsetDateTime, zone: &TimeZone) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    to_local(moment, zone).format(&format).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,8 @@
 
 mod common;
 
-use common::mail::MailSink;
 use common::TestApp;
+use common::mail::MailSink;
 use reqwest::StatusCode;
 
 const GOOD_PASSWORD: &str = "Tulpen-Fahrrad-Ostsee-81";

@@ -29,15 +29,7 @@ pub fn clock_time(moment: Timestamp, zone: &jiff::tz::TimeZone) -> String {
 /// `YYYY-MM-DD HH:MM` of a moment in the configured time zone.
 #[must_use]
 pub fn date_time(moment: Timestamp, zone: &jiff::tz::TimeZone) -> String {
-    let local = crate::time_zone::to_local(moment.to_datetime(), zone);
-    format!(
-        "{}-{:02}-{:02} {:02}:{:02}",
-        local.year(),
-        u8::from(local.month()),
-        local.day(),
-        local.hour(),
-        local.minute()
-    )
+    crate::time_zone::format_local(moment.to_datetime(), zone)
 }
 
 /// A solution's state in words, with a CSS class and whether it can still change.

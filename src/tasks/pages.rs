@@ -33,10 +33,7 @@ struct TaskView {
 }
 
 fn local(moment: Timestamp, config: &Config) -> String {
-    let zone = crate::time_zone::parse(&config.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let local = crate::time_zone::to_local(moment.to_datetime(), &zone);
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-    local.format(&format).unwrap_or_default()
+    crate::time_zone::format_local(moment.to_datetime(), &config.zone())
 }
 
 fn time_left(deadline: Timestamp, now: Timestamp) -> String {
