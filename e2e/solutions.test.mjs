@@ -5,8 +5,11 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { launchBrowser } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
+
+const screenshots = fileURLToPath(new URL('./screenshots/', import.meta.url));
 
 // A task repository whose checker runs the submitted shell script (from the local busybox image).
 async function taskRepository() {
@@ -65,7 +68,9 @@ test('a student hands in a solution and sees the verdict', { timeout: 240_000 },
       await page.reload();
     }
     await page.getByText('Hello, world!').waitFor();
-    await page.getByRole('link', { name: 'Breadcrumb' }).count();
+    await mkdir(screenshots, { recursive: true });
+    await page.setViewportSize({ width: 390, height: 844 }); // a phone
+    await page.screenshot({ path: `${screenshots}solution-phone.png`, fullPage: true });
     assert.deepEqual(b.problems, []);
   } catch (err) {
     err.message += `\n--- server output ---\n${server.output()}`;
