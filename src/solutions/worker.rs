@@ -118,7 +118,8 @@ impl Pool {
                     () = tokio::time::sleep(IDLE_POLL) => {}
                     () = &mut shutdown => return,
                 }
-            } else if shutdown.clone().now_or_never_done() {
+            } else if futures_util::FutureExt::now_or_never(shutdown.clone()).is_some() {
+                // Shutting down: take no further check (a busy queue never lets the worker idle).
                 return;
             }
         }
@@ -220,16 +221,5 @@ impl Pool {
             .await
             .map_err(|e| e.to_string())?;
         Ok(())
-    }
-}
-
-/// `Shutdown` has no synchronous check; a zero-time poll tells whether it fired.
-trait ShutdownNow {
-    fn now_or_never_done(self) -> bool;
-}
-
-impl ShutdownNow for Shutdown {
-    fn now_or_never_done(self) -> bool {
-        futures_util::FutureExt::now_or_never(self).is_some()
     }
 }
