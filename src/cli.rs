@@ -79,6 +79,12 @@ enum Command {
     },
     /// Print what to enter in the task repository's webhook settings.
     PrintWebhookSettings,
+    /// Run check workers without the web server, until SIGTERM or Ctrl-C.
+    Worker {
+        /// How many checks run at once (default: `INLOOP_WORKERS`).
+        #[arg(long)]
+        count: Option<u32>,
+    },
     /// Create the accounts admin, staff and student for trying INLOOP out, and print their passwords.
     Demo,
 }
@@ -174,6 +180,7 @@ async fn dispatch(
         }
         Command::Settings { action } => settings_command(&config, action).await,
         Command::Demo => accounts::commands::demo(&database(&config).await?).await,
+        Command::Worker { count } => workers(&config, count.unwrap_or(config.workers)).await,
         Command::LoadTasks { url, branch, wait } => {
             let db = database(&config).await?;
             import::commands::load_tasks(db, config, url, branch, wait).await
@@ -248,5 +255,35 @@ async fn settings_command(config: &Config, action: SettingsAction) -> CommandRes
             );
         }
     }
+    Ok(())
+}
+
+/// `inloop worker`: the check workers of `serve`, without the web server.
+async fn workers(config: &Config, count: u32) -> CommandResult {
+    let db = database(config).await?;
+    let bus = match config.redis_url.as_deref().filter(|url| !url.is_empty()) {
+        Some(url) => Bus::redis(url)?,
+        None => Bus::local(),
+    };
+    let stop = async {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        Ok::<_, std::io::Error>(())
+    };
+    let stop = futures_util::FutureExt::shared(Box::pin(async move { drop(stop.await) }));
+    let pool = crate::solutions::worker::Pool {
+        db,
+        bus,
+        docker: crate::runner::docker::DockerClient::new(config, true)?,
+        instance: config.instance_name(&format!("worker-{}", std::process::id())),
+        wake: std::sync::Arc::default(),
+    };
+    pool.start(count, stop.clone()).await;
+    tracing::info!(count, "check workers are running");
+    stop.await;
     Ok(())
 }

@@ -236,16 +236,17 @@ impl Config {
     }
 
     /// This instance's name in the check queue: stable across restarts, unique among the
-    /// instances sharing a database (`INLOOP_INSTANCE`, else host name and port).
+    /// instances sharing a database (`INLOOP_INSTANCE`, else the host name and `local`, which
+    /// tells this process from others on the host: the port, or the process id of a worker).
     #[must_use]
-    pub fn instance_name(&self, port: u16) -> String {
+    pub fn instance_name(&self, local: &str) -> String {
         self.instance
             .clone()
             .filter(|name| !name.is_empty())
             .unwrap_or_else(|| {
                 let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
                     .unwrap_or_else(|_| "inloop".into());
-                format!("{}:{port}", host.trim())
+                format!("{}:{local}", host.trim())
             })
     }
 

@@ -44,7 +44,7 @@ pub fn stage() -> AdHoc {
                             .state::<DockerClient>()
                             .expect("the Docker client is managed")
                             .clone(),
-                        instance: config.instance_name(rocket.config().port),
+                        instance: config.instance_name(&rocket.config().port.to_string()),
                         wake: rocket
                             .state::<Doorbell>()
                             .expect("doorbell is managed")

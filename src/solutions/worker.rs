@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rocket::Shutdown;
 use tokio::sync::Notify;
 
 use super::events;
@@ -21,6 +20,11 @@ const STALE: time::Duration = time::Duration::seconds(30);
 /// How long an idle worker waits before looking at the queue again without being woken.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
+/// A signal to stop: a future that resolves once, cloneable for every worker.
+pub trait Shutdown: Future<Output = ()> + Clone + Send + Unpin + 'static {}
+
+impl<T: Future<Output = ()> + Clone + Send + Unpin + 'static> Shutdown for T {}
+
 /// What every worker of this process shares.
 #[derive(Clone)]
 pub struct Pool {
@@ -34,8 +38,9 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Recovers from a previous life, then runs `count` workers until shutdown.
-    pub async fn start(self, count: u32, shutdown: Shutdown) {
+    /// Recovers from a previous life, then runs `count` workers until `shutdown` resolves
+    /// (Rocket's `Shutdown`, or a signal for `inloop worker`).
+    pub async fn start<S: Shutdown>(self, count: u32, shutdown: S) {
         if let Err(error) = self.recover().await {
             tracing::error!(%error, "recovering checks of a previous run failed");
         }
@@ -73,7 +78,7 @@ impl Pool {
     }
 
     /// Requeues checks of workers (in any process) that stopped sending heartbeats.
-    async fn watch_stale(&self, mut shutdown: Shutdown) {
+    async fn watch_stale<S: Shutdown>(&self, mut shutdown: S) {
         loop {
             tokio::select! {
                 () = tokio::time::sleep(Duration::from_secs(10)) => {}
@@ -94,7 +99,7 @@ impl Pool {
         }
     }
 
-    async fn work(&self, number: u32, mut shutdown: Shutdown) {
+    async fn work<S: Shutdown>(&self, number: u32, mut shutdown: S) {
         let name = format!("{}/{number}", self.instance);
         loop {
             let idle = match self.docker.ping().await {

@@ -106,3 +106,27 @@ async fn a_check_interrupted_by_kill_9_runs_again_after_restart() {
     );
     assert_eq!(containers_of(&instance), 0, "no container is left");
 }
+
+#[tokio::test]
+async fn inloop_worker_runs_checks_for_a_web_only_instance() {
+    let app = support::app(0, &[]).await;
+    support::upload(&app, &[("solution.sh", b"echo from the worker; exit 0")]).await;
+    let db = app.db().await;
+    let worker = Command::new(env!("CARGO_BIN_EXE_inloop"))
+        .args(["worker", "--count", "1"])
+        .env("DATABASE_URL", app.config.database_url())
+        .env("INLOOP_DATA_DIR", app.dir.path().join("worker"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _worker = Server(worker);
+    wait_for_state(&db, "done", Duration::from_mins(1)).await;
+    let html = app
+        .get("/solutions/detail/shell-task/1/")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("badge-passed") && html.contains("from the worker"));
+}

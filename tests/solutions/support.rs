@@ -190,7 +190,10 @@ pub async fn solution_count(db: &DbPool) -> i64 {
 /// Containers of this app's checks still around (none may be left after a test).
 pub fn check_containers(app: &TestApp) -> usize {
     let port: u16 = app.url.rsplit(':').next().unwrap().parse().unwrap();
-    let instance = format!("label=inloop.instance={}", app.config.instance_name(port));
+    let instance = format!(
+        "label=inloop.instance={}",
+        app.config.instance_name(&port.to_string())
+    );
     let out = Command::new("docker")
         .args([
             "ps",
