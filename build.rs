@@ -3,7 +3,13 @@
 use std::path::Path;
 
 /// Files that `just assets` copies from npm into `public/vendor/`.
-const VENDORED: &[&str] = &["htmx.min.js", "htmx-ext-sse.min.js"];
+const VENDORED: &[&str] = &[
+    "htmx.min.js",
+    "htmx-ext-sse.min.js",
+    "highlight.min.js",
+    "highlight-light.min.css",
+    "highlight-dark.min.css",
+];
 
 fn main() {
     println!("cargo:rerun-if-changed=migrations");

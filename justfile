@@ -11,6 +11,9 @@ assets:
     mkdir -p public/vendor
     cp public/node_modules/htmx.org/dist/htmx.min.js public/vendor/htmx.min.js
     cp public/node_modules/htmx-ext-sse/dist/sse.min.js public/vendor/htmx-ext-sse.min.js
+    cp public/node_modules/@highlightjs/cdn-assets/highlight.min.js public/vendor/highlight.min.js
+    cp public/node_modules/@highlightjs/cdn-assets/styles/github.min.css public/vendor/highlight-light.min.css
+    cp public/node_modules/@highlightjs/cdn-assets/styles/github-dark.min.css public/vendor/highlight-dark.min.css
 
 # Install (Debian packages) and start PostgreSQL, Redis, Docker, the SMTP sink, Chromium.
 services *which:
