@@ -66,6 +66,8 @@ pub struct Config {
     pub git_ssh_key: Option<PathBuf>,
     /// `known_hosts` file for SSH task repositories; host keys are checked strictly.
     pub git_known_hosts: Option<PathBuf>,
+    /// This instance's stable name in the check queue (`INLOOP_INSTANCE`); default host:port.
+    pub instance: Option<String>,
 }
 
 impl Default for Config {
@@ -88,6 +90,7 @@ impl Default for Config {
             workers: 2,
             git_ssh_key: None,
             git_known_hosts: None,
+            instance: None,
         }
     }
 }
@@ -220,6 +223,26 @@ impl Config {
         crate::time_zone::parse(&config.time_zone).map_err(|e| invalid("TIME_ZONE", e))?;
         config.app_secret_key = Some(config.resolve_secret(figment.profile())?);
         Ok(config)
+    }
+
+    /// The configured time zone (validated by [`Config::load`]).
+    #[must_use]
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        crate::time_zone::parse(&self.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    /// This instance's name in the check queue: stable across restarts, unique among the
+    /// instances sharing a database (`INLOOP_INSTANCE`, else host name and port).
+    #[must_use]
+    pub fn instance_name(&self, port: u16) -> String {
+        self.instance
+            .clone()
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| {
+                let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                    .unwrap_or_else(|_| "inloop".into());
+                format!("{}:{port}", host.trim())
+            })
     }
 
     /// The database URL, always set after [`Config::load`].

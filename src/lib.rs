@@ -11,6 +11,7 @@ pub mod import;
 pub mod markdown;
 pub mod runner;
 pub mod settings;
+pub mod solutions;
 pub mod tasks;
 pub mod time_zone;
 pub mod web;

@@ -171,20 +171,10 @@ async fn bad_sign_ups_get_their_own_message_and_create_nothing() {
     assert!(sink.mails().is_empty());
 }
 
-/// Changes a runtime setting the way `inloop settings set` does (the server reads settings
-/// lazily, so a change before its first use needs no event).
-async fn set_setting(app: &TestApp, key: &str, value: &str) {
-    let bus = inloop::events::Bus::local();
-    inloop::settings::Settings::default()
-        .set(&app.db().await, &bus, key, value)
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn closed_sign_up_is_refused() {
     let app = common::spawn().await;
-    set_setting(&app, "signup_allowed", "false").await;
+    app.set_setting("signup_allowed", "false").await;
     assert!(
         page(&app, "/account/signup/")
             .await
@@ -199,13 +189,9 @@ async fn closed_sign_up_is_refused() {
 #[tokio::test]
 async fn e_mail_addresses_must_match_the_pattern() {
     let app = common::spawn().await;
-    set_setting(&app, "email_pattern", r"@uni\.example$").await;
-    set_setting(
-        &app,
-        "email_error_message",
-        "Use your **university** address.",
-    )
-    .await;
+    app.set_setting("email_pattern", r"@uni\.example$").await;
+    app.set_setting("email_error_message", "Use your **university** address.")
+        .await;
     let outside = sign_up(&app, "carol", "carol@example.org", GOOD_PASSWORD).await;
     assert_eq!(outside.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -424,7 +410,7 @@ async fn password_change_ends_sessions_and_the_old_password() {
 #[tokio::test]
 async fn own_work_declaration_gates_everything_until_confirmed() {
     let app = common::spawn().await;
-    set_setting(&app, "ownwork_required", "true").await;
+    app.set_setting("ownwork_required", "true").await;
     app.create_user("margaret", GOOD_PASSWORD, false).await;
     app.login("margaret", GOOD_PASSWORD).await;
     for path in ["/", "/account/profile/", "/account/password/"] {

@@ -26,7 +26,7 @@ export function freePort() {
   });
 }
 
-export async function startServer({ env = {}, timeoutMs = 30_000 } = {}) {
+export async function startServer({ env = {}, timeoutMs = 30_000, prepare } = {}) {
   // A relative INLOOP_BIN is taken relative to the repository root.
   const bin = resolve(repoRoot, process.env.INLOOP_BIN || 'target/debug/inloop');
   if (!existsSync(bin)) {
@@ -35,6 +35,10 @@ export async function startServer({ env = {}, timeoutMs = 30_000 } = {}) {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'inloop-e2e-'));
   const url = `http://127.0.0.1:${port}`;
+  // `prepare(run)` may run `inloop` commands against the server's data before it starts.
+  if (prepare) {
+    await prepare((args, input = '') => runCommand(bin, args, { ...process.env, INLOOP_DATA_DIR: dataDir, ...env }, dataDir, input));
+  }
 
   // The server runs in its empty data folder: no templates, assets or Rocket.toml on disk, so
   // every page proves the binary is self-contained.
@@ -91,4 +95,16 @@ export async function startServer({ env = {}, timeoutMs = 30_000 } = {}) {
   }
 
   return { url, port, dataDir, output: () => log, stop };
+}
+
+// Runs `inloop ARGS` to completion; resolves with its output, rejects when it fails.
+function runCommand(bin, args, env, cwd, input) {
+  return new Promise((done, fail) => {
+    const child = spawn(bin, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => { output += chunk; });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    child.on('exit', (code) => (code === 0 ? done(output) : fail(new Error(`inloop ${args.join(' ')} failed:\n${output}`))));
+    child.stdin.end(input);
+  });
 }

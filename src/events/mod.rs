@@ -32,12 +32,14 @@ pub struct Message {
 #[error("redis: {0}")]
 pub struct BusError(#[from] fred::error::Error);
 
+#[derive(Clone)]
 struct Redis {
     publisher: Client,
     subscriber: SubscriberClient,
 }
 
-/// The bus, managed as Rocket state.
+/// The bus, managed as Rocket state; clones share it.
+#[derive(Clone)]
 pub struct Bus {
     local: broadcast::Sender<Message>,
     redis: Option<Redis>,

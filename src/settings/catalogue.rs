@@ -38,4 +38,24 @@ settings! {
         "Branch of the task repository that is imported (and whose pushes the webhook accepts).";
     PULL_INTERVAL_MINUTES: "pull_interval_minutes", Int, "0",
         "Minutes between scheduled imports of the task repository (0: only webhook and admins).";
+    IMMEDIATE_FEEDBACK: "immediate_feedback", Bool, "true",
+        "Whether solutions are checked when submitted; off (exam mode) stores them unchecked.";
+    SUBMISSION_LIMIT: "submission_limit", Int, "-1",
+        "Solutions a student may submit per task unless the task sets its own limit (-1: unlimited).";
+    ALLOWED_EXTENSIONS: "allowed_extensions", List, ".java",
+        "Comma-separated file extensions students may submit (empty: any).";
+    MAX_UPLOAD_FILES: "max_upload_files", Int, "20",
+        "Files one solution may have.";
+    MAX_UPLOAD_KIB: "max_upload_kib", Int, "1024",
+        "KiB the files of one solution may have together.";
+    DEADLINE_GRACE_SECONDS: "deadline_grace_seconds", Int, "0",
+        "Seconds after a deadline during which solutions are still accepted.";
+    MAX_TIME_LIMIT_SECONDS: "max_time_limit_seconds", Int, "300",
+        "The longest wall time a task's meta.json may ask for.";
+    MAX_MEMORY_MIB: "max_memory_mib", Int, "1024",
+        "The most memory (MiB) a task's meta.json may ask for.";
+    MAX_CPUS_TENTHS: "max_cpus_tenths", Int, "20",
+        "The most CPU (in tenths of a core) a task's meta.json may ask for.";
+    MAX_PROCESSES: "max_processes", Int, "512",
+        "The most processes a task's meta.json may ask for.";
 }

@@ -24,15 +24,20 @@ pub struct TaskMeta {
 }
 
 /// Checker limits a task may set in `meta.json`; keys we define on top of the original format.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// Stored with the task as JSON under the same keys.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct CheckLimits {
     /// `time_limit`: wall-clock seconds for one check.
+    #[serde(rename = "time_limit")]
     pub time_limit_secs: Option<u32>,
     /// `memory_limit`: MiB of memory for the checker container.
+    #[serde(rename = "memory_limit")]
     pub memory_mib: Option<u32>,
     /// `cpus`: CPUs for the checker container, may be fractional (e.g. `0.5`).
     pub cpus: Option<f32>,
     /// `process_limit`: maximum number of processes (threads count too) in the container.
+    #[serde(rename = "process_limit")]
     pub processes: Option<u32>,
 }
 

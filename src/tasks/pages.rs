@@ -123,7 +123,6 @@ async fn editor(
         return Err(AppError::NotFound);
     }
     let templates: Vec<Template> = serde_json::from_str(&task.templates).unwrap_or_default();
-    // Issue 5 adds the editor, the upload and the solutions list to this page's data.
     page.render(
         "tasks/task.html",
         &serde_json::json!({

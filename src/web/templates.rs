@@ -31,6 +31,7 @@ impl Templates {
         tera.add_raw_templates(sources)
             .expect("embedded templates compile");
         tera.register_function("asset", assets::AssetFunction);
+        tera.register_filter("urlencode", urlencode);
         Self(tera)
     }
 
@@ -42,6 +43,18 @@ impl Templates {
             .map(Html)
             .map_err(AppError::template)
     }
+}
+
+/// `{{ name | urlencode }}`: percent-encodes a path segment (file names in links).
+fn urlencode(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let text = value.as_str().ok_or("urlencode needs a string")?;
+    Ok(rocket::http::RawStr::new(text)
+        .percent_encode()
+        .to_string()
+        .into())
 }
 
 /// A rendered HTML page or fragment.

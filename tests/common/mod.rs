@@ -22,6 +22,8 @@ pub struct TestApp {
     pub jar: Arc<reqwest::cookie::Jar>,
     pub config: Config,
     pub dir: TempDir,
+    /// The server's event bus, to tell it about changes as another instance would.
+    pub bus: inloop::events::Bus,
     shutdown: Shutdown,
     database: TestDatabase,
 }
@@ -56,6 +58,10 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         },
     ));
     let ignited = rocket.ignite().await.expect("the test server ignites");
+    let bus = ignited
+        .state::<inloop::events::Bus>()
+        .expect("the bus is managed")
+        .clone();
     tokio::spawn(async move { ignited.launch().await });
     let shutdown = started.await.expect("the test server starts");
     let jar = Arc::new(reqwest::cookie::Jar::default());
@@ -63,6 +69,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         url: format!("http://127.0.0.1:{port}"),
         http: browser_with(Arc::clone(&jar)),
         jar,
+        bus,
         config,
         dir,
         shutdown,
@@ -162,9 +169,18 @@ impl TestApp {
         );
     }
 
+    /// Changes a runtime setting as `inloop settings set` does; the server hears of it at once.
+    pub async fn set_setting(&self, key: &str, value: &str) {
+        let settings = inloop::settings::Settings::default();
+        settings
+            .set(&self.db().await, &self.bus, key, value)
+            .await
+            .expect("valid setting");
+    }
+
     /// The database of this app.
     pub async fn db(&self) -> inloop::db::DbPool {
-        inloop::db::DbPool::connect(&self.database.url, 2)
+        inloop::db::DbPool::connect(self.config.database_url(), 2)
             .await
             .expect("test database")
     }

@@ -1,0 +1,56 @@
+//! Solutions: handing them in, the durable check queue, the workers, and the result pages.
+
+pub mod archive;
+pub mod events;
+pub mod files;
+pub mod limits;
+mod pages;
+pub mod queue;
+pub mod store;
+pub mod submit;
+pub mod view;
+pub mod worker;
+
+use std::sync::Arc;
+
+use rocket::fairing::AdHoc;
+use rocket_db_pools::Database;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::events::Bus;
+use crate::runner::docker::DockerClient;
+pub use submit::Doorbell;
+
+/// Routes, and the worker pool started at liftoff (when this process runs workers).
+#[must_use]
+pub fn stage() -> AdHoc {
+    AdHoc::on_ignite("Solutions", |rocket| async {
+        rocket
+            .manage(Doorbell::default())
+            .mount("/", pages::routes())
+            .attach(AdHoc::on_liftoff("Check workers", |rocket| {
+                Box::pin(async move {
+                    let config = rocket.state::<Config>().expect("config is managed");
+                    if config.workers == 0 {
+                        return;
+                    }
+                    let pool = worker::Pool {
+                        db: Db::fetch(rocket).expect("database is attached").0.clone(),
+                        bus: rocket.state::<Bus>().expect("bus is managed").clone(),
+                        docker: Arc::new(
+                            DockerClient::new(true)
+                                .expect("the Docker client was set up at ignition"),
+                        ),
+                        instance: config.instance_name(rocket.config().port),
+                        wake: rocket
+                            .state::<Doorbell>()
+                            .expect("doorbell is managed")
+                            .0
+                            .clone(),
+                    };
+                    pool.start(config.workers, rocket.shutdown()).await;
+                })
+            }))
+    })
+}

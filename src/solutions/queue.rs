@@ -1,0 +1,245 @@
+//! The durable check queue: claiming fairly, heartbeats, results, retries, recovery.
+//!
+//! Claiming is a conditional `UPDATE … WHERE status = 'queued'` on the chosen row, so two
+//! workers (in any number of processes) never run the same check; a partial unique index allows
+//! one running check per student. Both work the same on SQLite and PostgreSQL. (A `FOR UPDATE
+//! SKIP LOCKED` select cannot be combined with the window function that orders students fairly.)
+
+use serde::Serialize;
+
+use crate::db::{DbPool, Timestamp};
+use crate::on_pool;
+
+/// A claimed check, with what the worker needs to run it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Job {
+    pub check_id: i64,
+    pub solution_id: i64,
+    pub attempts: i64,
+    pub task_system_name: String,
+    pub task_limits: String,
+}
+
+/// Queued checks in fair order: each student's first queued check before anyone's second, staff
+/// re-runs (lane 1) after all of those, then by age.
+const CANDIDATES: &str = "
+    WITH queued AS (
+        SELECT c.id, c.lane, c.author_id,
+               ROW_NUMBER() OVER (PARTITION BY c.author_id ORDER BY c.id) AS rank
+        FROM checks c WHERE c.status = 'queued' AND c.not_before <= $1
+    )
+    SELECT q.id FROM queued q
+    WHERE NOT EXISTS (SELECT 1 FROM checks r WHERE r.status = 'running' AND r.author_id = q.author_id)
+    ORDER BY q.lane, q.rank, q.id LIMIT 8";
+
+/// Claims the next check for `worker`, or `None` when nothing may run now.
+pub async fn claim(db: &DbPool, worker: &str) -> Result<Option<Job>, sqlx::Error> {
+    let now = Timestamp::now();
+    let candidates: Vec<i64> =
+        on_pool!(db, pool => sqlx::query_scalar(CANDIDATES).bind(now).fetch_all(pool).await)?;
+    for id in candidates {
+        let sql =
+            "UPDATE checks SET status = 'running', worker = $2, started_at = $3, heartbeat_at = $3,
+                   attempts = attempts + 1 WHERE id = $1 AND status = 'queued'";
+        let claimed = on_pool!(db, pool => sqlx::query(sql).bind(id).bind(worker).bind(now).execute(pool).await.map(|done| done.rows_affected()));
+        match claimed {
+            Ok(1) => {
+                set_solution_status(db, id, "running", None).await?;
+                return job(db, id).await;
+            }
+            Ok(_) => {}
+            // Another worker started this student's other check at the same moment.
+            Err(error)
+                if error
+                    .as_database_error()
+                    .is_some_and(sqlx::error::DatabaseError::is_unique_violation) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(None)
+}
+
+async fn job(db: &DbPool, check_id: i64) -> Result<Option<Job>, sqlx::Error> {
+    let sql = "SELECT c.id AS check_id, c.solution_id, c.attempts, t.system_name AS task_system_name,
+                      t.limits AS task_limits
+               FROM checks c JOIN solutions s ON s.id = c.solution_id JOIN tasks t ON t.id = s.task_id
+               WHERE c.id = $1";
+    on_pool!(db, pool => sqlx::query_as(sql).bind(check_id).fetch_optional(pool).await)
+}
+
+/// Mirrors a check's state onto its solution, for the lists.
+async fn set_solution_status(
+    db: &DbPool,
+    check_id: i64,
+    status: &str,
+    verdict: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE solutions SET status = $2, verdict = $3 WHERE id = (SELECT solution_id FROM checks WHERE id = $1)";
+    on_pool!(db, pool => sqlx::query(sql).bind(check_id).bind(status).bind(verdict).execute(pool).await.map(drop))
+}
+
+/// Says the worker is still at it; returns `false` when the check was cancelled meanwhile.
+pub async fn heartbeat(db: &DbPool, check_id: i64) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE checks SET heartbeat_at = $2 WHERE id = $1 AND status = 'running'";
+    let done = on_pool!(db, pool => sqlx::query(sql).bind(check_id).bind(Timestamp::now()).execute(pool).await.map(|d| d.rows_affected()))?;
+    Ok(done == 1)
+}
+
+/// The result of a check that ran.
+pub struct Finished<'a> {
+    pub verdict: &'a str,
+    pub exit_code: i64,
+    pub duration_ms: i64,
+    pub stdout: &'a str,
+    pub stderr: &'a str,
+    pub reports_json: &'a str,
+    pub notes_json: &'a str,
+    pub tests_total: i64,
+    pub tests_passed: i64,
+    pub image: &'a str,
+    pub files: &'a [(String, Vec<u8>, bool)],
+}
+
+/// Stores a result; ignored (returns `false`) when the check is no longer running here.
+pub async fn finish(
+    db: &DbPool,
+    check_id: i64,
+    result: &Finished<'_>,
+) -> Result<bool, sqlx::Error> {
+    let now = Timestamp::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE checks SET status = 'done', finished_at = $2, verdict = $3, exit_code = $4, duration_ms = $5,
+             stdout = $6, stderr = $7, reports = $8, notes = $9, image = $10 WHERE id = $1 AND status = 'running'",
+        )
+        .bind(check_id).bind(now).bind(result.verdict).bind(result.exit_code).bind(result.duration_ms)
+        .bind(result.stdout).bind(result.stderr).bind(result.reports_json).bind(result.notes_json).bind(result.image)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Ok(false);
+        }
+        for (name, content, truncated) in result.files {
+            sqlx::query("INSERT INTO check_files (check_id, name, content, truncated) VALUES ($1, $2, $3, $4)")
+                .bind(check_id).bind(name).bind(content).bind(*truncated)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "UPDATE solutions SET status = 'finished', verdict = $2, tests_total = $3, tests_passed = $4
+             WHERE id = (SELECT solution_id FROM checks WHERE id = $1)",
+        )
+        .bind(check_id).bind(result.verdict).bind(result.tests_total).bind(result.tests_passed)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
+/// Infrastructure failures before the check ends as an infrastructure error.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// After an infrastructure failure: queue the check again with backoff, or give up after
+/// [`MAX_ATTEMPTS`]. Returns whether it will be retried.
+pub async fn fail(db: &DbPool, job: &Job, staff_message: &str) -> Result<bool, sqlx::Error> {
+    if job.attempts < MAX_ATTEMPTS {
+        let backoff = time::Duration::seconds(2_i64.pow(u32::try_from(job.attempts).unwrap_or(5)));
+        let sql =
+            "UPDATE checks SET status = 'queued', worker = '', not_before = $2, staff_message = $3
+                   WHERE id = $1 AND status = 'running'";
+        let not_before = Timestamp::now().plus(backoff);
+        on_pool!(db, pool => sqlx::query(sql).bind(job.check_id).bind(not_before).bind(staff_message).execute(pool).await.map(drop))?;
+        set_solution_status(db, job.check_id, "queued", None).await?;
+        return Ok(true);
+    }
+    let sql = "UPDATE checks SET status = 'done', finished_at = $2, verdict = 'infrastructure_error', staff_message = $3
+               WHERE id = $1 AND status = 'running'";
+    on_pool!(db, pool => sqlx::query(sql).bind(job.check_id).bind(Timestamp::now()).bind(staff_message).execute(pool).await.map(drop))?;
+    set_solution_status(db, job.check_id, "finished", Some("infrastructure_error")).await?;
+    Ok(false)
+}
+
+/// Puts running checks back in the queue: those of `worker_prefix` (this instance, after a
+/// restart) and those whose heartbeat stopped (a crashed instance). Returns their ids.
+pub async fn reclaim(
+    db: &DbPool,
+    worker_prefix: &str,
+    stale_before: Timestamp,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let sql = "UPDATE checks SET status = 'queued', worker = ''
+               WHERE status = 'running' AND (worker LIKE $1 OR heartbeat_at < $2) RETURNING id";
+    let ids: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(sql).bind(format!("{worker_prefix}%")).bind(stale_before).fetch_all(pool).await)?;
+    for id in &ids {
+        set_solution_status(db, *id, "queued", None).await?;
+    }
+    Ok(ids)
+}
+
+/// Cancels a solution's queued or running check; returns whether there was one.
+pub async fn cancel(db: &DbPool, solution_id: i64) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE checks SET status = 'cancelled', finished_at = $2
+               WHERE solution_id = $1 AND status IN ('queued', 'running') RETURNING id";
+    let ids: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(sql).bind(solution_id).bind(Timestamp::now()).fetch_all(pool).await)?;
+    if let Some(id) = ids.first() {
+        set_solution_status(db, *id, "cancelled", None).await?;
+    }
+    Ok(!ids.is_empty())
+}
+
+/// Queues a new check of a solution in the staff lane (a re-run); returns `false` if one is
+/// queued or running already.
+pub async fn rerun(db: &DbPool, solution_id: i64) -> Result<bool, sqlx::Error> {
+    let now = Timestamp::now();
+    let sql = "INSERT INTO checks (solution_id, author_id, lane, not_before, queued_at)
+               SELECT id, author_id, 1, $2, $2 FROM solutions s WHERE id = $1
+               AND NOT EXISTS (SELECT 1 FROM checks c WHERE c.solution_id = s.id AND c.status IN ('queued', 'running'))
+               RETURNING id";
+    let ids: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(sql).bind(solution_id).bind(now).fetch_all(pool).await)?;
+    if let Some(id) = ids.first() {
+        set_solution_status(db, *id, "queued", None).await?;
+    }
+    Ok(!ids.is_empty())
+}
+
+/// The latest check of a solution, as the result page shows it.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct CheckView {
+    pub id: i64,
+    pub status: String,
+    pub lane: i64,
+    pub attempts: i64,
+    pub queued_at: Timestamp,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub verdict: Option<String>,
+    pub exit_code: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub stdout: String,
+    pub stderr: String,
+    pub reports: String,
+    pub notes: String,
+    pub staff_message: String,
+}
+
+/// The newest check of a solution, if it was ever checked.
+pub async fn latest_check(db: &DbPool, solution_id: i64) -> Result<Option<CheckView>, sqlx::Error> {
+    let sql = "SELECT id, status, lane, attempts, queued_at, started_at, finished_at, verdict, exit_code, duration_ms,
+                      stdout, stderr, reports, notes, staff_message
+               FROM checks WHERE solution_id = $1 ORDER BY id DESC LIMIT 1";
+    on_pool!(db, pool => sqlx::query_as(sql).bind(solution_id).fetch_optional(pool).await)
+}
+
+/// How many queued checks would run before this one (its place in the fair order), from 1.
+pub async fn position(db: &DbPool, check_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    let sql = "
+        WITH queued AS (
+            SELECT c.id, c.lane, ROW_NUMBER() OVER (PARTITION BY c.author_id ORDER BY c.id) AS rank
+            FROM checks c WHERE c.status = 'queued'
+        ),
+        ordered AS (SELECT id, ROW_NUMBER() OVER (ORDER BY lane, rank, id) AS place FROM queued)
+        SELECT place FROM ordered WHERE id = $1";
+    on_pool!(db, pool => sqlx::query_scalar(sql).bind(check_id).fetch_optional(pool).await)
+}

@@ -1,0 +1,178 @@
+//! Solutions in the database: creating one with its check, and reading them for the pages.
+
+use serde::Serialize;
+
+use crate::db::{DbPool, Timestamp};
+use crate::on_pool;
+
+/// A solution as lists and result pages show it.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Solution {
+    pub id: i64,
+    pub task_id: i64,
+    pub author_id: i64,
+    pub number: i64,
+    pub submitted_at: Timestamp,
+    pub files_hash: String,
+    pub status: String,
+    pub verdict: Option<String>,
+    pub tests_total: i64,
+    pub tests_passed: i64,
+}
+
+const COLUMNS: &str = "id, task_id, author_id, number, submitted_at, files_hash, status, verdict, \
+    tests_total, tests_passed";
+
+/// A new solution: who, for which task, which files (name, size), and whether to check it.
+pub struct NewSolution<'a> {
+    pub task_id: i64,
+    pub author_id: i64,
+    pub files_hash: &'a str,
+    pub files: &'a [super::files::Upload],
+    pub check: bool,
+}
+
+/// How often a submission retries when another one took the same number at the same moment.
+const NUMBERING_ATTEMPTS: usize = 20;
+
+/// Inserts the solution, its files and (when checked) its queued check in one transaction, with
+/// the next number for this author and task. Two simultaneous submissions get consecutive
+/// numbers: the loser of a race on the unique number retries with the next one.
+pub async fn create(db: &DbPool, new: &NewSolution<'_>) -> Result<Solution, sqlx::Error> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match try_create(db, new).await {
+            Err(error) if attempt < NUMBERING_ATTEMPTS && is_conflict(&error) => {
+                tokio::time::sleep(std::time::Duration::from_millis(5 * attempt as u64)).await;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// A unique violation (the number was taken) or, on SQLite, a write lock held by another writer.
+fn is_conflict(error: &sqlx::Error) -> bool {
+    error.as_database_error().is_some_and(|db| {
+        db.is_unique_violation()
+            || db.message().contains("database is locked")
+            || db.message().contains("busy")
+    })
+}
+
+async fn try_create(db: &DbPool, new: &NewSolution<'_>) -> Result<Solution, sqlx::Error> {
+    let now = Timestamp::now();
+    let status = if new.check { "queued" } else { "saved" };
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let solution: Solution = sqlx::query_as(&format!(
+            "INSERT INTO solutions (task_id, author_id, number, submitted_at, files_hash, status)
+             SELECT $1, $2, COALESCE(MAX(number), 0) + 1, $3, $4, $5 FROM solutions
+             WHERE author_id = $2 AND task_id = $1
+             RETURNING {COLUMNS}"
+        ))
+        .bind(new.task_id)
+        .bind(new.author_id)
+        .bind(now)
+        .bind(new.files_hash)
+        .bind(status)
+        .fetch_one(&mut *tx)
+        .await?;
+        for file in new.files {
+            sqlx::query("INSERT INTO solution_files (solution_id, name, size, content) VALUES ($1, $2, $3, $4)")
+                .bind(solution.id)
+                .bind(&file.name)
+                .bind(i64::try_from(file.content.len()).unwrap_or(i64::MAX))
+                .bind(&file.content)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if new.check {
+            sqlx::query(
+                "INSERT INTO checks (solution_id, author_id, lane, not_before, queued_at) VALUES ($1, $2, 0, $3, $3)",
+            )
+            .bind(solution.id)
+            .bind(new.author_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(solution)
+    })
+}
+
+/// The author's solutions to a task, newest first, one page of them.
+pub async fn of_author(
+    db: &DbPool,
+    author_id: i64,
+    task_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Solution>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM solutions WHERE author_id = $1 AND task_id = $2 ORDER BY number DESC LIMIT $3 OFFSET $4"
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(author_id).bind(task_id).bind(limit).bind(offset).fetch_all(pool).await)
+}
+
+/// How many solutions the author has handed in for a task.
+pub async fn count(db: &DbPool, author_id: i64, task_id: i64) -> Result<i64, sqlx::Error> {
+    let sql = "SELECT COUNT(*) FROM solutions WHERE author_id = $1 AND task_id = $2";
+    on_pool!(db, pool => sqlx::query_scalar(sql).bind(author_id).bind(task_id).fetch_one(pool).await)
+}
+
+/// The author's `number`-th solution to a task.
+pub async fn by_number(
+    db: &DbPool,
+    author_id: i64,
+    task_id: i64,
+    number: i64,
+) -> Result<Option<Solution>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM solutions WHERE author_id = $1 AND task_id = $2 AND number = $3"
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(author_id).bind(task_id).bind(number).fetch_optional(pool).await)
+}
+
+/// The solution with this id.
+pub async fn by_id(db: &DbPool, id: i64) -> Result<Option<Solution>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM solutions WHERE id = $1");
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+}
+
+/// A file of a solution.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct SolutionFile {
+    pub name: String,
+    pub size: i64,
+}
+
+/// The files of a solution, by name.
+pub async fn files(db: &DbPool, solution_id: i64) -> Result<Vec<SolutionFile>, sqlx::Error> {
+    let sql = "SELECT name, size FROM solution_files WHERE solution_id = $1 ORDER BY name";
+    on_pool!(db, pool => sqlx::query_as(sql).bind(solution_id).fetch_all(pool).await)
+}
+
+/// The files of a solution with their contents, by name.
+pub async fn file_contents(
+    db: &DbPool,
+    solution_id: i64,
+) -> Result<Vec<super::files::Upload>, sqlx::Error> {
+    let sql = "SELECT name, content FROM solution_files WHERE solution_id = $1 ORDER BY name";
+    let rows: Vec<(String, Vec<u8>)> =
+        on_pool!(db, pool => sqlx::query_as(sql).bind(solution_id).fetch_all(pool).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, content)| super::files::Upload { name, content })
+        .collect())
+}
+
+/// The latest solution of every author for a task, for staff re-runs.
+pub async fn latest_per_author(db: &DbPool, task_id: i64) -> Result<Vec<Solution>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM solutions s WHERE task_id = $1
+         AND number = (SELECT MAX(number) FROM solutions o WHERE o.author_id = s.author_id AND o.task_id = s.task_id)"
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(task_id).fetch_all(pool).await)
+}

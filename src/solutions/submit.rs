@@ -1,0 +1,110 @@
+//! Handing in a solution: every rule checked, then the solution and its check stored at once.
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use super::files::{self, Refusal, Rules, Upload};
+use super::store::{self, NewSolution, Solution};
+use crate::accounts::User;
+use crate::db::{DbPool, Timestamp};
+use crate::settings::{
+    ALLOWED_EXTENSIONS, DEADLINE_GRACE_SECONDS, IMMEDIATE_FEEDBACK, MAX_UPLOAD_FILES,
+    MAX_UPLOAD_KIB, SUBMISSION_LIMIT, SettingError, Settings,
+};
+
+/// The worker pool's doorbell, managed as Rocket state: rung when a check is queued here.
+#[derive(Clone, Default)]
+pub struct Doorbell(pub Arc<Notify>);
+
+/// The task facts a submission is judged against.
+pub struct TaskTerms {
+    pub id: i64,
+    pub deadline: Option<Timestamp>,
+    pub submission_limit: Option<i64>,
+}
+
+/// Why a submission was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("The deadline of this task has passed.")]
+    DeadlinePassed,
+    #[error("You have handed in {limit} solutions, as many as this task allows.")]
+    LimitReached { limit: i64 },
+    #[error("{0}")]
+    Files(Refusal),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Settings(#[from] SettingError),
+}
+
+impl SubmitError {
+    /// Whether the student caused it (and gets the message) rather than the server.
+    #[must_use]
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Self::DeadlinePassed | Self::LimitReached { .. } | Self::Files(_)
+        )
+    }
+}
+
+/// The rules for files, from the runtime settings.
+pub async fn rules(db: &DbPool, settings: &Settings) -> Result<Rules, SettingError> {
+    let extensions = settings
+        .list(db, &ALLOWED_EXTENSIONS)
+        .await?
+        .into_iter()
+        .map(|e| e.to_lowercase())
+        .collect();
+    let max_files = usize::try_from(settings.int(db, &MAX_UPLOAD_FILES).await?).unwrap_or(0);
+    let max_bytes = usize::try_from(settings.int(db, &MAX_UPLOAD_KIB).await?).unwrap_or(0) * 1024;
+    Ok(Rules {
+        extensions,
+        max_files,
+        max_bytes,
+    })
+}
+
+/// Checks every rule, stores the solution (with a queued check unless feedback is off) and rings
+/// the workers. Staff are not bound by deadlines and limits.
+pub async fn submit(
+    db: &DbPool,
+    settings: &Settings,
+    doorbell: &Doorbell,
+    task: &TaskTerms,
+    author: &User,
+    uploads: &[Upload],
+) -> Result<Solution, SubmitError> {
+    if !author.is_staff() {
+        let grace = settings.int(db, &DEADLINE_GRACE_SECONDS).await?;
+        if task.deadline.is_some_and(|deadline| {
+            deadline.plus(time::Duration::seconds(grace)) < Timestamp::now()
+        }) {
+            return Err(SubmitError::DeadlinePassed);
+        }
+        let limit = match task.submission_limit {
+            Some(limit) => limit,
+            None => settings.int(db, &SUBMISSION_LIMIT).await?,
+        };
+        if limit >= 0 && store::count(db, author.id, task.id).await? >= limit {
+            return Err(SubmitError::LimitReached { limit });
+        }
+    }
+    files::check(uploads, &rules(db, settings).await?).map_err(SubmitError::Files)?;
+    let check = settings.bool(db, &IMMEDIATE_FEEDBACK).await?;
+    let hash = files::receipt_hash(uploads);
+    let new = NewSolution {
+        task_id: task.id,
+        author_id: author.id,
+        files_hash: &hash,
+        files: uploads,
+        check,
+    };
+    let solution = store::create(db, &new).await?;
+    if check {
+        doorbell.0.notify_waiters();
+    }
+    Ok(solution)
+}

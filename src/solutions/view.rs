@@ -1,0 +1,229 @@
+//! What the solution templates show: rows, the result page, statuses in words.
+
+use serde::Serialize;
+
+use super::queue::CheckView;
+use super::store::{Solution, SolutionFile};
+use crate::db::Timestamp;
+use crate::runner::junit::{Outcome, TestSuite};
+use crate::runner::verdict::Verdict;
+
+/// The result page of a solution.
+#[must_use]
+pub fn detail_url(slug: &str, number: i64) -> String {
+    format!("/solutions/detail/{slug}/{number}/")
+}
+
+/// `HH:MM:SS` of a moment in the configured time zone.
+#[must_use]
+pub fn clock_time(moment: Timestamp, zone: &jiff::tz::TimeZone) -> String {
+    let local = crate::time_zone::to_local(moment.to_datetime(), zone);
+    format!(
+        "{:02}:{:02}:{:02}",
+        local.hour(),
+        local.minute(),
+        local.second()
+    )
+}
+
+/// `YYYY-MM-DD HH:MM` of a moment in the configured time zone.
+#[must_use]
+pub fn date_time(moment: Timestamp, zone: &jiff::tz::TimeZone) -> String {
+    let local = crate::time_zone::to_local(moment.to_datetime(), zone);
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}",
+        local.year(),
+        u8::from(local.month()),
+        local.day(),
+        local.hour(),
+        local.minute()
+    )
+}
+
+/// A solution's state in words, with a CSS class and whether it can still change.
+#[derive(Serialize)]
+pub struct Status {
+    pub label: &'static str,
+    pub class: &'static str,
+    pub explanation: &'static str,
+    pub is_final: bool,
+}
+
+/// The status shown for a solution whose summary is `status`/`verdict`.
+#[must_use]
+pub fn status(status: &str, verdict: Option<&str>) -> Status {
+    let verdict = verdict.and_then(|v| v.parse::<Verdict>().ok());
+    match (status, verdict) {
+        ("saved", _) => Status {
+            label: "Saved",
+            class: "saved",
+            explanation: "Your solution is stored. It is not checked now (exam mode); the course staff will see it.",
+            is_final: true,
+        },
+        ("queued", _) => Status {
+            label: "Waiting",
+            class: "queued",
+            explanation: "Your solution waits for a free checker.",
+            is_final: false,
+        },
+        ("running", _) => Status {
+            label: "Checking",
+            class: "running",
+            explanation: "Your solution is being checked right now.",
+            is_final: false,
+        },
+        ("cancelled", _) => Status {
+            label: "Cancelled",
+            class: "cancelled",
+            explanation: "The course staff cancelled this check.",
+            is_final: true,
+        },
+        (_, Some(verdict)) => Status {
+            label: verdict_label(verdict),
+            class: verdict.as_str(),
+            explanation: verdict.explanation(),
+            is_final: true,
+        },
+        _ => Status {
+            label: "Unknown",
+            class: "unknown",
+            explanation: "",
+            is_final: true,
+        },
+    }
+}
+
+fn verdict_label(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Passed => "Passed",
+        Verdict::Failed => "Failed",
+        Verdict::CompileError => "Compile error",
+        Verdict::TimeLimit => "Time limit exceeded",
+        Verdict::MemoryLimit => "Memory limit exceeded",
+        Verdict::OutputLimit => "Output limit exceeded",
+        Verdict::InfrastructureError => "Infrastructure error",
+    }
+}
+
+/// One row of the solution list.
+#[derive(Serialize)]
+pub struct Row {
+    pub number: i64,
+    pub url: String,
+    pub submitted: String,
+    pub status: Status,
+    pub tests_passed: i64,
+    pub tests_total: i64,
+}
+
+/// A row for `solution`.
+#[must_use]
+pub fn row(slug: &str, solution: &Solution, zone: &jiff::tz::TimeZone) -> Row {
+    Row {
+        number: solution.number,
+        url: detail_url(slug, solution.number),
+        submitted: date_time(solution.submitted_at, zone),
+        status: status(&solution.status, solution.verdict.as_deref()),
+        tests_passed: solution.tests_passed,
+        tests_total: solution.tests_total,
+    }
+}
+
+/// The live part of the result page: what the check is doing or how it ended.
+#[derive(Serialize)]
+pub struct Progress {
+    pub solution_id: i64,
+    pub number: i64,
+    pub status: Status,
+    /// Place in the queue, from 1, while waiting.
+    pub position: Option<i64>,
+    pub started: Option<String>,
+    pub duration: Option<String>,
+    pub queue_wait: Option<String>,
+    pub tests_passed: i64,
+    pub tests_total: i64,
+}
+
+fn seconds(millis: i64) -> String {
+    #[allow(clippy::cast_precision_loss, reason = "durations of checks are small")]
+    let seconds = millis as f64 / 1000.0;
+    format!("{seconds:.1} s")
+}
+
+/// The progress of a solution and its latest check.
+#[must_use]
+pub fn progress(
+    solution: &Solution,
+    check: Option<&CheckView>,
+    position: Option<i64>,
+    zone: &jiff::tz::TimeZone,
+) -> Progress {
+    let waited = check.and_then(|c| Some(c.started_at?.millis() - c.queued_at.millis()));
+    Progress {
+        solution_id: solution.id,
+        number: solution.number,
+        status: status(&solution.status, solution.verdict.as_deref()),
+        position: if solution.status == "queued" {
+            position
+        } else {
+            None
+        },
+        started: check
+            .and_then(|c| c.started_at)
+            .map(|at| clock_time(at, zone)),
+        duration: check.and_then(|c| c.duration_ms).map(seconds),
+        queue_wait: waited.map(seconds),
+        tests_passed: solution.tests_passed,
+        tests_total: solution.tests_total,
+    }
+}
+
+/// A test suite with its failing tests first, for the result page.
+#[must_use]
+pub fn suites(reports_json: &str) -> Vec<TestSuite> {
+    let mut suites: Vec<TestSuite> = serde_json::from_str(reports_json).unwrap_or_default();
+    for suite in &mut suites {
+        suite
+            .cases
+            .sort_by_key(|case| matches!(case.outcome, Outcome::Passed | Outcome::Skipped { .. }));
+    }
+    suites.sort_by_key(|suite| suite.failures + suite.errors == 0);
+    suites
+}
+
+/// A file of the solution, for the files section.
+#[derive(Serialize)]
+pub struct FileRow {
+    pub name: String,
+    pub size: i64,
+}
+
+/// The rows of the files section.
+#[must_use]
+pub fn file_rows(files: Vec<SolutionFile>) -> Vec<FileRow> {
+    files
+        .into_iter()
+        .map(|file| FileRow {
+            name: file.name,
+            size: file.size,
+        })
+        .collect()
+}
+
+/// The highlighting class of a file, by extension.
+#[must_use]
+pub fn language(name: &str) -> &'static str {
+    match name
+        .rsplit('.')
+        .next()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("java") => "language-java",
+        Some("py") => "language-python",
+        Some("c" | "h") => "language-c",
+        Some("sh") => "language-bash",
+        Some("xml") => "language-xml",
+        _ => "language-plaintext",
+    }
+}

@@ -1,0 +1,165 @@
+//! Fixtures for solution tests: a shell checker image, a published task, users, waiting.
+
+use std::fmt::Write as _;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use inloop::db::{DbPool, Timestamp};
+
+use crate::common::TestApp;
+
+/// A checker image that runs the submitted `solution.sh` (built once, from the local busybox image).
+pub const IMAGE: &str = "inloop-test/shell-checker:1";
+
+pub fn ensure_image() {
+    let present = Command::new("docker")
+        .args(["image", "inspect", IMAGE])
+        .output()
+        .unwrap()
+        .status
+        .success();
+    if present {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM inloop-test/busybox:1\nUSER nobody\nENTRYPOINT [\"/bin/sh\", \"/checker/input/solution.sh\"]\n",
+    )
+    .unwrap();
+    let built = Command::new("docker")
+        .args(["build", "-q", "-t", IMAGE])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+}
+
+pub const PASSWORD: &str = "Tulpen-Fahrrad-Ostsee-81";
+
+/// A published task `shell-task` (slug) in a category, checked by [`IMAGE`]; returns its id.
+pub async fn task(db: &DbPool, deadline: Option<Timestamp>) -> i64 {
+    let now = Timestamp::now();
+    let id = inloop::on_pool!(db, pool => {
+        sqlx::query("INSERT INTO categories (name, slug) VALUES ('Basics', 'basics')").execute(pool).await.unwrap();
+        sqlx::query_scalar(
+            "INSERT INTO tasks (system_name, title, slug, category_id, pubdate, deadline, text_html, imported_at)
+             VALUES ('ShellTask', 'Shell Task', 'shell-task', (SELECT id FROM categories), $1, $2, '<p>Write solution.sh.</p>', $1)
+             RETURNING id",
+        )
+        .bind(now.plus(-time::Duration::hours(1)))
+        .bind(deadline)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    });
+    inloop::on_pool!(db, pool => sqlx::query(
+        "INSERT INTO import_runs (trigger, requested_at, status, image_tag, image_status) VALUES ('command', $1, 'succeeded', $2, 'built')",
+    )
+    .bind(now)
+    .bind(IMAGE)
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
+    id
+}
+
+/// A server with workers, a task, `.sh` solutions allowed, and a logged-in student.
+pub async fn app(workers: u32, extra_settings: &[(&str, &str)]) -> TestApp {
+    ensure_image();
+    let app = crate::common::spawn_with(|config| config.workers = workers).await;
+    let db = app.db().await;
+    task(&db, None).await;
+    let mut pairs = vec![("allowed_extensions", ".sh")];
+    pairs.extend_from_slice(extra_settings);
+    for (key, value) in pairs {
+        app.set_setting(key, value).await;
+    }
+    app.create_user("student", PASSWORD, false).await;
+    app.login("student", PASSWORD).await;
+    app
+}
+
+/// Uploads files as a multipart form (CSRF token first) to the task's upload endpoint.
+pub async fn upload(app: &TestApp, files: &[(&str, &[u8])]) -> reqwest::Response {
+    let token = app.csrf_token("/privacy/").await;
+    let mut form = reqwest::multipart::Form::new().text("csrf_token", token);
+    for (name, content) in files {
+        form = form.part(
+            "files",
+            reqwest::multipart::Part::bytes(content.to_vec()).file_name(name.to_string()),
+        );
+    }
+    app.http
+        .post(app.at("/solutions/editor/shell-task/upload"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Waits until the page at `path` contains `text`.
+pub async fn wait_for(app: &TestApp, path: &str, text: &str, timeout: Duration) -> String {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let html = app.get(path).await.text().await.unwrap();
+        if html.contains(text) {
+            return html;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path} never showed {text:?}; last page:\n{html}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// How many solutions are stored.
+pub async fn solution_count(db: &DbPool) -> i64 {
+    inloop::on_pool!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM solutions").fetch_one(pool).await).unwrap()
+}
+
+/// Containers of this app's checks still around (none may be left after a test).
+pub fn check_containers(app: &TestApp) -> usize {
+    let port: u16 = app.url.rsplit(':').next().unwrap().parse().unwrap();
+    let instance = format!("label=inloop.instance={}", app.config.instance_name(port));
+    let out = Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            "label=inloop.check=1",
+            "--filter",
+            &instance,
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+/// A JUnit report the shell solution writes for `passed` of `total` tests.
+pub fn report_script(passed: u32, total: u32) -> String {
+    let mut cases = String::new();
+    for i in 0..total {
+        if i < passed {
+            let _ = write!(
+                cases,
+                "<testcase name=\"t{i}\" classname=\"T\" time=\"0.01\"/>"
+            );
+        } else {
+            let _ = write!(
+                cases,
+                "<testcase name=\"t{i}\" classname=\"T\" time=\"0.01\"><failure message=\"expected 1 but was 2\" type=\"AssertionError\">at T.t{i}</failure></testcase>"
+            );
+        }
+    }
+    let failures = total - passed;
+    format!(
+        "cat > /checker/output/storage/TEST-T.xml <<'XML'\n<testsuite name=\"T\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"0.1\">{cases}</testsuite>\nXML\n"
+    )
+}
