@@ -5,15 +5,30 @@ use rocket::response::Redirect;
 use rocket::{get, routes};
 
 use crate::accounts::{self, CurrentUser, Denied};
+use crate::db::{Db, Timestamp};
+use crate::tasks::catalog;
 use crate::web::page::Page;
 use crate::web::{AppResult, Html};
 
 #[get("/")]
-fn index(page: Page<'_>, user: Result<CurrentUser, Denied>) -> AppResult<Result<Html, Redirect>> {
+async fn index(
+    page: Page<'_>,
+    user: Result<CurrentUser, Denied>,
+    db: &Db,
+) -> AppResult<Result<Html, Redirect>> {
     match user {
-        Ok(CurrentUser(user)) => page
-            .render("home.html", &serde_json::json!({ "name": user.first_name }))
-            .map(Ok),
+        Ok(CurrentUser(user)) => {
+            let viewer = catalog::Viewer {
+                user_id: user.id,
+                staff: user.is_staff(),
+            };
+            let categories = catalog::categories(&db.0, viewer, Timestamp::now()).await?;
+            page.render(
+                "home.html",
+                &serde_json::json!({ "name": user.first_name, "categories": categories }),
+            )
+            .map(Ok)
+        }
         Err(Denied::OwnworkPending) => Ok(Err(Redirect::to("/account/confirm_ownwork/"))),
         Err(_) => accounts::login_form(&page, None).map(Ok),
     }

@@ -16,15 +16,24 @@ pub struct Importer {
     pub config: Config,
 }
 
+/// Stops the heartbeat when the run ends, also when its future is dropped at shutdown.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// A failed step, as stored in the run's `error`.
 type StepResult<T> = Result<T, String>;
 
 impl Importer {
     /// Runs the claimed run `id` to its end and records the outcome; returns the finished run.
     pub async fn run(&self, id: i64) -> Result<Option<ImportRun>, sqlx::Error> {
-        let beat = {
+        let _beat = {
             let db = self.db.clone();
-            tokio::spawn(async move {
+            AbortOnDrop(tokio::spawn(async move {
                 let mut tick = tokio::time::interval(Duration::from_secs(30));
                 loop {
                     tick.tick().await;
@@ -32,10 +41,9 @@ impl Importer {
                         tracing::warn!(%error, "import heartbeat failed");
                     }
                 }
-            })
+            }))
         };
         let outcome = self.steps(id).await;
-        beat.abort();
         match &outcome {
             Ok(()) => tracing::info!(run = id, "import succeeded"),
             Err(error) => tracing::warn!(run = id, "import failed: {error}"),

@@ -48,7 +48,7 @@ pub fn load_all(repository: &Path, zone: &TimeZone) -> std::io::Result<Vec<Entry
         if name.starts_with('.') || !entry.file_type()?.is_dir() {
             continue;
         }
-        if entry.path().join("task.md").is_file() {
+        if is_regular_file(&entry.path().join("task.md")) {
             names.push(name);
         }
     }
@@ -64,11 +64,12 @@ fn load(dir: &Path, system_name: String, zone: &TimeZone) -> Entry {
         directory: system_name.clone(),
         reason,
     };
-    let json = match std::fs::read_to_string(dir.join("meta.json")) {
+    let meta_file = dir.join("meta.json");
+    if !is_regular_file(&meta_file) {
+        return invalid("meta.json is missing (or not a regular file)".into());
+    }
+    let json = match std::fs::read_to_string(meta_file) {
         Ok(json) => json,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return invalid("meta.json is missing".into());
-        }
         Err(error) => return invalid(format!("cannot read meta.json: {error}")),
     };
     if meta::is_disabled(&json) {
@@ -103,6 +104,11 @@ fn load(dir: &Path, system_name: String, zone: &TimeZone) -> Entry {
         limits: serde_json::Value::Object(limits).to_string(),
         meta,
     }))
+}
+
+/// Whether `path` is a regular file itself, not a symlink that might point out of the repository.
+fn is_regular_file(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.is_file())
 }
 
 /// The regular files directly in `dir` (none when it does not exist), by name.

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use rocket::fs::NamedFile;
+use rocket::http::ContentType;
 use rocket::{Route, State, get, routes};
+use tokio::io::AsyncReadExt;
 
 use super::catalog::{self, Viewer};
 use crate::accounts::CurrentUser;
@@ -22,7 +24,7 @@ async fn task_file(
     slug: &str,
     folder: &str,
     path: Result<PathBuf, rocket::http::uri::error::PathError>,
-) -> AppResult<NamedFile> {
+) -> AppResult<(ContentType, NamedFile)> {
     // A path Rocket refuses (`..%2f`, dotfiles) is simply not there.
     let Ok(path) = path else {
         return Err(AppError::NotFound);
@@ -44,7 +46,50 @@ async fn task_file(
         .join(&task.summary.system_name)
         .join(folder);
     let file = contained(&root, &path).await.ok_or(AppError::NotFound)?;
-    NamedFile::open(file).await.map_err(|_| AppError::NotFound)
+    let content_type = content_type(&file).await;
+    let file = NamedFile::open(file)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    Ok((content_type, file))
+}
+
+/// Rocket's type for the extension, else the MIME database's; text of any other kind (source
+/// code such as `Foo.java`) is shown as plain text, anything else is a download.
+async fn content_type(file: &Path) -> ContentType {
+    let extension = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
+    let known = ContentType::from_extension(extension).or_else(|| {
+        let guess = mime_guess::from_ext(extension).first()?;
+        // The database says `application/octet-stream` for `.java`: no better than no answer.
+        if guess == mime_guess::mime::APPLICATION_OCTET_STREAM {
+            return None;
+        }
+        if guess.type_() == mime_guess::mime::TEXT {
+            return Some(ContentType::Plain);
+        }
+        ContentType::parse_flexible(guess.essence_str())
+    });
+    if let Some(known) = known {
+        return known;
+    }
+    let mut head = vec![0; 8192];
+    let read = match tokio::fs::File::open(file).await {
+        Ok(mut opened) => opened.read(&mut head).await.unwrap_or(0),
+        Err(_) => 0,
+    };
+    head.truncate(read);
+    // A multi-byte character cut at the end of the sample still counts as text.
+    let text = match std::str::from_utf8(&head) {
+        Ok(_) => true,
+        Err(error) => error.error_len().is_none(),
+    };
+    if text && !head.contains(&0) {
+        ContentType::Plain
+    } else {
+        ContentType::Binary
+    }
 }
 
 /// `root/relative` if it is a regular file inside `root` once symlinks are resolved.

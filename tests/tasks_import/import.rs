@@ -63,7 +63,12 @@ async fn valid_tasks_import_broken_ones_are_reported_and_the_image_is_built() {
     );
     assert!(outcome(&results, "disabled").is_none());
     assert!(outcome(&results, "notes").is_none());
-    assert_eq!(results.len(), 7, "{results:?}");
+    let (kind, why) = reason("linked").unwrap();
+    assert_eq!(
+        (kind.as_str(), why.contains("not a regular file")),
+        ("invalid", true)
+    );
+    assert_eq!(results.len(), 8, "{results:?}");
     remove_image(&run.image_tag).await;
 }
 

@@ -4,6 +4,7 @@
 mod common;
 mod import;
 mod pages;
+mod queue;
 mod repo;
 mod webhook;
 

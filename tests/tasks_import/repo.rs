@@ -76,6 +76,8 @@ impl TestRepo {
             r#"{"title": "Bad date", "category": "Basics", "pubdate": "next monday"}"#,
         );
         repo.write("notes/README.md", "not a task\n");
+        repo.write("linked/task.md", "# Linked\n");
+        std::os::unix::fs::symlink("/etc/hostname", repo.path().join("linked/meta.json")).unwrap();
         repo.commit("first version");
         repo
     }
