@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use rocket::fs::NamedFile;
-use rocket::http::ContentType;
-use rocket::{Route, State, get, routes};
+use rocket::http::{ContentType, Header};
+use rocket::{Responder, Route, State, get, routes};
 use tokio::io::AsyncReadExt;
 
 use super::catalog::{self, Viewer};
@@ -12,6 +12,16 @@ use crate::accounts::CurrentUser;
 use crate::config::Config;
 use crate::db::{Db, Timestamp};
 use crate::web::{AppError, AppResult};
+
+/// Task files come from a repository that more people than the task authors can push to: an
+/// HTML or SVG file among them is shown in a sandbox (a unique origin, no script), never as a
+/// page of INLOOP.
+const SANDBOX: &str =
+    "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
+
+/// A task file with its type and the sandbox policy.
+#[derive(Responder)]
+struct TaskFile(NamedFile, ContentType, Header<'static>);
 
 /// The folders of a task directory that may be served.
 const SERVED: &[&str] = &["attachments", "images"];
@@ -24,7 +34,7 @@ async fn task_file(
     slug: &str,
     folder: &str,
     path: Result<PathBuf, rocket::http::uri::error::PathError>,
-) -> AppResult<(ContentType, NamedFile)> {
+) -> AppResult<TaskFile> {
     // A path Rocket refuses (`..%2f`, dotfiles) is simply not there.
     let Ok(path) = path else {
         return Err(AppError::NotFound);
@@ -50,7 +60,11 @@ async fn task_file(
     let file = NamedFile::open(file)
         .await
         .map_err(|_| AppError::NotFound)?;
-    Ok((content_type, file))
+    Ok(TaskFile(
+        file,
+        content_type,
+        Header::new("Content-Security-Policy", SANDBOX),
+    ))
 }
 
 /// Rocket's type for the extension, else the MIME database's; text of any other kind (source

@@ -24,10 +24,13 @@ impl Fairing for SecurityHeaders {
     }
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
-        response.set_header(Header::new(
-            "Content-Security-Policy",
-            CONTENT_SECURITY_POLICY,
-        ));
+        // A response may bring a stricter policy of its own (task files are sandboxed).
+        if !response.headers().contains("Content-Security-Policy") {
+            response.set_header(Header::new(
+                "Content-Security-Policy",
+                CONTENT_SECURITY_POLICY,
+            ));
+        }
         if Origin::of(request).is_some_and(|origin| origin.https) {
             response.set_header(Header::new("Strict-Transport-Security", "max-age=31536000"));
         }

@@ -68,6 +68,13 @@ async fn students_see_published_tasks_their_files_and_nothing_else() {
         .get("/solutions/editor/task-a/attachments/notes.txt")
         .await;
     assert_eq!(attachment.status(), StatusCode::OK);
+    let policy = attachment.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(
+        policy.starts_with("sandbox"),
+        "task files are sandboxed: {policy}"
+    );
     assert!(
         attachment.headers()["content-type"]
             .to_str()
