@@ -68,6 +68,8 @@ pub struct Config {
     pub git_known_hosts: Option<PathBuf>,
     /// This instance's stable name in the check queue (`INLOOP_INSTANCE`); default host:port.
     pub instance: Option<String>,
+    /// Seconds between heartbeats on idle event streams, so proxies keep them open.
+    pub sse_heartbeat_secs: u64,
 }
 
 impl Default for Config {
@@ -91,6 +93,7 @@ impl Default for Config {
             git_ssh_key: None,
             git_known_hosts: None,
             instance: None,
+            sse_heartbeat_secs: 15,
         }
     }
 }

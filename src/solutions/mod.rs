@@ -4,9 +4,11 @@ pub mod archive;
 pub mod events;
 pub mod files;
 pub mod limits;
+pub mod live;
 mod pages;
 pub mod queue;
 pub mod store;
+mod streams;
 pub mod submit;
 pub mod view;
 pub mod worker;
@@ -29,6 +31,7 @@ pub fn stage() -> AdHoc {
         rocket
             .manage(Doorbell::default())
             .mount("/", pages::routes())
+            .mount("/", streams::routes())
             .attach(AdHoc::on_liftoff("Check workers", |rocket| {
                 Box::pin(async move {
                     let config = rocket.state::<Config>().expect("config is managed");

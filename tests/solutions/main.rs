@@ -3,5 +3,8 @@
 mod checks;
 #[path = "../common/mod.rs"]
 mod common;
+mod live;
+mod live_redis;
+mod sse;
 mod submitting;
 mod support;

@@ -71,8 +71,16 @@ pub async fn task(db: &DbPool, deadline: Option<Timestamp>) -> i64 {
 
 /// A server with workers, a task, `.sh` solutions allowed, and a logged-in student.
 pub async fn app(workers: u32, extra_settings: &[(&str, &str)]) -> TestApp {
+    app_with(|config| config.workers = workers, extra_settings).await
+}
+
+/// [`app`] with the configuration adjusted further (Redis, workers).
+pub async fn app_with(
+    adjust: impl FnOnce(&mut inloop::config::Config),
+    extra_settings: &[(&str, &str)],
+) -> TestApp {
     ensure_image();
-    let app = crate::common::spawn_with(|config| config.workers = workers).await;
+    let app = crate::common::spawn_with(adjust).await;
     let db = app.db().await;
     task(&db, None).await;
     let mut pairs = vec![("allowed_extensions", ".sh")];
