@@ -330,6 +330,7 @@ impl fmt::Display for Config {
         writeln!(f, "trusted_proxies   {}", self.trusted_proxies.join(","))?;
         writeln!(f, "database_pool     {}", self.database_pool_size)?;
         writeln!(f, "workers           {}", self.workers)?;
+        writeln!(f, "sse_heartbeat_secs {}", self.sse_heartbeat_secs)?;
         let path = |path: &Option<PathBuf>| {
             path.as_ref()
                 .map_or_else(|| "(not set)".to_owned(), |path| path.display().to_string())

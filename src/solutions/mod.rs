@@ -3,10 +3,12 @@
 pub mod archive;
 pub mod events;
 pub mod files;
+mod handin;
 pub mod limits;
 pub mod live;
 mod pages;
 pub mod queue;
+mod staff;
 pub mod store;
 mod streams;
 pub mod submit;
@@ -31,6 +33,8 @@ pub fn stage() -> AdHoc {
         rocket
             .manage(Doorbell::default())
             .mount("/", pages::routes())
+            .mount("/", handin::routes())
+            .mount("/", staff::routes())
             .mount("/", streams::routes())
             .attach(AdHoc::on_liftoff("Check workers", |rocket| {
                 Box::pin(async move {

@@ -1,19 +1,12 @@
-//! The solution pages: upload and editor submission, the list, the result page, downloads.
+//! The solution pages: the list, the result page, files and downloads.
 
-use rocket::form::Form;
-use rocket::fs::TempFile;
-use rocket::http::{ContentType, Header, Status};
-use rocket::response::{Flash, Redirect};
-use rocket::serde::json::Json;
-use rocket::{FromForm, Responder, Route, State, get, post, routes};
-use serde::{Deserialize, Serialize};
-use tokio::io::AsyncReadExt;
+use rocket::http::{ContentType, Header};
+use rocket::{Responder, Route, State, get, routes};
+use serde::Serialize;
 
-use super::files::Upload;
 use super::store::{self, Solution};
-use super::submit::{self, Doorbell, TaskTerms};
 use super::{live, view};
-use crate::accounts::{CurrentUser, Staff, User, users};
+use crate::accounts::{CurrentUser, User, users};
 use crate::config::Config;
 use crate::db::{Db, Timestamp};
 use crate::settings::Settings;
@@ -37,149 +30,6 @@ pub(super) async fn open_task(db: &Db, user: &User, slug: &str) -> AppResult<Tas
         return Err(AppError::NotFound);
     }
     Ok(task)
-}
-
-fn terms(task: &TaskDetail) -> TaskTerms {
-    TaskTerms {
-        id: task.summary.id,
-        deadline: task.summary.deadline,
-        submission_limit: task.submission_limit,
-    }
-}
-
-#[derive(FromForm)]
-pub struct UploadForm<'r> {
-    files: Vec<TempFile<'r>>,
-}
-
-async fn read_upload(file: &TempFile<'_>) -> std::io::Result<Upload> {
-    let name = file
-        .raw_name()
-        .map(|name| name.dangerous_unsafe_unsanitized_raw().as_str().to_owned())
-        .unwrap_or_default();
-    let mut content = Vec::new();
-    if file.len() > 0 {
-        file.open().await?.read_to_end(&mut content).await?;
-    }
-    Ok(Upload { name, content })
-}
-
-#[post("/solutions/editor/<slug>/upload", data = "<form>")]
-#[allow(clippy::too_many_arguments)]
-async fn upload(
-    db: &Db,
-    config: &State<Config>,
-    user: CurrentUser,
-    settings: &State<Settings>,
-    doorbell: &State<Doorbell>,
-    slug: &str,
-    form: Form<UploadForm<'_>>,
-) -> AppResult<Flash<Redirect>> {
-    let task = open_task(db, &user.0, slug).await?;
-    let mut uploads = Vec::new();
-    // Browsers send one empty part when no file was chosen.
-    for file in form
-        .files
-        .iter()
-        .filter(|file| file.len() > 0 || file.raw_name().is_some())
-    {
-        uploads.push(
-            read_upload(file)
-                .await
-                .map_err(|e| AppError::internal("reading an upload", e))?,
-        );
-    }
-    uploads.retain(|upload| !(upload.name.is_empty() && upload.content.is_empty()));
-    let back = Redirect::to(format!("/solutions/editor/{slug}/"));
-    match submit::submit(db, settings, doorbell, &terms(&task), &user.0, &uploads).await {
-        Ok(solution) => {
-            let receipt = receipt(&solution, config);
-            Ok(Flash::success(
-                Redirect::to(view::detail_url(slug, solution.number)),
-                receipt,
-            ))
-        }
-        Err(error) if error.is_refusal() => Ok(Flash::error(back, error.to_string())),
-        Err(error) => Err(AppError::internal("storing a solution", error)),
-    }
-}
-
-/// What the student is told a solution was received as.
-fn receipt(solution: &Solution, config: &Config) -> String {
-    format!(
-        "Solution #{} received at {} (receipt {}).",
-        solution.number,
-        view::clock_time(solution.submitted_at, &config.zone()),
-        &solution.files_hash[..12]
-    )
-}
-
-/// Files from the editor.
-#[derive(Deserialize)]
-pub struct EditorSubmission {
-    files: Vec<EditorFile>,
-}
-
-#[derive(Deserialize)]
-pub struct EditorFile {
-    name: String,
-    content: String,
-}
-
-#[derive(Serialize)]
-pub struct SubmitAnswer {
-    number: Option<i64>,
-    url: Option<String>,
-    receipt: Option<String>,
-    error: Option<String>,
-}
-
-#[post(
-    "/solutions/editor/<slug>/submit",
-    format = "json",
-    data = "<submission>"
-)]
-#[allow(clippy::too_many_arguments)]
-async fn submit_json(
-    db: &Db,
-    config: &State<Config>,
-    user: CurrentUser,
-    settings: &State<Settings>,
-    doorbell: &State<Doorbell>,
-    slug: &str,
-    submission: Json<EditorSubmission>,
-) -> AppResult<(Status, Json<SubmitAnswer>)> {
-    let task = open_task(db, &user.0, slug).await?;
-    let uploads: Vec<_> = submission
-        .into_inner()
-        .files
-        .into_iter()
-        .map(|file| Upload {
-            name: file.name,
-            content: file.content.into_bytes(),
-        })
-        .collect();
-    match submit::submit(db, settings, doorbell, &terms(&task), &user.0, &uploads).await {
-        Ok(solution) => Ok((
-            Status::Created,
-            Json(SubmitAnswer {
-                number: Some(solution.number),
-                url: Some(view::detail_url(slug, solution.number)),
-                receipt: Some(receipt(&solution, config)),
-                error: None,
-            }),
-        )),
-        Err(error) if error.is_refusal() => {
-            let answer = SubmitAnswer {
-                number: None,
-                url: None,
-                receipt: None,
-                error: Some(error.to_string()),
-            };
-            Ok((Status::UnprocessableEntity, Json(answer)))
-        }
-        Err(error) => Err(AppError::internal("storing a solution", error)),
-    }
 }
 
 #[derive(Serialize)]
@@ -375,86 +225,7 @@ async fn download(
     ))
 }
 
-#[post("/solutions/detail/<slug>/<number>/rerun?<author>")]
-async fn rerun(
-    db: &Db,
-    staff: Staff,
-    doorbell: &State<Doorbell>,
-    slug: &str,
-    number: i64,
-    author: Option<&str>,
-) -> AppResult<Flash<Redirect>> {
-    let (_, solution, _) = visible_solution(db, &staff.0, slug, number, author).await?;
-    let queued = super::queue::rerun(db, solution.id).await?;
-    doorbell.0.notify_waiters();
-    let back = Redirect::to(format!(
-        "{}{}",
-        view::detail_url(slug, number),
-        author.map(|a| format!("?author={a}")).unwrap_or_default()
-    ));
-    Ok(if queued {
-        Flash::success(back, "The solution is checked again.")
-    } else {
-        Flash::warning(
-            back,
-            "A check of this solution is queued or running already.",
-        )
-    })
-}
-
-#[post("/solutions/detail/<slug>/<number>/cancel?<author>")]
-async fn cancel(
-    db: &Db,
-    staff: Staff,
-    slug: &str,
-    number: i64,
-    author: Option<&str>,
-) -> AppResult<Flash<Redirect>> {
-    let (_, solution, _) = visible_solution(db, &staff.0, slug, number, author).await?;
-    let cancelled = super::queue::cancel(db, solution.id).await?;
-    let back = Redirect::to(format!(
-        "{}{}",
-        view::detail_url(slug, number),
-        author.map(|a| format!("?author={a}")).unwrap_or_default()
-    ));
-    Ok(if cancelled {
-        Flash::success(back, "The check was cancelled.")
-    } else {
-        Flash::warning(back, "Nothing to cancel: the check had ended.")
-    })
-}
-
-#[post("/solutions/rerun/<slug>")]
-async fn rerun_task(
-    db: &Db,
-    staff: Staff,
-    doorbell: &State<Doorbell>,
-    slug: &str,
-) -> AppResult<Flash<Redirect>> {
-    let task = open_task(db, &staff.0, slug).await?;
-    let mut queued = 0;
-    for solution in store::latest_per_author(db, task.summary.id).await? {
-        if super::queue::rerun(db, solution.id).await? {
-            queued += 1;
-        }
-    }
-    doorbell.0.notify_waiters();
-    Ok(Flash::success(
-        Redirect::to(format!("/solutions/editor/{slug}/")),
-        format!("{queued} solution(s) will be checked again."),
-    ))
-}
-
+/// The list, the result page, files and downloads.
 pub fn routes() -> Vec<Route> {
-    routes![
-        upload,
-        submit_json,
-        list,
-        detail,
-        file,
-        download,
-        rerun,
-        cancel,
-        rerun_task
-    ]
+    routes![list, detail, file, download]
 }

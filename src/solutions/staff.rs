@@ -1,0 +1,87 @@
+//! Staff operations on checks: checking a solution or a whole task again, cancelling a check.
+
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, post, routes};
+
+use super::pages::{open_task, visible_solution};
+use super::store;
+use super::submit::Doorbell;
+use super::view;
+use crate::accounts::Staff;
+use crate::db::Db;
+use crate::web::AppResult;
+
+#[post("/solutions/detail/<slug>/<number>/rerun?<author>")]
+async fn rerun(
+    db: &Db,
+    staff: Staff,
+    doorbell: &State<Doorbell>,
+    slug: &str,
+    number: i64,
+    author: Option<&str>,
+) -> AppResult<Flash<Redirect>> {
+    let (_, solution, _) = visible_solution(db, &staff.0, slug, number, author).await?;
+    let queued = super::queue::rerun(db, solution.id).await?;
+    doorbell.0.notify_waiters();
+    let back = Redirect::to(format!(
+        "{}{}",
+        view::detail_url(slug, number),
+        author.map(|a| format!("?author={a}")).unwrap_or_default()
+    ));
+    Ok(if queued {
+        Flash::success(back, "The solution is checked again.")
+    } else {
+        Flash::warning(
+            back,
+            "A check of this solution is queued or running already.",
+        )
+    })
+}
+
+#[post("/solutions/detail/<slug>/<number>/cancel?<author>")]
+async fn cancel(
+    db: &Db,
+    staff: Staff,
+    slug: &str,
+    number: i64,
+    author: Option<&str>,
+) -> AppResult<Flash<Redirect>> {
+    let (_, solution, _) = visible_solution(db, &staff.0, slug, number, author).await?;
+    let cancelled = super::queue::cancel(db, solution.id).await?;
+    let back = Redirect::to(format!(
+        "{}{}",
+        view::detail_url(slug, number),
+        author.map(|a| format!("?author={a}")).unwrap_or_default()
+    ));
+    Ok(if cancelled {
+        Flash::success(back, "The check was cancelled.")
+    } else {
+        Flash::warning(back, "Nothing to cancel: the check had ended.")
+    })
+}
+
+#[post("/solutions/rerun/<slug>")]
+async fn rerun_task(
+    db: &Db,
+    staff: Staff,
+    doorbell: &State<Doorbell>,
+    slug: &str,
+) -> AppResult<Flash<Redirect>> {
+    let task = open_task(db, &staff.0, slug).await?;
+    let mut queued = 0;
+    for solution in store::latest_per_author(db, task.summary.id).await? {
+        if super::queue::rerun(db, solution.id).await? {
+            queued += 1;
+        }
+    }
+    doorbell.0.notify_waiters();
+    Ok(Flash::success(
+        Redirect::to(format!("/solutions/editor/{slug}/")),
+        format!("{queued} solution(s) will be checked again."),
+    ))
+}
+
+/// The staff routes.
+pub fn routes() -> Vec<Route> {
+    routes![rerun, cancel, rerun_task]
+}
