@@ -49,9 +49,13 @@ e2e-debug: assets
     cargo build
     bash e2e/run
 
-# Benchmarks; results go to docs/benchmarks.md.
-bench:
-    @echo "not yet: the benchmarks arrive with the live results (issue 6)" && exit 1
+# Benchmark: 10,000 live-result streams against one release server (needs Redis); writes docs/benchmarks.md.
+bench streams="10000" events="500": assets
+    #!/usr/bin/env bash
+    set -euo pipefail
+    ulimit -n "$(ulimit -Hn)"
+    cargo build --release --bin inloop --example sse_bench
+    target/release/examples/sse_bench {{streams}} {{events}}
 
 # Build the local checker base images used by the tests (no registry needed).
 images:

@@ -71,6 +71,8 @@ pub struct Config {
     /// The Docker Engine (`INLOOP_DOCKER_HOST`: `unix:///path` or `tcp://host:port`); default
     /// `DOCKER_HOST`, else the local socket.
     pub docker_host: Option<String>,
+    /// Seconds between heartbeats on idle event streams, so proxies keep them open.
+    pub sse_heartbeat_secs: u64,
 }
 
 impl Default for Config {
@@ -95,6 +97,7 @@ impl Default for Config {
             git_known_hosts: None,
             instance: None,
             docker_host: None,
+            sse_heartbeat_secs: 15,
         }
     }
 }
@@ -332,6 +335,7 @@ impl fmt::Display for Config {
         writeln!(f, "trusted_proxies   {}", self.trusted_proxies.join(","))?;
         writeln!(f, "database_pool     {}", self.database_pool_size)?;
         writeln!(f, "workers           {}", self.workers)?;
+        writeln!(f, "sse_heartbeat_secs {}", self.sse_heartbeat_secs)?;
         let path = |path: &Option<PathBuf>| {
             path.as_ref()
                 .map_or_else(|| "(not set)".to_owned(), |path| path.display().to_string())

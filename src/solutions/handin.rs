@@ -1,4 +1,4 @@
-//! Handing in: the upload form of the task page and the editor's JSON submission.
+//! Handing in over HTTP: the upload form and the editor's JSON submission.
 
 use rocket::form::Form;
 use rocket::fs::TempFile;
@@ -10,15 +10,24 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncReadExt;
 
 use super::files::Upload;
-use super::pages::{open_task, terms};
+use super::pages::open_task;
 use super::store::Solution;
-use super::submit::{self, Doorbell};
+use super::submit::{self, Doorbell, TaskTerms};
 use super::view;
 use crate::accounts::CurrentUser;
 use crate::config::Config;
 use crate::db::Db;
 use crate::settings::Settings;
+use crate::tasks::catalog::TaskDetail;
 use crate::web::{AppError, AppResult};
+
+fn terms(task: &TaskDetail) -> TaskTerms {
+    TaskTerms {
+        id: task.summary.id,
+        deadline: task.summary.deadline,
+        submission_limit: task.submission_limit,
+    }
+}
 
 #[derive(FromForm)]
 pub struct UploadForm<'r> {
@@ -155,6 +164,7 @@ async fn submit_json(
     }
 }
 
+/// The hand-in routes.
 pub fn routes() -> Vec<Route> {
     routes![upload, submit_json]
 }

@@ -5,10 +5,12 @@ pub mod events;
 pub mod files;
 mod handin;
 pub mod limits;
+pub mod live;
 mod pages;
 pub mod queue;
 mod staff;
 pub mod store;
+mod streams;
 pub mod submit;
 pub mod view;
 pub mod worker;
@@ -31,6 +33,7 @@ pub fn stage() -> AdHoc {
             .mount("/", pages::routes())
             .mount("/", handin::routes())
             .mount("/", staff::routes())
+            .mount("/", streams::routes())
             .attach(AdHoc::on_liftoff("Check workers", |rocket| {
                 Box::pin(async move {
                     let config = rocket.state::<Config>().expect("config is managed");

@@ -1,12 +1,11 @@
-//! The solution pages: the list, the result page, a file, the zip download.
+//! The solution pages: the list, the result page, files and downloads.
 
 use rocket::http::{ContentType, Header};
 use rocket::{Responder, Route, State, get, routes};
 use serde::Serialize;
 
 use super::store::{self, Solution};
-use super::submit::TaskTerms;
-use super::view;
+use super::{live, view};
 use crate::accounts::{CurrentUser, User, users};
 use crate::config::Config;
 use crate::db::{Db, Timestamp};
@@ -16,7 +15,7 @@ use crate::web::page::Page;
 use crate::web::{AppError, AppResult, Html};
 
 /// Solutions per page of the list.
-const PAGE_SIZE: i64 = 20;
+pub(super) const PAGE_SIZE: i64 = 20;
 
 /// The task the user may submit to (published, or any for staff), by slug.
 pub(super) async fn open_task(db: &Db, user: &User, slug: &str) -> AppResult<TaskDetail> {
@@ -33,14 +32,6 @@ pub(super) async fn open_task(db: &Db, user: &User, slug: &str) -> AppResult<Tas
     Ok(task)
 }
 
-pub(super) fn terms(task: &TaskDetail) -> TaskTerms {
-    TaskTerms {
-        id: task.summary.id,
-        deadline: task.summary.deadline,
-        submission_limit: task.submission_limit,
-    }
-}
-
 #[derive(Serialize)]
 struct ListPage {
     task_title: String,
@@ -51,6 +42,9 @@ struct ListPage {
     next: Option<i64>,
     limit: Option<i64>,
     handed_in: i64,
+    /// Whether a row can still change (the list then listens to its event stream).
+    live: bool,
+    events: live::EventNames,
 }
 
 #[get("/solutions/list/<slug>?<page>")]
@@ -83,6 +77,9 @@ async fn list(
             .await
             .map_err(|e| AppError::internal("settings", e))?,
     };
+    let live = solutions
+        .iter()
+        .any(|solution| !view::status(&solution.status, solution.verdict.as_deref()).is_final);
     let data = ListPage {
         task_title: task.summary.title.clone(),
         slug: slug.to_owned(),
@@ -95,6 +92,8 @@ async fn list(
         next: more.then(|| page + 1),
         limit: (limit >= 0).then_some(limit),
         handed_in: store::count(db, user.0.id, task.summary.id).await?,
+        live: live && page == 1,
+        events: live::EVENTS,
     };
     ctx.render("solutions/list.html", &data)
 }
@@ -132,12 +131,11 @@ struct DetailPage {
     progress: view::Progress,
     files_hash: String,
     submitted: String,
-    suites: Vec<crate::runner::junit::TestSuite>,
-    notes: Vec<String>,
-    stdout: String,
-    stderr: String,
+    #[serde(flatten)]
+    results: live::Results,
     staff_message: String,
     files: Vec<view::FileRow>,
+    events: live::EventNames,
 }
 
 #[get("/solutions/detail/<slug>/<number>?<author>")]
@@ -151,12 +149,11 @@ async fn detail(
     author: Option<&str>,
 ) -> AppResult<Html> {
     let (task, solution, owner) = visible_solution(db, &user.0, slug, number, author).await?;
-    let check = super::queue::latest_check(db, solution.id).await?;
-    let position = match &check {
-        Some(check) if check.status == "queued" => super::queue::position(db, check.id).await?,
-        _ => None,
-    };
     let zone = config.zone();
+    let files = view::file_rows(store::files(db, solution.id).await?);
+    let submitted = view::date_time(solution.submitted_at, &zone);
+    let files_hash = solution.files_hash.clone();
+    let snapshot = live::snapshot(db, solution, config.workers, &zone).await?;
     let data = DetailPage {
         task_title: task.summary.title.clone(),
         slug: slug.to_owned(),
@@ -166,31 +163,16 @@ async fn detail(
             .map(|owner| format!("?author={}", owner.username))
             .unwrap_or_default(),
         staff: user.0.is_staff(),
-        progress: view::progress(&solution, check.as_ref(), position, &zone),
-        files_hash: solution.files_hash.clone(),
-        submitted: view::date_time(solution.submitted_at, &zone),
-        suites: check
-            .as_ref()
-            .map(|check| view::suites(&check.reports))
-            .unwrap_or_default(),
-        notes: check
-            .as_ref()
-            .and_then(|check| serde_json::from_str(&check.notes).ok())
-            .unwrap_or_default(),
-        stdout: check
-            .as_ref()
-            .map(|check| check.stdout.clone())
-            .unwrap_or_default(),
-        stderr: check
-            .as_ref()
-            .map(|check| check.stderr.clone())
-            .unwrap_or_default(),
-        staff_message: if user.0.is_staff() {
-            check.map(|check| check.staff_message).unwrap_or_default()
-        } else {
-            String::new()
+        results: live::Results::of(snapshot.check.as_ref()),
+        staff_message: match &snapshot.check {
+            Some(check) if user.0.is_staff() => check.staff_message.clone(),
+            _ => String::new(),
         },
-        files: view::file_rows(store::files(db, solution.id).await?),
+        progress: snapshot.progress,
+        files_hash,
+        submitted,
+        files,
+        events: live::EVENTS,
     };
     ctx.render("solutions/detail.html", &data)
 }
@@ -243,6 +225,7 @@ async fn download(
     ))
 }
 
+/// The list, the result page, files and downloads.
 pub fn routes() -> Vec<Route> {
     routes![list, detail, file, download]
 }

@@ -256,3 +256,18 @@ pub async fn position(db: &DbPool, check_id: i64) -> Result<Option<i64>, sqlx::E
     let now = Timestamp::now();
     on_pool!(db, pool => sqlx::query_scalar(&sql).bind(now).bind(now.plus(-RECENT)).bind(check_id).fetch_optional(pool).await)
 }
+
+/// Durations of the last finished checks (newest first), to estimate when a queued one starts.
+pub async fn recent_durations(db: &DbPool, count: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let sql = "SELECT duration_ms FROM checks WHERE status = 'done' AND duration_ms IS NOT NULL
+               ORDER BY finished_at DESC LIMIT $1";
+    on_pool!(db, pool => sqlx::query_scalar(sql).bind(count).fetch_all(pool).await)
+}
+
+/// The limits (`meta.json` wishes, as JSON) of a solution's task.
+pub async fn task_limits(db: &DbPool, solution_id: i64) -> Result<String, sqlx::Error> {
+    let sql = "SELECT t.limits FROM tasks t JOIN solutions s ON s.task_id = t.id WHERE s.id = $1";
+    let limits: Option<String> =
+        on_pool!(db, pool => sqlx::query_scalar(sql).bind(solution_id).fetch_optional(pool).await)?;
+    Ok(limits.unwrap_or_default())
+}

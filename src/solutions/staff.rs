@@ -1,11 +1,12 @@
-//! Staff operations on checks: run a solution again, cancel a check, re-check a whole task.
+//! Staff operations on checks: checking a solution or a whole task again, cancelling a check.
 
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, post, routes};
 
 use super::pages::{open_task, visible_solution};
+use super::store;
 use super::submit::Doorbell;
-use super::{queue, store, view};
+use super::view;
 use crate::accounts::Staff;
 use crate::db::Db;
 use crate::web::AppResult;
@@ -20,7 +21,7 @@ async fn rerun(
     author: Option<&str>,
 ) -> AppResult<Flash<Redirect>> {
     let (_, solution, _) = visible_solution(db, &staff.0, slug, number, author).await?;
-    let queued = queue::rerun(db, solution.id).await?;
+    let queued = super::queue::rerun(db, solution.id).await?;
     doorbell.0.notify_waiters();
     let back = Redirect::to(format!(
         "{}{}",
@@ -46,7 +47,7 @@ async fn cancel(
     author: Option<&str>,
 ) -> AppResult<Flash<Redirect>> {
     let (_, solution, _) = visible_solution(db, &staff.0, slug, number, author).await?;
-    let cancelled = queue::cancel(db, solution.id).await?;
+    let cancelled = super::queue::cancel(db, solution.id).await?;
     let back = Redirect::to(format!(
         "{}{}",
         view::detail_url(slug, number),
@@ -69,7 +70,7 @@ async fn rerun_task(
     let task = open_task(db, &staff.0, slug).await?;
     let mut queued = 0;
     for solution in store::latest_per_author(db, task.summary.id).await? {
-        if queue::rerun(db, solution.id).await? {
+        if super::queue::rerun(db, solution.id).await? {
             queued += 1;
         }
     }
@@ -80,6 +81,7 @@ async fn rerun_task(
     ))
 }
 
+/// The staff routes.
 pub fn routes() -> Vec<Route> {
     routes![rerun, cancel, rerun_task]
 }

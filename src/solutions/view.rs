@@ -134,6 +134,32 @@ pub struct Progress {
     pub queue_wait: Option<String>,
     pub tests_passed: i64,
     pub tests_total: i64,
+    /// While queued: when the check should start, from recent throughput.
+    pub estimated_start: Option<String>,
+    /// While running: when it started (Unix milliseconds, for the page's ticking clock),
+    /// seconds since then, and the time limit in seconds.
+    pub started_ms: Option<i64>,
+    pub elapsed_secs: Option<i64>,
+    pub limit_secs: Option<u64>,
+}
+
+/// What the live part shows beyond the stored state: the queue estimate and the time limit.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timing {
+    /// Seconds until a queued check should start.
+    pub start_in_secs: Option<i64>,
+    /// The time limit of a running check.
+    pub limit_secs: Option<u64>,
+}
+
+/// "in about 40 s", "in about 3 min": a rough estimate in words.
+#[must_use]
+pub fn estimate(seconds: i64) -> String {
+    match seconds {
+        ..=5 => "any moment now".to_owned(),
+        6..=119 => format!("in about {} s", (seconds + 4) / 5 * 5),
+        _ => format!("in about {} min", (seconds + 30) / 60),
+    }
 }
 
 fn seconds(millis: i64) -> String {
@@ -148,18 +174,19 @@ pub fn progress(
     solution: &Solution,
     check: Option<&CheckView>,
     position: Option<i64>,
+    timing: Timing,
     zone: &jiff::tz::TimeZone,
 ) -> Progress {
+    let queued = solution.status == "queued";
+    let running_since = check
+        .filter(|_| solution.status == "running")
+        .and_then(|c| c.started_at);
     let waited = check.and_then(|c| Some(c.started_at?.millis() - c.queued_at.millis()));
     Progress {
         solution_id: solution.id,
         number: solution.number,
         status: status(&solution.status, solution.verdict.as_deref()),
-        position: if solution.status == "queued" {
-            position
-        } else {
-            None
-        },
+        position: if queued { position } else { None },
         started: check
             .and_then(|c| c.started_at)
             .map(|at| clock_time(at, zone)),
@@ -167,6 +194,10 @@ pub fn progress(
         queue_wait: waited.map(seconds),
         tests_passed: solution.tests_passed,
         tests_total: solution.tests_total,
+        estimated_start: timing.start_in_secs.filter(|_| queued).map(estimate),
+        started_ms: running_since.map(Timestamp::millis),
+        elapsed_secs: running_since.map(|at| (Timestamp::now().millis() - at.millis()) / 1000),
+        limit_secs: timing.limit_secs.filter(|_| running_since.is_some()),
     }
 }
 

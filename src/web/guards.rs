@@ -133,3 +133,20 @@ impl<'r> FromRequest<'r> for Htmx {
         Outcome::Success(Self::of(request))
     }
 }
+
+/// The `Last-Event-ID` an `EventSource` sends when it reconnects by itself (absent or not a number: `None`).
+#[derive(Clone, Copy, Debug)]
+pub struct LastEventId(pub Option<u64>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for LastEventId {
+    type Error = Infallible;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let id = request
+            .headers()
+            .get_one("Last-Event-ID")
+            .and_then(|value| value.trim().parse().ok());
+        Outcome::Success(Self(id))
+    }
+}

@@ -17,7 +17,7 @@ use rocket::shield::{Frame, Referrer, Shield};
 
 pub use csrf::CsrfToken;
 pub use error::{AppError, AppResult};
-pub use guards::{ClientIp, Htmx, Origin};
+pub use guards::{ClientIp, Htmx, LastEventId, Origin};
 pub use templates::{FormAnswer, Html, Templates};
 
 /// The path every rejected request is rewritten to before any handler runs (see `csrf`, `hosts`).

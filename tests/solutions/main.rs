@@ -4,7 +4,10 @@ mod checks;
 #[path = "../common/mod.rs"]
 mod common;
 mod docker_proxy;
+mod live;
+mod live_redis;
 mod resilience;
 mod restart;
+mod sse;
 mod submitting;
 mod support;

@@ -25,10 +25,13 @@ async fn checks_wait_while_docker_is_down_and_complete_when_it_returns() {
     let proxy = DockerProxy::start();
     proxy.set(false);
     let url = proxy.url();
-    let app = support::app_with(&[], |config| {
-        config.workers = 2;
-        config.docker_host = Some(url);
-    })
+    let app = support::app_with(
+        |config| {
+            config.workers = 2;
+            config.docker_host = Some(url);
+        },
+        &[],
+    )
     .await;
     for _ in 0..3 {
         upload(&app, &[("solution.sh", b"echo ok; exit 0")]).await;
@@ -71,10 +74,13 @@ async fn two_hundred_submissions_from_twenty_students_complete_fairly() {
     let proxy = DockerProxy::start();
     proxy.set(false);
     let url = proxy.url();
-    let app = support::app_with(&[], |config| {
-        config.workers = 4;
-        config.docker_host = Some(url);
-    })
+    let app = support::app_with(
+        |config| {
+            config.workers = 4;
+            config.docker_host = Some(url);
+        },
+        &[],
+    )
     .await;
     let mut students = Vec::new();
     for index in 0..20 {

@@ -71,13 +71,13 @@ pub async fn task(db: &DbPool, deadline: Option<Timestamp>) -> i64 {
 
 /// A server with workers, a task, `.sh` solutions allowed, and a logged-in student.
 pub async fn app(workers: u32, extra_settings: &[(&str, &str)]) -> TestApp {
-    app_with(extra_settings, |config| config.workers = workers).await
+    app_with(|config| config.workers = workers, extra_settings).await
 }
 
-/// [`app`] with the configuration changed by `adjust`.
+/// [`app`] with the configuration adjusted further (Redis, workers).
 pub async fn app_with(
-    extra_settings: &[(&str, &str)],
     adjust: impl FnOnce(&mut inloop::config::Config),
+    extra_settings: &[(&str, &str)],
 ) -> TestApp {
     ensure_image();
     let app = crate::common::spawn_with(adjust).await;

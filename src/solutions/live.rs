@@ -1,0 +1,157 @@
+//! The live state of a solution, read from the database and rendered for pages and event streams.
+
+use serde::Serialize;
+
+use super::limits::{self, Maximums};
+use super::queue::{self, CheckView};
+use super::store::Solution;
+use super::view::{self, Progress, Timing};
+use crate::db::DbPool;
+use crate::runner::junit::TestSuite;
+use crate::web::{AppError, Templates};
+
+/// The names of the events the streams send, shared with the templates (as `events`).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct EventNames {
+    /// The live part of the result page (`_progress.html`).
+    pub status: &'static str,
+    /// The result sections (`_results.html`), sent once the check is final.
+    pub results: &'static str,
+    /// The last event: the page stops listening (`sse-close`).
+    pub done: &'static str,
+    /// Prefix of a list row's event; the row's solution number follows.
+    pub row_prefix: &'static str,
+}
+
+/// The event names.
+pub const EVENTS: EventNames = EventNames {
+    status: "status",
+    results: "results",
+    done: "done",
+    row_prefix: "row-",
+};
+
+/// Finished checks whose average duration estimates the start of a queued one.
+const THROUGHPUT_SAMPLE: i64 = 20;
+
+/// The result sections of a solution's latest check.
+#[derive(Debug, Default, Serialize)]
+pub struct Results {
+    pub suites: Vec<TestSuite>,
+    pub notes: Vec<String>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Results {
+    /// The result sections of `check` (empty without one).
+    #[must_use]
+    pub fn of(check: Option<&CheckView>) -> Self {
+        let Some(check) = check else {
+            return Self::default();
+        };
+        Self {
+            suites: view::suites(&check.reports),
+            notes: serde_json::from_str(&check.notes).unwrap_or_default(),
+            stdout: check.stdout.clone(),
+            stderr: check.stderr.clone(),
+        }
+    }
+}
+
+/// A solution's state as its pages show it now.
+pub struct Snapshot {
+    pub solution: Solution,
+    pub check: Option<CheckView>,
+    pub progress: Progress,
+}
+
+impl Snapshot {
+    /// Whether the check can no longer change.
+    #[must_use]
+    pub fn is_final(&self) -> bool {
+        self.progress.status.is_final
+    }
+}
+
+/// Reads the state of `solution` (as just read) and its latest check; `workers` run checks in
+/// parallel, for the queue estimate.
+pub async fn snapshot(
+    db: &DbPool,
+    solution: Solution,
+    workers: u32,
+    zone: &jiff::tz::TimeZone,
+) -> Result<Snapshot, sqlx::Error> {
+    let check = queue::latest_check(db, solution.id).await?;
+    let mut timing = Timing::default();
+    let mut position = None;
+    match check.as_ref().map(|check| check.status.as_str()) {
+        Some("queued") => {
+            position = queue::position(db, check.as_ref().map_or(0, |c| c.id)).await?;
+            let durations = queue::recent_durations(db, THROUGHPUT_SAMPLE).await?;
+            timing.start_in_secs = position.map(|place| start_in_secs(&durations, place, workers));
+        }
+        Some("running") => {
+            let wishes = queue::task_limits(db, solution.id).await?;
+            let limits = limits::for_task(&wishes, &Maximums::load(db).await);
+            timing.limit_secs = Some(limits.wall_time.as_secs());
+        }
+        _ => {}
+    }
+    let progress = view::progress(&solution, check.as_ref(), position, timing, zone);
+    Ok(Snapshot {
+        solution,
+        check,
+        progress,
+    })
+}
+
+/// Seconds until the check at `place` starts: the average recent duration times the checks
+/// ahead, shared among the workers. Unknown throughput counts as 10 s a check.
+fn start_in_secs(durations_ms: &[i64], place: i64, workers: u32) -> i64 {
+    let average_ms = if durations_ms.is_empty() {
+        10_000
+    } else {
+        durations_ms.iter().sum::<i64>() / i64::try_from(durations_ms.len()).unwrap_or(1)
+    };
+    average_ms * (place - 1).max(0) / i64::from(workers.max(1)) / 1000
+}
+
+/// The live part of the result page.
+pub fn render_progress(templates: &Templates, snapshot: &Snapshot) -> Result<String, AppError> {
+    let data = serde_json::json!({ "progress": snapshot.progress, "events": EVENTS });
+    Ok(templates.render("solutions/_progress.html", &data)?.0)
+}
+
+/// The result sections of the page.
+pub fn render_results(templates: &Templates, snapshot: &Snapshot) -> Result<String, AppError> {
+    templates
+        .render(
+            "solutions/_results.html",
+            &Results::of(snapshot.check.as_ref()),
+        )
+        .map(|html| html.0)
+}
+
+/// One row of the solution list (`<tr id="solution-N">`).
+pub fn render_row(
+    templates: &Templates,
+    slug: &str,
+    solution: &Solution,
+    zone: &jiff::tz::TimeZone,
+) -> Result<String, AppError> {
+    let data = serde_json::json!({ "row": view::row(slug, solution, zone), "events": EVENTS });
+    Ok(templates.render("solutions/_row.html", &data)?.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::start_in_secs;
+
+    #[test]
+    fn the_start_estimate_shares_the_queue_among_workers() {
+        assert_eq!(start_in_secs(&[4_000, 6_000], 1, 2), 0);
+        assert_eq!(start_in_secs(&[4_000, 6_000], 5, 2), 10);
+        assert_eq!(start_in_secs(&[], 2, 0), 10);
+    }
+}
