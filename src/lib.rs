@@ -1,6 +1,7 @@
 //! INLOOP: programming tasks from Git, checked in throw-away containers, results live.
 
 pub mod accounts;
+pub mod admin;
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -1,5 +1,6 @@
 //! Task repositories over real HTTP: import, checker image, webhook, task pages, task files.
 
+mod admin;
 #[path = "../common/mod.rs"]
 mod common;
 mod import;
