@@ -7,7 +7,8 @@ default:
 assets:
     #!/usr/bin/env bash
     set -euo pipefail
-    [ -d public/node_modules ] || npm ci --prefix public --no-audit --no-fund
+    # Again whenever package-lock.json changed since the last install.
+    [ public/node_modules/.package-lock.json -nt public/package-lock.json ] || npm ci --prefix public --no-audit --no-fund
     mkdir -p public/vendor
     cp public/node_modules/htmx.org/dist/htmx.min.js public/vendor/htmx.min.js
     cp public/node_modules/htmx-ext-sse/dist/sse.min.js public/vendor/htmx-ext-sse.min.js
