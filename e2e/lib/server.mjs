@@ -5,6 +5,7 @@
 //   ... fetch(`${server.url}/`) ...
 //   await server.stop();
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -35,6 +36,8 @@ export async function startServer({ env = {}, timeoutMs = 30_000, prepare } = {}
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'inloop-e2e-'));
   const url = `http://127.0.0.1:${port}`;
+  // A release binary refuses to start without SECRET_KEY (a debug binary makes one up).
+  env = { SECRET_KEY: randomBytes(32).toString('hex'), ...env };
   // `prepare(run)` may run `inloop` commands against the server's data before it starts.
   if (prepare) {
     await prepare((args, input = '') => runCommand(bin, args, { ...process.env, INLOOP_DATA_DIR: dataDir, ...env }, dataDir, input));
