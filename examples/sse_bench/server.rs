@@ -30,7 +30,10 @@ impl Server {
             .expect("free port")
             .port();
         let database = format!("sqlite://{}", dir.path().join("bench.sqlite3").display());
-        let child = Command::new("target/release/inloop")
+        let binary = std::env::current_dir()
+            .expect("working directory")
+            .join("target/release/inloop");
+        let child = Command::new(binary)
             .current_dir(dir.path())
             .env("ROCKET_PORT", port.to_string())
             .env("ROCKET_ADDRESS", "127.0.0.1")
