@@ -118,7 +118,8 @@ impl Server {
             .expect("privacy page");
         let html = privacy.text().await.expect("privacy page");
         let token = html
-            .split("name=\"csrf_token\" value=\"")
+            // Every page hands the token to htmx in the body's `hx-headers`.
+            .split("\"X-CSRF-Token\": \"")
             .nth(1)
             .and_then(|rest| rest.split('"').next())
             .expect("a CSRF token")
