@@ -1,17 +1,27 @@
 //! Building the checker image from the repository's `Dockerfile`, tagged by a hash of its context.
 //!
-//! The tag is `inloop-checker:<12 hex>` of the build context (after `.dockerignore`), so an
-//! unchanged context reuses the image, and a running check keeps the image it started with.
+//! The tag is `inloop-checker:<owner>-<12 hex>`: `owner` names this installation (derived from its
+//! secret key, so every instance of one installation agrees) and the hex is a hash of the build
+//! context (after `.dockerignore`). An unchanged context reuses the image, and a running check
+//! keeps the image it started with. Images carry the owner as a label, so pruning old ones never
+//! touches images another installation on the same Docker daemon built.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use bollard::Docker;
-use bollard::query_parameters::BuildImageOptionsBuilder;
+use bollard::query_parameters::{
+    BuildImageOptionsBuilder, ListImagesOptionsBuilder, RemoveImageOptions,
+};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
+use crate::config::Config;
+
 /// The repository of every checker image.
 pub const IMAGE_NAME: &str = "inloop-checker";
+/// The label naming the installation that built an image.
+pub const OWNER_LABEL: &str = "org.inloop.installation";
 /// Build log kept of one build.
 const LOG_LIMIT: usize = 64 * 1024;
 /// Largest build context sent to Docker.
@@ -34,15 +44,22 @@ pub struct BuildError {
     pub log: String,
 }
 
+/// The name of this installation on a shared Docker daemon: 8 hex digits derived from its secret.
+#[must_use]
+pub fn owner(config: &Config) -> String {
+    hex::encode(&config.secret().derive("checker-images")[..4])
+}
+
 /// The build context: a tar of the repository without `.git` and what `.dockerignore` names.
 pub struct Context {
     pub tar: Vec<u8>,
-    /// `inloop-checker:<12 hex of the context's hash>`.
+    /// `inloop-checker:<owner>-<12 hex of the context's hash>`.
     pub tag: String,
+    pub owner: String,
 }
 
-/// Packs `repository` as a build context.
-pub fn context(repository: &Path) -> std::io::Result<Context> {
+/// Packs `repository` as a build context for the installation `owner`.
+pub fn context(repository: &Path, owner: &str) -> std::io::Result<Context> {
     let mut files = Vec::new();
     let walk = ignore::WalkBuilder::new(repository)
         .standard_filters(false)
@@ -93,7 +110,8 @@ pub fn context(repository: &Path) -> std::io::Result<Context> {
     let digest = hex::encode(hash.finalize());
     Ok(Context {
         tar: tar.into_inner()?,
-        tag: format!("{IMAGE_NAME}:{}", &digest[..12]),
+        tag: format!("{IMAGE_NAME}:{owner}-{}", &digest[..12]),
+        owner: owner.to_owned(),
     })
 }
 
@@ -113,6 +131,7 @@ pub async fn build(docker: &Docker, context: Context) -> Result<Built, BuildErro
         .t(&tag)
         .rm(true)
         .forcerm(true)
+        .labels(&HashMap::from([(OWNER_LABEL, context.owner.as_str())]))
         .build();
     let mut stream =
         docker.build_image(options, None, Some(bollard::body_full(context.tar.into())));
@@ -153,4 +172,47 @@ pub async fn build(docker: &Docker, context: Context) -> Result<Built, BuildErro
             log,
         }),
     }
+}
+
+/// Removes the checker images `owner` built except those tagged `keep`; returns the removed tags.
+///
+/// An image a container still uses (a check running on it) is left for a later prune: Docker
+/// refuses to remove it without force, and force is never used. Only tags are named, so an
+/// image that also carries a kept tag stays.
+pub async fn prune(docker: &Docker, owner: &str, keep: &[&str]) -> Vec<String> {
+    let filters = HashMap::from([("label", vec![format!("{OWNER_LABEL}={owner}")])]);
+    let options = ListImagesOptionsBuilder::default()
+        .filters(&filters)
+        .build();
+    let images = match docker.list_images(Some(options)).await {
+        Ok(images) => images,
+        Err(error) => {
+            tracing::warn!(%error, "cannot list old checker images");
+            return Vec::new();
+        }
+    };
+    // One image may carry several tags (contexts that built the same layers): untag each old
+    // one; Docker deletes the image with its last tag.
+    let old = images.into_iter().flat_map(|image| {
+        let tags = image.repo_tags;
+        let names = if tags.is_empty() {
+            vec![image.id]
+        } else {
+            tags
+        };
+        names
+            .into_iter()
+            .filter(|name| !keep.contains(&name.as_str()))
+    });
+    let mut removed = Vec::new();
+    for name in old {
+        match docker
+            .remove_image(&name, None::<RemoveImageOptions>, None)
+            .await
+        {
+            Ok(_) => removed.push(name),
+            Err(error) => tracing::info!(%error, image = name, "old checker image kept"),
+        }
+    }
+    removed
 }

@@ -159,7 +159,9 @@ impl Importer {
             return fail("", reason.clone(), &reason).await;
         }
         let root = dir.to_owned();
-        let context = match tokio::task::spawn_blocking(move || image::context(&root)).await {
+        let owner = image::owner(&self.config);
+        let context = match tokio::task::spawn_blocking(move || image::context(&root, &owner)).await
+        {
             Ok(Ok(context)) => context,
             Ok(Err(error)) => {
                 return fail("", format!("cannot pack the build context: {error}"), "").await;
@@ -170,12 +172,27 @@ impl Importer {
             Ok(docker) => docker.with_timeout(Duration::from_mins(30)),
             Err(error) => return fail(&context.tag, format!("docker: {error}"), "").await,
         };
-        match image::build(&docker, context).await {
-            Ok(built) => runs::record_image(db, id, &built.tag, built.status, &built.log)
-                .await
-                .map_err(database),
-            Err(error) => fail(&error.tag, error.reason, &error.log).await,
+        let owner = context.owner.clone();
+        let built = match image::build(&docker, context).await {
+            Ok(built) => built,
+            Err(error) => return fail(&error.tag, error.reason, &error.log).await,
+        };
+        // Keep the new image and the one checks used until now (a check may be starting on it).
+        let previous = runs::current_image(db).await.map_err(database)?;
+        let keep = [Some(built.tag.as_str()), previous.as_deref()];
+        let removed = image::prune(
+            &docker,
+            &owner,
+            &keep.into_iter().flatten().collect::<Vec<_>>(),
+        )
+        .await;
+        let mut log = built.log;
+        if !removed.is_empty() {
+            log = format!("{log}\nRemoved old checker images: {}", removed.join(", "));
         }
+        runs::record_image(db, id, &built.tag, built.status, &log)
+            .await
+            .map_err(database)
     }
 }
 

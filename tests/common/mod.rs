@@ -44,9 +44,18 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::load(&figment).expect("test configuration");
     config.data_dir = dir.path().join("data");
     config.database_url = Some(database.url.clone());
-    config.app_secret_key = Some("test secret, long enough to sign things safely".into());
+    config.app_secret_key = None;
     config.workers = 0;
     adjust(&mut config);
+    // One secret per database: instances sharing a database share it, as in production, and
+    // every test is its own installation (its checker images are its own to prune).
+    if config.app_secret_key.is_none() {
+        let secret = format!(
+            "test secret, long enough to sign things safely: {}",
+            config.database_url()
+        );
+        config.app_secret_key = Some(secret.as_str().into());
+    }
     let port: u16 = figment.extract_inner("port").expect("port");
     let (ready, started) = tokio::sync::oneshot::channel();
     let rocket = inloop::app::rocket(config.clone(), &figment).attach(AdHoc::on_liftoff(

@@ -129,7 +129,7 @@ fn load_tasks_wait_imports_in_the_foreground() {
         stdout.contains("invalid    no-meta: meta.json is missing"),
         "{stdout}"
     );
-    let tag = regex::Regex::new(r"inloop-checker:[0-9a-f]{12}").unwrap();
+    let tag = regex::Regex::new(r"inloop-checker:[0-9a-f]{8}-[0-9a-f]{12}").unwrap();
     let tag = tag.find(&stdout).expect("image tag").as_str().to_owned();
 
     let output = inloop(&["load-tasks", "--branch", "no-such-branch", "--wait"]);
