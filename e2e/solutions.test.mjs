@@ -66,6 +66,12 @@ test('a student hands in a solution and sees the verdict appear without reload',
     await mkdir(screenshots, { recursive: true });
     await page.setViewportSize({ width: 390, height: 844 }); // a phone
     await page.screenshot({ path: `${screenshots}solution-phone.png`, fullPage: true });
+
+    // The overview counts the task as solved, and its row says so.
+    await page.goto('/tasks/');
+    await page.getByText('1 of 1 solved').waitFor();
+    await page.getByRole('link', { name: /Basics/ }).first().click();
+    await page.locator('li', { hasText: 'Hello Shell' }).getByText('Solved').waitFor();
     assert.deepEqual(b.problems, []);
   } catch (err) {
     err.message += `\n--- server output ---\n${server.output()}`;

@@ -2,10 +2,11 @@
 
 use rocket::fairing::AdHoc;
 use rocket::response::Redirect;
-use rocket::{get, routes};
+use rocket::{State, get, routes};
 
 use crate::accounts::{self, CurrentUser, Denied};
 use crate::db::{Db, Timestamp};
+use crate::settings::Settings;
 use crate::tasks::catalog;
 use crate::web::page::Page;
 use crate::web::{AppResult, Html};
@@ -15,13 +16,11 @@ async fn index(
     page: Page<'_>,
     user: Result<CurrentUser, Denied>,
     db: &Db,
+    settings: &State<Settings>,
 ) -> AppResult<Result<Html, Redirect>> {
     match user {
         Ok(CurrentUser(user)) => {
-            let viewer = catalog::Viewer {
-                user_id: user.id,
-                staff: user.is_staff(),
-            };
+            let viewer = catalog::Viewer::of(&user, &db.0, settings).await?;
             let categories = catalog::categories(&db.0, viewer, Timestamp::now()).await?;
             page.render(
                 "home.html",

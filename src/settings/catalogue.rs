@@ -38,6 +38,8 @@ settings! {
         "Branch of the task repository that is imported (and whose pushes the webhook accepts).";
     PULL_INTERVAL_MINUTES: "pull_interval_minutes", Int, "0",
         "Minutes between scheduled imports of the task repository (0: only webhook and admins).";
+    EXAM_CATEGORY: "exam_category", Text, "",
+        "Name or slug of the category students exclusively see during an exam (empty: no exam).";
     IMMEDIATE_FEEDBACK: "immediate_feedback", Bool, "true",
         "Whether solutions are checked when submitted; off (exam mode) stores them unchecked.";
     SUBMISSION_LIMIT: "submission_limit", Int, "-1",

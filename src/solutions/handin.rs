@@ -57,7 +57,7 @@ async fn upload(
     slug: &str,
     form: Form<UploadForm<'_>>,
 ) -> AppResult<Flash<Redirect>> {
-    let task = open_task(db, &user.0, slug).await?;
+    let task = open_task(db, settings, &user.0, slug).await?;
     let mut uploads = Vec::new();
     // Browsers send one empty part when no file was chosen.
     for file in form
@@ -131,7 +131,7 @@ async fn submit_json(
     slug: &str,
     submission: Json<EditorSubmission>,
 ) -> AppResult<(Status, Json<SubmitAnswer>)> {
-    let task = open_task(db, &user.0, slug).await?;
+    let task = open_task(db, settings, &user.0, slug).await?;
     let uploads: Vec<_> = submission
         .into_inner()
         .files

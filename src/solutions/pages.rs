@@ -18,11 +18,13 @@ use crate::web::{AppError, AppResult, Html};
 pub(super) const PAGE_SIZE: i64 = 20;
 
 /// The task the user may submit to (published, or any for staff), by slug.
-pub(super) async fn open_task(db: &Db, user: &User, slug: &str) -> AppResult<TaskDetail> {
-    let viewer = Viewer {
-        user_id: user.id,
-        staff: user.is_staff(),
-    };
+pub(super) async fn open_task(
+    db: &Db,
+    settings: &Settings,
+    user: &User,
+    slug: &str,
+) -> AppResult<TaskDetail> {
+    let viewer = Viewer::of(user, db, settings).await?;
     let task = catalog::task(db, viewer, slug, true)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -57,7 +59,7 @@ async fn list(
     slug: &str,
     page: Option<i64>,
 ) -> AppResult<Html> {
-    let task = open_task(db, &user.0, slug).await?;
+    let task = open_task(db, settings, &user.0, slug).await?;
     let page = page.unwrap_or(1).max(1);
     let mut solutions = store::of_author(
         db,
@@ -101,12 +103,13 @@ async fn list(
 /// A solution the user may see: their own, or (staff) anyone's named by `author`.
 pub(super) async fn visible_solution(
     db: &Db,
+    settings: &Settings,
     user: &User,
     slug: &str,
     number: i64,
     author: Option<&str>,
 ) -> AppResult<(TaskDetail, Solution, Option<User>)> {
-    let task = open_task(db, user, slug).await?;
+    let task = open_task(db, settings, user, slug).await?;
     let owner = match author {
         Some(name) if user.is_staff() => {
             Some(users::by_login(db, name).await?.ok_or(AppError::NotFound)?)
@@ -139,8 +142,10 @@ struct DetailPage {
 }
 
 #[get("/solutions/detail/<slug>/<number>?<author>")]
+#[allow(clippy::too_many_arguments)]
 async fn detail(
     db: &Db,
+    settings: &State<Settings>,
     ctx: Page<'_>,
     config: &State<Config>,
     user: CurrentUser,
@@ -148,7 +153,8 @@ async fn detail(
     number: i64,
     author: Option<&str>,
 ) -> AppResult<Html> {
-    let (task, solution, owner) = visible_solution(db, &user.0, slug, number, author).await?;
+    let (task, solution, owner) =
+        visible_solution(db, settings, &user.0, slug, number, author).await?;
     let zone = config.zone();
     let files = view::file_rows(store::files(db, solution.id).await?);
     let submitted = view::date_time(solution.submitted_at, &zone);
@@ -178,8 +184,10 @@ async fn detail(
 }
 
 #[get("/solutions/detail/<slug>/<number>/files/<name>?<author>")]
+#[allow(clippy::too_many_arguments)]
 async fn file(
     db: &Db,
+    settings: &State<Settings>,
     ctx: Page<'_>,
     user: CurrentUser,
     slug: &str,
@@ -187,7 +195,7 @@ async fn file(
     name: &str,
     author: Option<&str>,
 ) -> AppResult<Html> {
-    let (_, solution, _) = visible_solution(db, &user.0, slug, number, author).await?;
+    let (_, solution, _) = visible_solution(db, settings, &user.0, slug, number, author).await?;
     let files = store::file_contents(db, solution.id).await?;
     let file = files
         .into_iter()
@@ -209,12 +217,13 @@ struct ZipFile(Vec<u8>, ContentType, Header<'static>);
 #[get("/solutions/detail/<slug>/<number>/download?<author>")]
 async fn download(
     db: &Db,
+    settings: &State<Settings>,
     user: CurrentUser,
     slug: &str,
     number: i64,
     author: Option<&str>,
 ) -> AppResult<ZipFile> {
-    let (_, solution, _) = visible_solution(db, &user.0, slug, number, author).await?;
+    let (_, solution, _) = visible_solution(db, settings, &user.0, slug, number, author).await?;
     let files = store::file_contents(db, solution.id).await?;
     let zip = super::archive::zip(&files).map_err(|e| AppError::internal("building a zip", e))?;
     let disposition = format!("attachment; filename=\"{slug}-{number}.zip\"");

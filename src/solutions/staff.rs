@@ -9,18 +9,20 @@ use super::submit::Doorbell;
 use super::view;
 use crate::accounts::Staff;
 use crate::db::Db;
+use crate::settings::Settings;
 use crate::web::AppResult;
 
 #[post("/solutions/detail/<slug>/<number>/rerun?<author>")]
 async fn rerun(
     db: &Db,
+    settings: &State<Settings>,
     staff: Staff,
     doorbell: &State<Doorbell>,
     slug: &str,
     number: i64,
     author: Option<&str>,
 ) -> AppResult<Flash<Redirect>> {
-    let (_, solution, _) = visible_solution(db, &staff.0, slug, number, author).await?;
+    let (_, solution, _) = visible_solution(db, settings, &staff.0, slug, number, author).await?;
     let queued = super::queue::rerun(db, solution.id).await?;
     doorbell.0.notify_waiters();
     let back = Redirect::to(format!(
@@ -41,12 +43,13 @@ async fn rerun(
 #[post("/solutions/detail/<slug>/<number>/cancel?<author>")]
 async fn cancel(
     db: &Db,
+    settings: &State<Settings>,
     staff: Staff,
     slug: &str,
     number: i64,
     author: Option<&str>,
 ) -> AppResult<Flash<Redirect>> {
-    let (_, solution, _) = visible_solution(db, &staff.0, slug, number, author).await?;
+    let (_, solution, _) = visible_solution(db, settings, &staff.0, slug, number, author).await?;
     let cancelled = super::queue::cancel(db, solution.id).await?;
     let back = Redirect::to(format!(
         "{}{}",
@@ -63,11 +66,12 @@ async fn cancel(
 #[post("/solutions/rerun/<slug>")]
 async fn rerun_task(
     db: &Db,
+    settings: &State<Settings>,
     staff: Staff,
     doorbell: &State<Doorbell>,
     slug: &str,
 ) -> AppResult<Flash<Redirect>> {
-    let task = open_task(db, &staff.0, slug).await?;
+    let task = open_task(db, settings, &staff.0, slug).await?;
     let mut queued = 0;
     for solution in store::latest_per_author(db, task.summary.id).await? {
         if super::queue::rerun(db, solution.id).await? {

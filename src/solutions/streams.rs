@@ -18,6 +18,7 @@ use crate::accounts::CurrentUser;
 use crate::config::Config;
 use crate::db::{Db, DbPool};
 use crate::events::{Bus, Message, RESUBSCRIBED};
+use crate::settings::Settings;
 use crate::web::{AppError, AppResult, LastEventId, Templates};
 
 /// What a stream waits for next.
@@ -88,6 +89,7 @@ async fn read(db: &DbPool, id: i64, config: &Config) -> Result<Option<Snapshot>,
 #[allow(clippy::too_many_arguments)]
 async fn detail_events<'r>(
     db: &'r Db,
+    settings: &State<Settings>,
     bus: &State<Bus>,
     templates: &'r State<Templates>,
     config: &'r State<Config>,
@@ -98,7 +100,7 @@ async fn detail_events<'r>(
     number: i64,
     author: Option<&str>,
 ) -> AppResult<EventStream![Event + 'r]> {
-    let (_, solution, _) = visible_solution(db, &user.0, slug, number, author).await?;
+    let (_, solution, _) = visible_solution(db, settings, &user.0, slug, number, author).await?;
     let mut messages = bus.subscribe();
     let topic = events::topic(solution.id);
     let heartbeat = Duration::from_secs(config.sse_heartbeat_secs.max(1));
@@ -152,6 +154,7 @@ async fn detail_events<'r>(
 #[allow(clippy::too_many_arguments)]
 async fn list_events<'r>(
     db: &'r Db,
+    settings: &State<Settings>,
     bus: &State<Bus>,
     templates: &'r State<Templates>,
     config: &'r State<Config>,
@@ -160,7 +163,7 @@ async fn list_events<'r>(
     mut shutdown: Shutdown,
     slug: &'r str,
 ) -> AppResult<EventStream![Event + 'r]> {
-    let task = open_task(db, &user.0, slug).await?;
+    let task = open_task(db, settings, &user.0, slug).await?;
     let mut messages = bus.subscribe();
     let solutions = store::of_author(db, user.0.id, task.summary.id, PAGE_SIZE, 0).await?;
     let topics: HashMap<String, i64> = solutions

@@ -2,22 +2,60 @@
 //!
 //! A task is visible when it is not hidden and has no group or one the user belongs to; staff see
 //! every task that is not hidden. Unpublished tasks are listed (greyed) but not opened by students.
+//! During an exam (runtime setting `exam_category`) students see only the exam category's tasks.
 
 use serde::Serialize;
 
+use crate::accounts::User;
 use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
+use crate::settings::{self, SettingError, Settings};
 
 /// Who is looking.
 #[derive(Clone, Copy, Debug)]
 pub struct Viewer {
     pub user_id: i64,
     pub staff: bool,
+    /// The only category a student sees during an exam.
+    pub exam_category: Option<i64>,
 }
 
-/// The condition on `t` (tasks) for viewer `$1` (user id) and `$2` (staff).
+impl Viewer {
+    /// `user` as a viewer under the current exam setting.
+    pub async fn of(user: &User, db: &DbPool, settings: &Settings) -> Result<Self, SettingError> {
+        let staff = user.is_staff();
+        let exam_category = if staff {
+            None
+        } else {
+            exam_category(db, settings).await?
+        };
+        Ok(Self {
+            user_id: user.id,
+            staff,
+            exam_category,
+        })
+    }
+}
+
+/// The exam category's id, when the setting names an existing category (by name or slug).
+pub async fn exam_category(db: &DbPool, settings: &Settings) -> Result<Option<i64>, SettingError> {
+    let key = settings.text(db, &settings::EXAM_CATEGORY).await?;
+    let key = key.trim();
+    if key.is_empty() {
+        return Ok(None);
+    }
+    let sql = "SELECT id FROM categories WHERE slug = $1 OR name = $1";
+    Ok(on_pool!(db, pool => sqlx::query_scalar(sql).bind(key).fetch_optional(pool).await)?)
+}
+
+/// The condition on `t` (tasks) for viewer `$1` (user id), `$2` (staff) and `$4` (exam category).
 const VISIBLE: &str = "t.hidden = FALSE AND ($2 OR t.group_id IS NULL
-    OR t.group_id IN (SELECT group_id FROM group_members WHERE user_id = $1))";
+    OR t.group_id IN (SELECT group_id FROM group_members WHERE user_id = $1))
+    AND ($4 IS NULL OR t.category_id = $4)";
+
+/// Whether viewer `$1` has a solution of `t` that passed every check.
+const SOLVED: &str = "EXISTS (SELECT 1 FROM solutions s
+    WHERE s.task_id = t.id AND s.author_id = $1 AND s.verdict = 'passed')";
 
 /// A category with how many of its visible tasks are published and still open.
 #[derive(Debug, Serialize, sqlx::FromRow)]
@@ -30,6 +68,8 @@ pub struct CategorySummary {
     pub published: i64,
     /// Published tasks whose deadline has not passed.
     pub open: i64,
+    /// Published tasks the viewer solved.
+    pub solved: i64,
 }
 
 /// A task row as lists and the task page show it.
@@ -42,6 +82,8 @@ pub struct TaskSummary {
     pub category_id: i64,
     pub pubdate: Timestamp,
     pub deadline: Option<Timestamp>,
+    /// Whether the viewer has a solution that passed.
+    pub solved: bool,
 }
 
 /// A task with its text and start files, for the task page.
@@ -63,7 +105,8 @@ pub async fn categories(
     let sql = format!(
         "SELECT c.id, c.name, c.slug, c.description_html,
                 COUNT(CASE WHEN t.pubdate <= $3 THEN 1 END) AS published,
-                COUNT(CASE WHEN t.pubdate <= $3 AND (t.deadline IS NULL OR t.deadline > $3) THEN 1 END) AS open
+                COUNT(CASE WHEN t.pubdate <= $3 AND (t.deadline IS NULL OR t.deadline > $3) THEN 1 END) AS open,
+                COUNT(CASE WHEN t.pubdate <= $3 AND {SOLVED} THEN 1 END) AS solved
          FROM categories c JOIN tasks t ON t.category_id = c.id
          WHERE {VISIBLE}
          GROUP BY c.id, c.name, c.slug, c.description_html, c.ordering
@@ -73,6 +116,7 @@ pub async fn categories(
         .bind(viewer.user_id)
         .bind(viewer.staff)
         .bind(now)
+        .bind(viewer.exam_category)
         .fetch_all(pool)
         .await)
 }
@@ -86,7 +130,12 @@ pub async fn category(
     on_pool!(db, pool => sqlx::query_as(sql).bind(slug).fetch_optional(pool).await)
 }
 
-const SUMMARY: &str = "t.id, t.system_name, t.title, t.slug, t.category_id, t.pubdate, t.deadline";
+/// The columns of [`TaskSummary`].
+fn summary() -> String {
+    format!(
+        "t.id, t.system_name, t.title, t.slug, t.category_id, t.pubdate, t.deadline, {SOLVED} AS solved"
+    )
+}
 
 /// The tasks of a category the viewer sees, by publication date.
 pub async fn tasks_in(
@@ -95,13 +144,15 @@ pub async fn tasks_in(
     category_id: i64,
 ) -> Result<Vec<TaskSummary>, sqlx::Error> {
     let sql = format!(
-        "SELECT {SUMMARY} FROM tasks t WHERE {VISIBLE} AND t.category_id = $3
-         ORDER BY t.pubdate, t.title"
+        "SELECT {} FROM tasks t WHERE {VISIBLE} AND t.category_id = $3
+         ORDER BY t.pubdate, t.title",
+        summary()
     );
     on_pool!(db, pool => sqlx::query_as(&sql)
         .bind(viewer.user_id)
         .bind(viewer.staff)
         .bind(category_id)
+        .bind(viewer.exam_category)
         .fetch_all(pool)
         .await)
 }
@@ -115,13 +166,15 @@ pub async fn task(
 ) -> Result<Option<TaskDetail>, sqlx::Error> {
     let column = if by_slug { "slug" } else { "system_name" };
     let sql = format!(
-        "SELECT {SUMMARY}, t.text_html, t.templates, t.submission_limit FROM tasks t
-         WHERE {VISIBLE} AND t.{column} = $3"
+        "SELECT {}, t.text_html, t.templates, t.submission_limit FROM tasks t
+         WHERE {VISIBLE} AND t.{column} = $3",
+        summary()
     );
     on_pool!(db, pool => sqlx::query_as(&sql)
         .bind(viewer.user_id)
         .bind(viewer.staff)
         .bind(key)
+        .bind(viewer.exam_category)
         .fetch_optional(pool)
         .await)
 }

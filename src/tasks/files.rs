@@ -11,6 +11,7 @@ use super::catalog::{self, Viewer};
 use crate::accounts::CurrentUser;
 use crate::config::Config;
 use crate::db::{Db, Timestamp};
+use crate::settings::Settings;
 use crate::web::{AppError, AppResult};
 
 /// Task files come from a repository that more people than the task authors can push to: an
@@ -30,6 +31,7 @@ const SERVED: &[&str] = &["attachments", "images"];
 async fn task_file(
     user: CurrentUser,
     db: &Db,
+    settings: &State<Settings>,
     config: &State<Config>,
     slug: &str,
     folder: &str,
@@ -42,10 +44,7 @@ async fn task_file(
     if !SERVED.contains(&folder) {
         return Err(AppError::NotFound);
     }
-    let viewer = Viewer {
-        user_id: user.0.id,
-        staff: user.0.is_staff(),
-    };
+    let viewer = Viewer::of(&user.0, &db.0, settings).await?;
     let task = catalog::task(&db.0, viewer, slug, true)
         .await?
         .ok_or(AppError::NotFound)?;

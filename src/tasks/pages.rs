@@ -8,18 +8,19 @@ use super::catalog::{self, TaskSummary, Viewer};
 use crate::accounts::CurrentUser;
 use crate::config::Config;
 use crate::db::{Db, Timestamp};
+use crate::settings::Settings;
 use crate::web::page::Page;
 use crate::web::{AppError, AppResult, Html};
 
-fn viewer(user: &CurrentUser) -> Viewer {
-    Viewer {
-        user_id: user.0.id,
-        staff: user.0.is_staff(),
-    }
-}
+/// How early a student may ask for a task and be told it starts in a moment (not 404).
+const STARTS_SOON_MS: i64 = 15_000;
 
-/// A task as the lists and the task page show it.
+/// How long before its deadline a task page warns that time is running out.
+const DEADLINE_WARNING_MS: i64 = 5 * 60_000;
+
+/// A task as the lists and the task page show it (its flags are what the templates ask).
 #[derive(Serialize)]
+#[allow(clippy::struct_excessive_bools)]
 struct TaskView {
     title: String,
     slug: String,
@@ -30,6 +31,13 @@ struct TaskView {
     deadline_left: Option<String>,
     /// Whether the viewer may open it.
     openable: bool,
+    solved: bool,
+    /// Whether the deadline is less than five minutes away.
+    deadline_soon: bool,
+    /// Unix milliseconds of publication and deadline, and of this rendering, for live countdowns.
+    pubdate_ms: i64,
+    deadline_ms: Option<i64>,
+    now_ms: i64,
 }
 
 fn local(moment: Timestamp, config: &Config) -> String {
@@ -56,12 +64,32 @@ fn view(task: &TaskSummary, viewer: Viewer, config: &Config, now: Timestamp) -> 
         deadline: task.deadline.map(|deadline| local(deadline, config)),
         deadline_left: task.deadline.map(|deadline| time_left(deadline, now)),
         openable: published || viewer.staff,
+        solved: task.solved,
+        deadline_soon: task.deadline.is_some_and(|deadline| {
+            (1..DEADLINE_WARNING_MS).contains(&(deadline.millis() - now.millis()))
+        }),
+        pubdate_ms: task.pubdate.millis(),
+        deadline_ms: task.deadline.map(Timestamp::millis),
+        now_ms: now.millis(),
     }
 }
 
 #[get("/tasks")]
-async fn categories(page: Page<'_>, user: CurrentUser, db: &Db) -> AppResult<Html> {
-    let categories = catalog::categories(&db.0, viewer(&user), Timestamp::now()).await?;
+async fn categories(
+    page: Page<'_>,
+    user: CurrentUser,
+    db: &Db,
+    settings: &State<Settings>,
+    config: &State<Config>,
+) -> AppResult<Html> {
+    let viewer = Viewer::of(&user.0, &db.0, settings).await?;
+    // During an exam the exam category is the overview.
+    if let Some(id) = viewer.exam_category {
+        let slug: String = crate::on_pool!(&db.0, pool => sqlx::query_scalar(
+            "SELECT slug FROM categories WHERE id = $1").bind(id).fetch_one(pool).await)?;
+        return category_page(&page, db, config, viewer, &slug).await;
+    }
+    let categories = catalog::categories(&db.0, viewer, Timestamp::now()).await?;
     page.render(
         "tasks/categories.html",
         &serde_json::json!({ "categories": categories }),
@@ -73,13 +101,27 @@ async fn category(
     page: Page<'_>,
     user: CurrentUser,
     db: &Db,
+    settings: &State<Settings>,
     config: &State<Config>,
+    slug: &str,
+) -> AppResult<Html> {
+    let viewer = Viewer::of(&user.0, &db.0, settings).await?;
+    category_page(&page, db, config, viewer, slug).await
+}
+
+async fn category_page(
+    page: &Page<'_>,
+    db: &Db,
+    config: &Config,
+    viewer: Viewer,
     slug: &str,
 ) -> AppResult<Html> {
     let (id, name, description_html) = catalog::category(&db.0, slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let viewer = viewer(&user);
+    if viewer.exam_category.is_some_and(|exam| exam != id) {
+        return Err(AppError::NotFound);
+    }
     let now = Timestamp::now();
     let tasks: Vec<_> = catalog::tasks_in(&db.0, viewer, id)
         .await?
@@ -88,7 +130,12 @@ async fn category(
         .collect();
     page.render(
         "tasks/category.html",
-        &serde_json::json!({ "name": name, "description_html": description_html, "tasks": tasks }),
+        &serde_json::json!({
+            "name": name,
+            "description_html": description_html,
+            "tasks": tasks,
+            "exam": viewer.exam_category.is_some(),
+        }),
     )
 }
 
@@ -103,10 +150,11 @@ async fn editor(
     page: Page<'_>,
     user: CurrentUser,
     db: &Db,
+    settings: &State<Settings>,
     config: &State<Config>,
     key: &str,
 ) -> AppResult<Result<Html, Redirect>> {
-    let viewer = viewer(&user);
+    let viewer = Viewer::of(&user.0, &db.0, settings).await?;
     let Some(task) = catalog::task(&db.0, viewer, key, true).await? else {
         // Old links name the task by its system name.
         let task = catalog::task(&db.0, viewer, key, false).await?;
@@ -117,6 +165,17 @@ async fn editor(
     let now = Timestamp::now();
     let summary = view(&task.summary, viewer, config, now);
     if !summary.openable {
+        // A student who is a few seconds early (or whose clock runs fast) is told to wait.
+        let early = task.summary.pubdate.millis() - now.millis();
+        if early <= STARTS_SOON_MS {
+            let seconds = (early + 999) / 1000;
+            return page
+                .render(
+                    "tasks/starts_soon.html",
+                    &serde_json::json!({ "task": summary, "seconds": seconds }),
+                )
+                .map(Ok);
+        }
         return Err(AppError::NotFound);
     }
     let templates: Vec<Template> = serde_json::from_str(&task.templates).unwrap_or_default();

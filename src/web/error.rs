@@ -37,6 +37,15 @@ pub enum AppError {
     },
 }
 
+impl From<crate::settings::SettingError> for AppError {
+    fn from(error: crate::settings::SettingError) -> Self {
+        match error {
+            crate::settings::SettingError::Database(error) => Self::Database(error),
+            other => Self::internal("reading a runtime setting", other),
+        }
+    }
+}
+
 impl AppError {
     pub(super) fn template(error: tera::Error) -> Self {
         Self::Template(error)

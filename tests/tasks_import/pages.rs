@@ -34,7 +34,7 @@ async fn students_see_published_tasks_their_files_and_nothing_else() {
     );
     assert!(basics.contains("Task C") && basics.contains("unpublished"));
     assert!(
-        !basics.contains("/solutions/editor/task-c/"),
+        !basics.contains("<a href=\"/solutions/editor/task-c/\""),
         "unpublished: no link"
     );
     assert!(!basics.contains("Bad date") && !basics.contains("Disabled"));
@@ -152,5 +152,155 @@ async fn groups_restrict_tasks_staff_see_everything_and_system_names_redirect() 
         StatusCode::OK,
         "staff may preview unpublished tasks"
     );
+    remove_image(&run.image_tag).await;
+}
+
+/// Sets when `task` is published, `offset_ms` from now.
+async fn publish_in(app: &common::TestApp, task: &str, offset_ms: i64) {
+    let when = inloop::db::Timestamp::now().millis() + offset_ms;
+    let db = app.db().await;
+    inloop::on_pool!(&db, pool => sqlx::query("UPDATE tasks SET pubdate = $1 WHERE system_name = $2")
+        .bind(when).bind(task).execute(pool).await.map(drop))
+    .unwrap();
+}
+
+#[tokio::test]
+async fn progress_solved_marks_and_countdowns_are_shown() {
+    let app = common::spawn().await;
+    let repo = TestRepo::standard();
+    set_repository(&app, &repo.url()).await;
+    let run = import(&app).await;
+    assert_eq!(run.status, "succeeded", "{run:?}");
+    let student = log_in(&app, "student", false).await;
+    let overview = app.get("/tasks/").await.text().await.unwrap();
+    assert!(overview.contains("0 of 1 solved"), "{overview}");
+
+    // A passed solution marks the task solved; a failed one does not.
+    let db = app.db().await;
+    for (task, number, verdict) in [
+        ("task-a", 1, "failed"),
+        ("task-a", 2, "passed"),
+        ("task-b", 1, "failed"),
+    ] {
+        inloop::on_pool!(&db, pool => sqlx::query(
+            "INSERT INTO solutions (task_id, author_id, number, submitted_at, files_hash, status, verdict)
+             SELECT id, $1, $2, 0, '', 'finished', $3 FROM tasks WHERE system_name = $4")
+            .bind(student).bind(number).bind(verdict).bind(task).execute(pool).await.map(drop))
+        .unwrap();
+    }
+    let overview = app.get("/tasks/").await.text().await.unwrap();
+    let entry = |slug: &str| {
+        let start = overview.find(&format!("/tasks/category/{slug}/")).unwrap();
+        let end = start + overview[start..].find("</li>").unwrap();
+        overview[start..end].to_owned()
+    };
+    assert!(entry("basics").contains("1 of 1 solved"), "{overview}");
+    assert!(entry("advanced").contains("0 of 1 solved"), "{overview}");
+    assert!(overview.contains("<progress"), "{overview}");
+
+    let page = app
+        .get("/tasks/category/basics/")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let row_a = &page[page.find("Task A").unwrap()..page.find("Task C").unwrap()];
+    assert!(row_a.contains(">Solved<"), "{page}");
+    assert!(row_a.contains("data-deadline=\"1893495600000\""), "{row_a}");
+    // Task C opens in 2099: its row counts down and becomes a link there, without a reload.
+    assert!(
+        page.contains("data-href=\"/solutions/editor/task-c/\""),
+        "{page}"
+    );
+    assert!(page.contains("data-opens=\"4070905200000\""), "{page}");
+    assert!(page.contains("id=\"clock-status\""));
+
+    // A few seconds early: a notice that reloads itself, not a 404.
+    publish_in(&app, "task-c", 8_000).await;
+    let early = app.get("/solutions/editor/task-c/").await;
+    assert_eq!(early.status(), StatusCode::OK);
+    let html = early.text().await.unwrap();
+    assert!(html.contains("This task starts in a few seconds"), "{html}");
+    assert!(html.contains("http-equiv=\"refresh\""), "{html}");
+    assert!(!html.contains("Hand in"), "nothing to hand in yet");
+    publish_in(&app, "task-c", 60_000).await;
+    assert_eq!(
+        app.get("/solutions/editor/task-c/").await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Under five minutes to the deadline, the task page warns (also without JavaScript).
+    let deadline = inloop::db::Timestamp::now().millis() + 120_000;
+    inloop::on_pool!(&db, pool => sqlx::query("UPDATE tasks SET deadline = $1 WHERE system_name = 'task-a'")
+        .bind(deadline).execute(pool).await.map(drop))
+    .unwrap();
+    let html = app
+        .get("/solutions/editor/task-a/")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Less than 5 minutes left until the deadline."),
+        "{html}"
+    );
+    assert!(html.contains(&format!("data-deadline=\"{deadline}\"")));
+    remove_image(&run.image_tag).await;
+}
+
+#[tokio::test]
+async fn an_exam_category_replaces_the_overview_for_students() {
+    let app = common::spawn().await;
+    let repo = TestRepo::standard();
+    set_repository(&app, &repo.url()).await;
+    let run = import(&app).await;
+    assert_eq!(run.status, "succeeded", "{run:?}");
+    app.set_setting("exam_category", "Advanced").await;
+    log_in(&app, "student", false).await;
+
+    let overview = app.get("/tasks/").await.text().await.unwrap();
+    assert!(
+        overview.contains("Exam: only the tasks of this category"),
+        "{overview}"
+    );
+    assert!(
+        overview.contains("href=\"/solutions/editor/task-b/\""),
+        "{overview}"
+    );
+    assert!(!overview.contains("Task A"), "{overview}");
+    let home = app.get("/").await.text().await.unwrap();
+    assert!(
+        home.contains("/tasks/category/advanced/") && !home.contains("/tasks/category/basics/")
+    );
+    for path in [
+        "/tasks/category/basics/",
+        "/solutions/editor/task-a/",
+        "/solutions/editor/task-a/attachments/Foo.java",
+        "/solutions/list/task-a/",
+    ] {
+        assert_eq!(
+            app.get(path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        app.get("/solutions/editor/task-b/").await.status(),
+        StatusCode::OK
+    );
+
+    // Staff are not bound by the exam.
+    let mut staff_app = app;
+    staff_app.http = common::browser();
+    log_in(&staff_app, "teacher", true).await;
+    let overview = staff_app.get("/tasks/").await.text().await.unwrap();
+    assert!(overview.contains("/tasks/category/basics/"), "{overview}");
+    assert_eq!(
+        staff_app.get("/solutions/editor/task-a/").await.status(),
+        StatusCode::OK
+    );
+
+    // Without the setting, students see every category again.
+    staff_app.set_setting("exam_category", "").await;
     remove_image(&run.image_tag).await;
 }

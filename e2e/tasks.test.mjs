@@ -1,0 +1,94 @@
+// Task pages tick in a real browser: an unpublished task opens without reload, a student who is a
+// few seconds early is told to wait and then let in, and the last five minutes are announced.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { launchBrowser } from './lib/browser.mjs';
+import { startServer } from './lib/server.mjs';
+
+// "2026-11-28 01:02:03 +0000", the way meta.json states a moment.
+function metaTime(ms) {
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} +0000`;
+}
+
+async function taskRepository(tasks) {
+  const dir = await mkdtemp(join(tmpdir(), 'inloop-e2e-tasks-'));
+  await writeFile(join(dir, 'Dockerfile'), 'FROM inloop-test/busybox:1\n');
+  await writeFile(join(dir, 'Makefile'), 'all:\n\ttrue\n');
+  for (const [name, meta] of Object.entries(tasks)) {
+    await mkdir(join(dir, name));
+    await writeFile(join(dir, name, 'task.md'), `# ${meta.title}\n\nSolve it.\n`);
+    await writeFile(join(dir, name, 'meta.json'), JSON.stringify(meta));
+  }
+  const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  git('add', '.');
+  git('-c', 'user.name=Teacher', '-c', 'user.email=teacher@example.org', 'commit', '-q', '-m', 'Tasks');
+  return dir;
+}
+
+test('unpublished tasks open on time without reload and deadlines warn', { timeout: 240_000 }, async () => {
+  const start = Date.now();
+  const opensAt = start + 45_000;
+  const repo = await taskRepository({
+    soon: { title: 'Soon task', category: 'Basics', pubdate: metaTime(opensAt), deadline: metaTime(start + 240_000) },
+    later: { title: 'Later task', category: 'Basics', pubdate: metaTime(opensAt + 13_000) },
+  });
+  const server = await startServer({
+    prepare: async (inloop) => {
+      await inloop(['load-tasks', '--url', `file://${repo}`, '--branch', 'main', '--wait']);
+      await inloop(['createuser', '--username', 'ada', '--email', 'ada@example.org', '--password-stdin'],
+        'Tulpen-Fahrrad-Ostsee-81\n');
+    },
+  });
+  let b;
+  try {
+    b = await launchBrowser({ baseURL: server.url });
+    const page = await b.newPage();
+    await page.goto('/login/');
+    await page.getByLabel('Username or e-mail address').fill('ada');
+    await page.getByLabel('Password').fill('Tulpen-Fahrrad-Ostsee-81');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.goto('/tasks/category/basics/');
+    assert.ok(Date.now() < opensAt - 5_000, 'the test reached the list well before the task opens');
+
+    // Not yet a link; its row counts down.
+    assert.equal(await page.getByRole('link', { name: 'Soon task' }).count(), 0);
+    const row = page.locator('li', { hasText: 'Soon task' });
+    await row.getByText(/opens in \d+ (min \d\d )?s/).waitFor();
+    await page.evaluate(() => { window.stillTheSamePage = true; });
+
+    // At its publication time it becomes a link, announced to screen readers, without reload.
+    await page.getByRole('link', { name: 'Soon task' }).waitFor({ timeout: 90_000 });
+    assert.ok(Date.now() >= opensAt - 2_000, 'it did not open early');
+    assert.equal(await page.evaluate(() => window.stillTheSamePage), true, 'no reload happened');
+    assert.equal(await page.locator('#clock-status').textContent(), 'Soon task is open now.');
+
+    // Under five minutes to its deadline: the countdown ticks and the live region warns.
+    await page.getByRole('link', { name: 'Soon task' }).click();
+    await page.getByRole('heading', { name: 'Soon task' }).first().waitFor();
+    const status = page.getByRole('status').filter({ hasText: 'Less than 5 minutes left until the deadline.' });
+    await status.waitFor();
+    const clock = page.locator('[data-deadline]');
+    const first = await clock.textContent();
+    assert.match(first, /^\d min \d\d s left$/);
+    await page.waitForFunction((before) => document.querySelector('[data-deadline]').textContent !== before, first);
+
+    // A few seconds early for the next task: a notice, then the task page by itself.
+    await page.goto('/solutions/editor/later-task/');
+    await page.getByText('This task starts in a few seconds').waitFor();
+    await page.getByRole('button', { name: 'Hand in' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Later task' }).first().waitFor();
+    assert.deepEqual(b.problems, []);
+  } catch (err) {
+    err.message += `\n--- server output ---\n${server.output()}`;
+    throw err;
+  } finally {
+    await b?.close();
+    await server.stop();
+    await rm(repo, { recursive: true, force: true });
+  }
+});
