@@ -92,3 +92,54 @@ test('unpublished tasks open on time without reload and deadlines warn', { timeo
     await rm(repo, { recursive: true, force: true });
   }
 });
+
+test('staff order and describe categories and limit a task in the admin area', { timeout: 120_000 }, async () => {
+  const repo = await taskRepository({
+    first: { title: 'First steps', category: 'Basics', pubdate: '2020-01-01 00:00' },
+    hard: { title: 'Hard one', category: 'Advanced', pubdate: '2020-01-01 00:00' },
+  });
+  const server = await startServer({
+    prepare: async (inloop) => {
+      await inloop(['load-tasks', '--url', `file://${repo}`, '--branch', 'main', '--wait']);
+      await inloop(['createuser', '--username', 'grace', '--email', 'grace@example.org', '--staff', '--password-stdin'],
+        'Kompass-Laterne-Nordsee-42\n');
+    },
+  });
+  let b;
+  try {
+    b = await launchBrowser({ baseURL: server.url });
+    const page = await b.newPage();
+    await page.goto('/login/');
+    await page.getByLabel('Username or e-mail address').fill('grace');
+    await page.getByLabel('Password').fill('Kompass-Laterne-Nordsee-42');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+
+    await page.getByRole('link', { name: 'Categories' }).click();
+    await page.getByLabel('Order').nth(1).fill('-1'); // Advanced, listed second
+    await page.getByLabel('Description (Markdown)').nth(1).fill('**Hard** ones, <script>alert(1)</script>');
+    await page.getByRole('button', { name: 'Save Advanced' }).click();
+    await page.getByText('Saved the category Advanced.').waitFor();
+    await page.goto('/tasks/');
+    const names = await page.locator('.category-list > li > a').allTextContents();
+    assert.deepEqual(names, ['Advanced', 'Basics']);
+    assert.equal(await page.locator('.category-list strong').textContent(), 'Hard');
+
+    await page.goto('/admin/tasks/');
+    // The browser itself refuses a limit below 1 (the server does too, tested over HTTP).
+    await page.getByLabel('Submission limit').first().fill('0');
+    assert.equal(await page.getByLabel('Submission limit').first().evaluate((input) => input.validity.valid), false);
+    await page.getByLabel('Submission limit').first().fill('2');
+    await page.getByRole('button', { name: 'Save Hard one' }).click();
+    await page.getByText('Saved the task Hard one.').waitFor();
+    assert.equal(await page.getByLabel('Submission limit').first().inputValue(), '2');
+    assert.deepEqual(b.problems, []);
+  } catch (err) {
+    err.message += `\n--- server output ---\n${server.output()}`;
+    throw err;
+  } finally {
+    await b?.close();
+    await server.stop();
+    await rm(repo, { recursive: true, force: true });
+  }
+});

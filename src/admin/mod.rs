@@ -1,5 +1,6 @@
-//! The staff area: an index page and the task imports.
+//! The staff area: an index page, the task imports, and the staff fields of categories and tasks.
 
+mod catalog;
 mod imports;
 
 use rocket::fairing::AdHoc;
@@ -21,5 +22,6 @@ pub fn stage() -> AdHoc {
         rocket
             .mount("/", routes![index])
             .mount("/", imports::routes())
+            .mount("/", catalog::routes())
     })
 }

@@ -106,3 +106,141 @@ async fn students_and_forged_posts_are_refused() {
     let runs = runs::recent(&staff.db().await, 10).await.unwrap();
     assert!(runs.is_empty(), "{runs:?}");
 }
+
+async fn id_of(app: &common::TestApp, sql: &str, key: &str) -> i64 {
+    let db = app.db().await;
+    inloop::on_pool!(&db, pool => sqlx::query_scalar(sql).bind(key).fetch_one(pool).await).unwrap()
+}
+
+/// Follows a form's redirect and returns the page it lands on.
+async fn submit(app: &common::TestApp, path: &str, fields: &[(&str, &str)]) -> String {
+    let response = app.post_form(path, fields).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+    let target = common::location(&response);
+    app.get(&target).await.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn staff_order_and_describe_categories_and_set_task_limits_and_groups() {
+    let app = common::spawn().await;
+    let repo = TestRepo::standard();
+    set_repository(&app, &repo.url()).await;
+    let run = import(&app).await;
+    assert_eq!(run.status, "succeeded", "{run:?}");
+    let basics = id_of(&app, "SELECT id FROM categories WHERE name = $1", "Basics").await;
+    let task_a = id_of(
+        &app,
+        "SELECT id FROM tasks WHERE system_name = $1",
+        "task-a",
+    )
+    .await;
+    log_in(&app, "teacher", true).await;
+    let index = app.get("/admin/").await.text().await.unwrap();
+    assert!(
+        index.contains("href=\"/admin/categories/\"") && index.contains("href=\"/admin/tasks/\"")
+    );
+
+    // Order and a Markdown description (sanitised) for Basics.
+    let page = submit(
+        &app,
+        &format!("/admin/categories/{basics}"),
+        &[
+            ("ordering", "-5"),
+            ("description", "**First** steps <script>alert(1)</script>"),
+        ],
+    )
+    .await;
+    assert!(page.contains("Saved the category Basics."), "{page}");
+    let overview = app.get("/tasks/").await.text().await.unwrap();
+    let (first, second) = (
+        overview.find("/tasks/category/basics/").unwrap(),
+        overview.find("/tasks/category/advanced/").unwrap(),
+    );
+    assert!(first < second, "the smaller order comes first: {overview}");
+    assert!(
+        overview.contains("<strong>First</strong> steps"),
+        "{overview}"
+    );
+    assert!(!overview.contains("alert(1)"), "{overview}");
+    // Bad input: a clear message, nothing changed.
+    let page = submit(
+        &app,
+        &format!("/admin/categories/{basics}"),
+        &[("ordering", "first"), ("description", "")],
+    )
+    .await;
+    assert!(page.contains("The order must be a whole number."), "{page}");
+    assert!(
+        app.get("/tasks/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("<strong>First</strong>")
+    );
+
+    // A limit and a group for task A, kept by the next import.
+    let page = submit(
+        &app,
+        &format!("/admin/tasks/{task_a}"),
+        &[("submission_limit", "0"), ("group", "")],
+    )
+    .await;
+    assert!(page.contains("at least 1, or empty"), "{page}");
+    let page = submit(
+        &app,
+        &format!("/admin/tasks/{task_a}"),
+        &[("submission_limit", "3"), ("group", "tutors")],
+    )
+    .await;
+    assert!(
+        page.contains("Saved the task Task A (winter term 2026)."),
+        "{page}"
+    );
+    assert!(
+        page.contains("value=\"3\"") && page.contains("value=\"tutors\""),
+        "{page}"
+    );
+    assert_eq!(
+        app.post_form(
+            &format!("/admin/tasks/{}", task_a + 1000),
+            &[("submission_limit", ""), ("group", "")]
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+    repo.write("task-a/task.md", "# Task A\n\nChanged text.\n");
+    repo.commit("text changed");
+    assert_eq!(import(&app).await.status, "succeeded");
+    let page = app.get("/admin/tasks/").await.text().await.unwrap();
+    assert!(
+        !page.contains("null"),
+        "no limit shows an empty field: {page}"
+    );
+    assert!(
+        page.contains("value=\"3\"") && page.contains("value=\"tutors\""),
+        "{page}"
+    );
+
+    // A student outside the group no longer sees task A; students may not use these pages.
+    let mut student = app;
+    student.http = common::browser();
+    log_in(&student, "student", false).await;
+    assert_eq!(
+        student.get("/solutions/editor/task-a/").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        student.get("/admin/tasks/").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let response = student
+        .post_form(
+            &format!("/admin/tasks/{task_a}"),
+            &[("submission_limit", ""), ("group", "")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    remove_image(&run.image_tag).await;
+}
