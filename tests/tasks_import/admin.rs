@@ -121,19 +121,13 @@ async fn submit(app: &common::TestApp, path: &str, fields: &[(&str, &str)]) -> S
 }
 
 #[tokio::test]
-async fn staff_order_and_describe_categories_and_set_task_limits_and_groups() {
+async fn staff_order_and_describe_categories() {
     let app = common::spawn().await;
     let repo = TestRepo::standard();
     set_repository(&app, &repo.url()).await;
     let run = import(&app).await;
     assert_eq!(run.status, "succeeded", "{run:?}");
     let basics = id_of(&app, "SELECT id FROM categories WHERE name = $1", "Basics").await;
-    let task_a = id_of(
-        &app,
-        "SELECT id FROM tasks WHERE system_name = $1",
-        "task-a",
-    )
-    .await;
     log_in(&app, "teacher", true).await;
     let index = app.get("/admin/").await.text().await.unwrap();
     assert!(
@@ -178,6 +172,24 @@ async fn staff_order_and_describe_categories_and_set_task_limits_and_groups() {
             .unwrap()
             .contains("<strong>First</strong>")
     );
+
+    remove_image(&run.image_tag).await;
+}
+
+#[tokio::test]
+async fn staff_set_task_limits_and_groups_that_imports_keep() {
+    let app = common::spawn().await;
+    let repo = TestRepo::standard();
+    set_repository(&app, &repo.url()).await;
+    let run = import(&app).await;
+    assert_eq!(run.status, "succeeded", "{run:?}");
+    let task_a = id_of(
+        &app,
+        "SELECT id FROM tasks WHERE system_name = $1",
+        "task-a",
+    )
+    .await;
+    log_in(&app, "teacher", true).await;
 
     // A limit and a group for task A, kept by the next import.
     let page = submit(
