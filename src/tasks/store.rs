@@ -33,6 +33,20 @@ struct StoredTask {
     hidden: bool,
 }
 
+impl StoredTask {
+    /// Whether storing `record` would change nothing (a hidden task comes back, so it changes).
+    fn matches(&self, record: &TaskRecord) -> bool {
+        self.title == record.title
+            && self.category_id == record.category_id
+            && self.pubdate == record.pubdate
+            && self.deadline == record.deadline
+            && self.text_html == record.text_html
+            && self.limits == record.limits
+            && self.templates == record.templates
+            && !self.hidden
+    }
+}
+
 /// What storing a task did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stored {
@@ -97,54 +111,35 @@ pub async fn upsert(db: &DbPool, record: &TaskRecord) -> Result<Stored, sqlx::Er
     let base = Some(super::meta::slug(&record.title))
         .filter(|slug| !slug.is_empty())
         .unwrap_or_else(|| record.system_name.to_lowercase());
-    let Some(stored) = stored else {
-        let slug = free_slug(db, "tasks", &base, None).await?;
-        let insert = "INSERT INTO tasks (system_name, title, slug, category_id, pubdate, deadline, text_html,
-                          limits, templates, imported_at)
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-        on_pool!(db, pool => sqlx::query(insert)
-            .bind(&record.system_name)
-            .bind(&record.title)
-            .bind(&slug)
-            .bind(record.category_id)
-            .bind(record.pubdate)
-            .bind(record.deadline)
-            .bind(&record.text_html)
-            .bind(&record.limits)
-            .bind(&record.templates)
-            .bind(Timestamp::now())
-            .execute(pool)
-            .await
-            .map(drop))?;
-        return Ok(Stored::Added);
+    let (slug, stored_as) = match stored {
+        None => (free_slug(db, "tasks", &base, None).await?, Stored::Added),
+        Some(stored) if stored.matches(record) => return Ok(Stored::Unchanged),
+        Some(stored) => {
+            // A slug that still follows from the title is kept, so a numbered one (`x-2`) stays.
+            let numbered = stored
+                .slug
+                .strip_prefix(&format!("{base}-"))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            let slug = if stored.slug == base || numbered {
+                stored.slug
+            } else {
+                free_slug(db, "tasks", &base, Some(stored.id)).await?
+            };
+            (slug, Stored::Updated)
+        }
     };
-    let unchanged = stored.title == record.title
-        && stored.category_id == record.category_id
-        && stored.pubdate == record.pubdate
-        && stored.deadline == record.deadline
-        && stored.text_html == record.text_html
-        && stored.limits == record.limits
-        && stored.templates == record.templates
-        && !stored.hidden;
-    if unchanged {
-        return Ok(Stored::Unchanged);
-    }
-    // A slug that still follows from the title is kept, so a numbered one (`x-2`) stays stable.
-    let numbered = stored
-        .slug
-        .strip_prefix(&format!("{base}-"))
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-    let slug = if stored.slug == base || numbered {
-        stored.slug
-    } else {
-        free_slug(db, "tasks", &base, Some(stored.id)).await?
-    };
-    let update =
-        "UPDATE tasks SET title = $2, slug = $3, category_id = $4, pubdate = $5, deadline = $6,
-                      text_html = $7, limits = $8, templates = $9, hidden = FALSE, imported_at = $10
-                  WHERE id = $1";
-    on_pool!(db, pool => sqlx::query(update)
-        .bind(stored.id)
+    let write =
+        "INSERT INTO tasks (system_name, title, slug, category_id, pubdate, deadline, text_html,
+                      limits, templates, imported_at)
+                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                  ON CONFLICT (system_name) DO UPDATE SET title = excluded.title,
+                      slug = excluded.slug, category_id = excluded.category_id,
+                      pubdate = excluded.pubdate, deadline = excluded.deadline,
+                      text_html = excluded.text_html, limits = excluded.limits,
+                      templates = excluded.templates, hidden = FALSE,
+                      imported_at = excluded.imported_at";
+    on_pool!(db, pool => sqlx::query(write)
+        .bind(&record.system_name)
         .bind(&record.title)
         .bind(&slug)
         .bind(record.category_id)
@@ -157,7 +152,7 @@ pub async fn upsert(db: &DbPool, record: &TaskRecord) -> Result<Stored, sqlx::Er
         .execute(pool)
         .await
         .map(drop))?;
-    Ok(Stored::Updated)
+    Ok(stored_as)
 }
 
 /// Hides every visible task whose system name is not in `keep`; returns the names hidden.
