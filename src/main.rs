@@ -8,5 +8,11 @@ use clap::Parser;
 async fn main() -> ExitCode {
     let cli = inloop::cli::Cli::parse();
     inloop::cli::init_logging();
+    // Uploads and checks put their files under TMPDIR, which may name a folder on a fresh volume
+    // (as in the production image).
+    let temp = std::env::temp_dir();
+    if let Err(error) = std::fs::create_dir_all(&temp) {
+        tracing::warn!(%error, "cannot create the temp folder {}", temp.display());
+    }
     cli.run().await
 }
