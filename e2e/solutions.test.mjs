@@ -1,40 +1,29 @@
 // A student hands in a solution through the task page in a real browser and sees its result.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser } from './lib/browser.mjs';
+import { launchBrowser, logIn } from './lib/browser.mjs';
+import { taskRepository } from './lib/repo.mjs';
 import { startServer } from './lib/server.mjs';
 
 const screenshots = fileURLToPath(new URL('./screenshots/', import.meta.url));
 
 // A task repository whose checker runs the submitted shell script (from the local busybox image).
-async function taskRepository() {
-  const dir = await mkdtemp(join(tmpdir(), 'inloop-e2e-repo-'));
-  await writeFile(join(dir, 'Dockerfile'),
-    'FROM inloop-test/busybox:1\nUSER nobody\nENTRYPOINT ["/bin/sh", "/checker/input/solution.sh"]\n');
-  await writeFile(join(dir, 'Makefile'), 'all:\n\ttrue\n');
-  await mkdir(join(dir, 'hello'));
-  await writeFile(join(dir, 'hello', 'task.md'), '# Hello\n\nWrite `solution.sh` that greets the world.\n');
-  await writeFile(join(dir, 'hello', 'meta.json'),
-    JSON.stringify({ title: 'Hello Shell', category: 'Basics', pubdate: '2020-01-01 00:00' }));
-  const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  git('add', '.');
-  git('-c', 'user.name=Teacher', '-c', 'user.email=teacher@example.org', 'commit', '-q', '-m', 'Tasks');
-  return dir;
-}
+const taskFiles = {
+  Dockerfile: 'FROM inloop-test/busybox:1\nUSER nobody\nENTRYPOINT ["/bin/sh", "/checker/input/solution.sh"]\n',
+  Makefile: 'all:\n\ttrue\n',
+  'hello/task.md': '# Hello\n\nWrite `solution.sh` that greets the world.\n',
+  'hello/meta.json': JSON.stringify({ title: 'Hello Shell', category: 'Basics', pubdate: '2020-01-01 00:00' }),
+};
 
 test('a student hands in a solution and sees the verdict appear without reload', { timeout: 240_000 }, async () => {
-  const repo = await taskRepository();
+  const repo = await taskRepository(taskFiles);
   const server = await startServer({
     env: { INLOOP_WORKERS: '1' },
     prepare: async (inloop) => {
       await inloop(['settings', 'set', 'allowed_extensions', '.sh']);
-      await inloop(['load-tasks', '--url', `file://${repo}`, '--branch', 'main', '--wait']);
+      await inloop(['load-tasks', '--url', repo.url, '--branch', 'main', '--wait']);
       await inloop(['createuser', '--username', 'ada', '--email', 'ada@example.org', '--password-stdin'],
         'Tulpen-Fahrrad-Ostsee-81\n');
     },
@@ -43,10 +32,7 @@ test('a student hands in a solution and sees the verdict appear without reload',
   try {
     b = await launchBrowser({ baseURL: server.url });
     const page = await b.newPage();
-    await page.goto('/login/');
-    await page.getByLabel('Username or e-mail address').fill('ada');
-    await page.getByLabel('Password').fill('Tulpen-Fahrrad-Ostsee-81');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logIn(page, 'ada', 'Tulpen-Fahrrad-Ostsee-81');
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks' }).click();
     await page.getByRole('link', { name: /Basics/ }).first().click();
@@ -79,6 +65,6 @@ test('a student hands in a solution and sees the verdict appear without reload',
   } finally {
     await b?.close();
     await server.stop();
-    await rm(repo, { recursive: true, force: true });
+    await repo.remove();
   }
 });

@@ -1,12 +1,9 @@
 // Task pages tick in a real browser: an unpublished task opens without reload, a student who is a
 // few seconds early is told to wait and then let in, and the last five minutes are announced.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { launchBrowser } from './lib/browser.mjs';
+import { launchBrowser, logIn } from './lib/browser.mjs';
+import { taskRepository } from './lib/repo.mjs';
 import { startServer } from './lib/server.mjs';
 
 // "2026-11-28 01:02:03 +0000", the way meta.json states a moment.
@@ -14,32 +11,26 @@ function metaTime(ms) {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} +0000`;
 }
 
-async function taskRepository(tasks) {
-  const dir = await mkdtemp(join(tmpdir(), 'inloop-e2e-tasks-'));
-  await writeFile(join(dir, 'Dockerfile'), 'FROM inloop-test/busybox:1\n');
-  await writeFile(join(dir, 'Makefile'), 'all:\n\ttrue\n');
+// A repository with the tasks `tasks` (directory → meta.json) and a trivial checker image.
+function repository(tasks) {
+  const files = { Dockerfile: 'FROM inloop-test/busybox:1\n', Makefile: 'all:\n\ttrue\n' };
   for (const [name, meta] of Object.entries(tasks)) {
-    await mkdir(join(dir, name));
-    await writeFile(join(dir, name, 'task.md'), `# ${meta.title}\n\nSolve it.\n`);
-    await writeFile(join(dir, name, 'meta.json'), JSON.stringify(meta));
+    files[`${name}/task.md`] = `# ${meta.title}\n\nSolve it.\n`;
+    files[`${name}/meta.json`] = JSON.stringify(meta);
   }
-  const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  git('add', '.');
-  git('-c', 'user.name=Teacher', '-c', 'user.email=teacher@example.org', 'commit', '-q', '-m', 'Tasks');
-  return dir;
+  return taskRepository(files);
 }
 
 test('unpublished tasks open on time without reload and deadlines warn', { timeout: 240_000 }, async () => {
   const start = Date.now();
   const opensAt = start + 45_000;
-  const repo = await taskRepository({
+  const repo = await repository({
     soon: { title: 'Soon task', category: 'Basics', pubdate: metaTime(opensAt), deadline: metaTime(start + 240_000) },
     later: { title: 'Later task', category: 'Basics', pubdate: metaTime(opensAt + 13_000) },
   });
   const server = await startServer({
     prepare: async (inloop) => {
-      await inloop(['load-tasks', '--url', `file://${repo}`, '--branch', 'main', '--wait']);
+      await inloop(['load-tasks', '--url', repo.url, '--branch', 'main', '--wait']);
       await inloop(['createuser', '--username', 'ada', '--email', 'ada@example.org', '--password-stdin'],
         'Tulpen-Fahrrad-Ostsee-81\n');
     },
@@ -48,10 +39,7 @@ test('unpublished tasks open on time without reload and deadlines warn', { timeo
   try {
     b = await launchBrowser({ baseURL: server.url });
     const page = await b.newPage();
-    await page.goto('/login/');
-    await page.getByLabel('Username or e-mail address').fill('ada');
-    await page.getByLabel('Password').fill('Tulpen-Fahrrad-Ostsee-81');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logIn(page, 'ada', 'Tulpen-Fahrrad-Ostsee-81');
     await page.goto('/tasks/category/basics/');
     assert.ok(Date.now() < opensAt - 5_000, 'the test reached the list well before the task opens');
 
@@ -89,18 +77,18 @@ test('unpublished tasks open on time without reload and deadlines warn', { timeo
   } finally {
     await b?.close();
     await server.stop();
-    await rm(repo, { recursive: true, force: true });
+    await repo.remove();
   }
 });
 
 test('staff order and describe categories and limit a task in the admin area', { timeout: 120_000 }, async () => {
-  const repo = await taskRepository({
+  const repo = await repository({
     first: { title: 'First steps', category: 'Basics', pubdate: '2020-01-01 00:00' },
     hard: { title: 'Hard one', category: 'Advanced', pubdate: '2020-01-01 00:00' },
   });
   const server = await startServer({
     prepare: async (inloop) => {
-      await inloop(['load-tasks', '--url', `file://${repo}`, '--branch', 'main', '--wait']);
+      await inloop(['load-tasks', '--url', repo.url, '--branch', 'main', '--wait']);
       await inloop(['createuser', '--username', 'grace', '--email', 'grace@example.org', '--staff', '--password-stdin'],
         'Kompass-Laterne-Nordsee-42\n');
     },
@@ -109,10 +97,7 @@ test('staff order and describe categories and limit a task in the admin area', {
   try {
     b = await launchBrowser({ baseURL: server.url });
     const page = await b.newPage();
-    await page.goto('/login/');
-    await page.getByLabel('Username or e-mail address').fill('grace');
-    await page.getByLabel('Password').fill('Kompass-Laterne-Nordsee-42');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logIn(page, 'grace', 'Kompass-Laterne-Nordsee-42');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
 
     await page.getByRole('link', { name: 'Categories' }).click();
@@ -140,6 +125,6 @@ test('staff order and describe categories and limit a task in the admin area', {
   } finally {
     await b?.close();
     await server.stop();
-    await rm(repo, { recursive: true, force: true });
+    await repo.remove();
   }
 });

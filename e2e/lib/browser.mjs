@@ -46,3 +46,12 @@ export async function launchBrowser({ baseURL, contextOptions = {} } = {}) {
     close: () => browser.close(),
   };
 }
+
+/** Logs `page` in through the login form and waits for the page after it. */
+export async function logIn(page, username, password) {
+  await page.goto('/login/');
+  await page.getByLabel('Username or e-mail address').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+}

@@ -4,16 +4,11 @@ use inloop::db::Timestamp;
 use inloop::import::runs;
 use reqwest::StatusCode;
 
-use super::repo::TestRepo;
-use super::{common, import, log_in, remove_image, set_repository};
+use super::{common, import, imported, log_in, remove_image};
 
 #[tokio::test]
 async fn staff_see_runs_and_their_results_after_an_import() {
-    let app = common::spawn().await;
-    let repo = TestRepo::standard();
-    set_repository(&app, &repo.url()).await;
-    let run = import(&app).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    let (app, _repo, run) = imported().await;
     log_in(&app, "teacher", true).await;
 
     let index = app.get("/admin/").await.text().await.unwrap();
@@ -122,11 +117,7 @@ async fn submit(app: &common::TestApp, path: &str, fields: &[(&str, &str)]) -> S
 
 #[tokio::test]
 async fn staff_order_and_describe_categories() {
-    let app = common::spawn().await;
-    let repo = TestRepo::standard();
-    set_repository(&app, &repo.url()).await;
-    let run = import(&app).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    let (app, _repo, run) = imported().await;
     let basics = id_of(&app, "SELECT id FROM categories WHERE name = $1", "Basics").await;
     log_in(&app, "teacher", true).await;
     let index = app.get("/admin/").await.text().await.unwrap();
@@ -178,11 +169,7 @@ async fn staff_order_and_describe_categories() {
 
 #[tokio::test]
 async fn staff_set_task_limits_and_groups_that_imports_keep() {
-    let app = common::spawn().await;
-    let repo = TestRepo::standard();
-    set_repository(&app, &repo.url()).await;
-    let run = import(&app).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    let (app, repo, run) = imported().await;
     let task_a = id_of(
         &app,
         "SELECT id FROM tasks WHERE system_name = $1",

@@ -46,6 +46,16 @@ pub async fn log_in(app: &TestApp, username: &str, staff: bool) -> i64 {
     id
 }
 
+/// A server that imported the standard repository: `(app, repo, run)`.
+pub async fn imported() -> (TestApp, repo::TestRepo, ImportRun) {
+    let app = common::spawn().await;
+    let repo = repo::TestRepo::standard();
+    set_repository(&app, &repo.url()).await;
+    let run = import(&app).await;
+    assert_eq!(run.status, "succeeded", "{run:?}");
+    (app, repo, run)
+}
+
 /// Points the app at `url` (runtime setting `git_url`).
 pub async fn set_repository(app: &TestApp, url: &str) {
     Settings::default()

@@ -3,15 +3,11 @@
 use reqwest::StatusCode;
 
 use super::repo::TestRepo;
-use super::{common, import, log_in, remove_image, set_repository};
+use super::{common, import, imported, log_in, remove_image, set_repository};
 
 #[tokio::test]
 async fn students_see_published_tasks_their_files_and_nothing_else() {
-    let app = common::spawn().await;
-    let repo = TestRepo::standard();
-    set_repository(&app, &repo.url()).await;
-    let run = import(&app).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    let (app, _repo, run) = imported().await;
     log_in(&app, "student", false).await;
 
     let categories = app.get("/tasks/").await.text().await.unwrap();
@@ -166,11 +162,7 @@ async fn publish_in(app: &common::TestApp, task: &str, offset_ms: i64) {
 
 #[tokio::test]
 async fn progress_solved_marks_and_countdowns_are_shown() {
-    let app = common::spawn().await;
-    let repo = TestRepo::standard();
-    set_repository(&app, &repo.url()).await;
-    let run = import(&app).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    let (app, _repo, run) = imported().await;
     let student = log_in(&app, "student", false).await;
     let overview = app.get("/tasks/").await.text().await.unwrap();
     assert!(overview.contains("0 of 1 solved"), "{overview}");
@@ -250,11 +242,7 @@ async fn progress_solved_marks_and_countdowns_are_shown() {
 
 #[tokio::test]
 async fn an_exam_category_replaces_the_overview_for_students() {
-    let app = common::spawn().await;
-    let repo = TestRepo::standard();
-    set_repository(&app, &repo.url()).await;
-    let run = import(&app).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    let (app, _repo, run) = imported().await;
     app.set_setting("exam_category", "Advanced").await;
     log_in(&app, "student", false).await;
 
