@@ -314,7 +314,10 @@ async fn list_events<'r>(
                     // Messages dropped while settling are covered by reading everything.
                     (rows.pending.clone(), first_page, Some(Instant::now()))
                 }
-                Wake::Changed(Some(topic)) if topic == added_topic => (Vec::new(), true, None),
+                // The new solution's check is in the queue already: read it afresh for its place.
+                Wake::Changed(Some(topic)) if topic == added_topic => {
+                    (Vec::new(), true, Some(Instant::now()))
+                }
                 Wake::Changed(Some(topic)) => (rows.topics.get(&topic).copied().into_iter().collect(), false, None),
                 Wake::Changed(None) => (rows.pending.clone(), first_page, Some(Instant::now())),
             };
