@@ -191,7 +191,14 @@ impl Server {
     }
 
     /// Stops the server.
-    pub fn stop(mut self) {
+    pub fn stop(self) {
+        drop(self);
+    }
+}
+
+/// The server never outlives the benchmark, also when a step of it panics.
+impl Drop for Server {
+    fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

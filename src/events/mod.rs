@@ -13,6 +13,8 @@ use tokio::sync::broadcast;
 
 /// Prefix of every Redis channel INLOOP uses.
 const PREFIX: &str = "inloop:";
+/// How long a publish may wait for Redis before the event is given up.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(1);
 /// Messages a slow in-process subscriber may fall behind before it misses some.
 const CAPACITY: usize = 1024;
 /// The topic of the message sent in-process whenever the Redis subscription (re)starts: messages
@@ -145,12 +147,21 @@ impl Bus {
         let payload = payload.into();
         match &self.redis {
             Some(redis) => {
-                let sent: Result<i64, _> = redis
-                    .publisher
-                    .publish(format!("{PREFIX}{topic}"), payload)
-                    .await;
-                if let Err(error) = sent {
-                    tracing::warn!(topic, %error, "event not published");
+                // Without a timeout a publish waits for Redis to come back, and so would the
+                // check worker that sends it (its next check would never start).
+                let sent = tokio::time::timeout(
+                    PUBLISH_TIMEOUT,
+                    redis
+                        .publisher
+                        .publish::<i64, _, _>(format!("{PREFIX}{topic}"), payload),
+                )
+                .await;
+                match sent {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(error)) => tracing::warn!(topic, %error, "event not published"),
+                    Err(_) => {
+                        tracing::warn!(topic, "event not published: Redis did not answer in time");
+                    }
                 }
             }
             None => {

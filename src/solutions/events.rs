@@ -1,13 +1,25 @@
-//! Telling pages that a solution's check changed, over the event bus.
+//! Telling pages that a solution's check changed, that the queue moved, or that a solution was
+//! handed in, over the event bus.
 
 use crate::db::DbPool;
 use crate::events::Bus;
 use crate::on_pool;
 
+/// The bus topic of "the check queue moved": a check started, ended, was cancelled or queued, so
+/// every queued check's place and start estimate may have changed. One message per change, for
+/// all instances; streams of queued solutions re-read their place on it (throttled).
+pub const QUEUE_MOVED: &str = "queue";
+
 /// The bus topic of a solution's changes: `solution:<id>`.
 #[must_use]
 pub fn topic(solution_id: i64) -> String {
     format!("solution:{solution_id}")
+}
+
+/// The bus topic of new solutions of one author for one task: `handed-in:<author>:<task>`.
+#[must_use]
+pub fn handed_in_topic(author_id: i64, task_id: i64) -> String {
+    format!("handed-in:{author_id}:{task_id}")
 }
 
 /// Publishes the current state of the check's solution (the payload is its status; the
@@ -21,4 +33,15 @@ pub async fn check_changed(db: &DbPool, bus: &Bus, check_id: i64) {
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, "reading a check's state for its event failed"),
     }
+}
+
+/// Publishes that the queue moved (see [`QUEUE_MOVED`]).
+pub async fn queue_moved(bus: &Bus) {
+    bus.publish(QUEUE_MOVED, "").await;
+}
+
+/// Publishes that solution `number` of `author_id` for `task_id` was handed in, for open lists.
+pub async fn handed_in(bus: &Bus, author_id: i64, task_id: i64, number: i64) {
+    bus.publish(&handed_in_topic(author_id, task_id), number.to_string())
+        .await;
 }

@@ -17,6 +17,7 @@ use super::view;
 use crate::accounts::CurrentUser;
 use crate::config::Config;
 use crate::db::Db;
+use crate::events::Bus;
 use crate::settings::Settings;
 use crate::tasks::catalog::TaskDetail;
 use crate::web::{AppError, AppResult};
@@ -54,6 +55,7 @@ async fn upload(
     user: CurrentUser,
     settings: &State<Settings>,
     doorbell: &State<Doorbell>,
+    bus: &State<Bus>,
     slug: &str,
     form: Form<UploadForm<'_>>,
 ) -> AppResult<Flash<Redirect>> {
@@ -73,7 +75,17 @@ async fn upload(
     }
     uploads.retain(|upload| !(upload.name.is_empty() && upload.content.is_empty()));
     let back = Redirect::to(format!("/solutions/editor/{slug}/"));
-    match submit::submit(db, settings, doorbell, &terms(&task), &user.0, &uploads).await {
+    match submit::submit(
+        db,
+        settings,
+        doorbell,
+        bus,
+        &terms(&task),
+        &user.0,
+        &uploads,
+    )
+    .await
+    {
         Ok(solution) => {
             let receipt = receipt(&solution, config);
             Ok(Flash::success(
@@ -128,6 +140,7 @@ async fn submit_json(
     user: CurrentUser,
     settings: &State<Settings>,
     doorbell: &State<Doorbell>,
+    bus: &State<Bus>,
     slug: &str,
     submission: Json<EditorSubmission>,
 ) -> AppResult<(Status, Json<SubmitAnswer>)> {
@@ -141,7 +154,17 @@ async fn submit_json(
             content: file.content.into_bytes(),
         })
         .collect();
-    match submit::submit(db, settings, doorbell, &terms(&task), &user.0, &uploads).await {
+    match submit::submit(
+        db,
+        settings,
+        doorbell,
+        bus,
+        &terms(&task),
+        &user.0,
+        &uploads,
+    )
+    .await
+    {
         Ok(solution) => Ok((
             Status::Created,
             Json(SubmitAnswer {

@@ -1,9 +1,12 @@
 //! The live state of a solution, read from the database and rendered for pages and event streams.
 
+use std::time::Instant;
+
 use serde::Serialize;
 
 use super::limits::{self, Maximums};
-use super::queue::{self, CheckView};
+use super::queue::{self, CheckView, Places};
+use super::queue_state::QueueCache;
 use super::store::Solution;
 use super::view::{self, Progress, Timing};
 use crate::db::DbPool;
@@ -21,6 +24,8 @@ pub struct EventNames {
     pub done: &'static str,
     /// Prefix of a list row's event; the row's solution number follows.
     pub row_prefix: &'static str,
+    /// New rows for the top of the list (solutions handed in since it was rendered).
+    pub added: &'static str,
 }
 
 /// The event names.
@@ -29,10 +34,8 @@ pub const EVENTS: EventNames = EventNames {
     results: "results",
     done: "done",
     row_prefix: "row-",
+    added: "added",
 };
-
-/// Finished checks whose average duration estimates the start of a queued one.
-const THROUGHPUT_SAMPLE: i64 = 20;
 
 /// The result sections of a solution's latest check.
 #[derive(Debug, Default, Serialize)]
@@ -74,12 +77,13 @@ impl Snapshot {
     }
 }
 
-/// Reads the state of `solution` (as just read) and its latest check; `workers` run checks in
-/// parallel, for the queue estimate.
+/// Reads the state of `solution` (as just read) and its latest check; a queued one's place and
+/// estimate come from `queue` as read after `changed` (see [`QueueCache::get`]).
 pub async fn snapshot(
     db: &DbPool,
     solution: Solution,
-    workers: u32,
+    queue: &QueueCache,
+    changed: Option<Instant>,
     zone: &jiff::tz::TimeZone,
 ) -> Result<Snapshot, sqlx::Error> {
     let check = queue::latest_check(db, solution.id).await?;
@@ -87,9 +91,9 @@ pub async fn snapshot(
     let mut position = None;
     match check.as_ref().map(|check| check.status.as_str()) {
         Some("queued") => {
-            position = queue::position(db, check.as_ref().map_or(0, |c| c.id)).await?;
-            let durations = queue::recent_durations(db, THROUGHPUT_SAMPLE).await?;
-            timing.start_in_secs = position.map(|place| start_in_secs(&durations, place, workers));
+            let state = queue.get(db, changed).await?;
+            position = state.places.of(solution.id);
+            timing.start_in_secs = position.map(|place| state.start_in_secs(place));
         }
         Some("running") => {
             let wishes = queue::task_limits(db, solution.id).await?;
@@ -104,17 +108,6 @@ pub async fn snapshot(
         check,
         progress,
     })
-}
-
-/// Seconds until the check at `place` starts: the average recent duration times the checks
-/// ahead, shared among the workers. Unknown throughput counts as 10 s a check.
-fn start_in_secs(durations_ms: &[i64], place: i64, workers: u32) -> i64 {
-    let average_ms = if durations_ms.is_empty() {
-        10_000
-    } else {
-        durations_ms.iter().sum::<i64>() / i64::try_from(durations_ms.len()).unwrap_or(1)
-    };
-    average_ms * (place - 1).max(0) / i64::from(workers.max(1)) / 1000
 }
 
 /// The live part of the result page.
@@ -133,25 +126,16 @@ pub fn render_results(templates: &Templates, snapshot: &Snapshot) -> Result<Stri
         .map(|html| html.0)
 }
 
-/// One row of the solution list (`<tr id="solution-N">`).
+/// One row of the solution list (`<tr id="solution-N">`); `places` are the queue's places by
+/// solution.
 pub fn render_row(
     templates: &Templates,
     slug: &str,
     solution: &Solution,
+    places: &Places,
     zone: &jiff::tz::TimeZone,
 ) -> Result<String, AppError> {
-    let data = serde_json::json!({ "row": view::row(slug, solution, zone), "events": EVENTS });
+    let row = view::row(slug, solution, places, zone);
+    let data = serde_json::json!({ "row": row, "events": EVENTS });
     Ok(templates.render("solutions/_row.html", &data)?.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::start_in_secs;
-
-    #[test]
-    fn the_start_estimate_shares_the_queue_among_workers() {
-        assert_eq!(start_in_secs(&[4_000, 6_000], 1, 2), 0);
-        assert_eq!(start_in_secs(&[4_000, 6_000], 5, 2), 10);
-        assert_eq!(start_in_secs(&[], 2, 0), 10);
-    }
 }

@@ -4,10 +4,12 @@ pub mod archive;
 pub mod events;
 pub mod files;
 mod handin;
+pub mod instances;
 pub mod limits;
 pub mod live;
 mod pages;
 pub mod queue;
+pub mod queue_state;
 mod staff;
 pub mod store;
 mod streams;
@@ -28,8 +30,10 @@ pub use submit::Doorbell;
 #[must_use]
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Solutions", |rocket| async {
+        let workers = rocket.state::<Config>().expect("config is managed").workers;
         rocket
             .manage(Doorbell::default())
+            .manage(queue_state::QueueCache::new(workers))
             .mount("/", pages::routes())
             .mount("/", handin::routes())
             .mount("/", staff::routes())

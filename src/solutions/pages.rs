@@ -1,9 +1,13 @@
 //! The solution pages: the list, the result page, files and downloads.
 
+use std::sync::Arc;
+use std::time::Instant;
+
 use rocket::http::{ContentType, Header};
 use rocket::{Responder, Route, State, get, routes};
 use serde::Serialize;
 
+use super::queue_state::QueueCache;
 use super::store::{self, Solution};
 use super::{live, view};
 use crate::accounts::{CurrentUser, User, users};
@@ -44,16 +48,19 @@ struct ListPage {
     next: Option<i64>,
     limit: Option<i64>,
     handed_in: i64,
-    /// Whether a row can still change (the list then listens to its event stream).
+    /// Whether the list listens to its event stream: on the first page (new solutions appear
+    /// there), and on any page while a row can still change.
     live: bool,
     events: live::EventNames,
 }
 
 #[get("/solutions/list/<slug>?<page>")]
+#[allow(clippy::too_many_arguments)]
 async fn list(
     db: &Db,
     ctx: Page<'_>,
     config: &State<Config>,
+    queue: &State<QueueCache>,
     settings: &State<Settings>,
     user: CurrentUser,
     slug: &str,
@@ -79,22 +86,28 @@ async fn list(
             .await
             .map_err(|e| AppError::internal("settings", e))?,
     };
-    let live = solutions
+    let unfinished = solutions
         .iter()
         .any(|solution| !view::status(&solution.status, solution.verdict.as_deref()).is_final);
+    let queue_state = if unfinished {
+        queue.get(db, Some(Instant::now())).await?
+    } else {
+        Arc::default()
+    };
     let data = ListPage {
         task_title: task.summary.title.clone(),
         slug: slug.to_owned(),
         rows: solutions
             .iter()
-            .map(|solution| view::row(slug, solution, &zone))
+            .map(|solution| view::row(slug, solution, &queue_state.places, &zone))
             .collect(),
         page,
         previous: (page > 1).then(|| page - 1),
         next: more.then(|| page + 1),
         limit: (limit >= 0).then_some(limit),
         handed_in: store::count(db, user.0.id, task.summary.id).await?,
-        live: live && page == 1,
+        // The first page also shows new solutions as they come; later ones follow their rows.
+        live: page == 1 || unfinished,
         events: live::EVENTS,
     };
     ctx.render("solutions/list.html", &data)
@@ -148,6 +161,7 @@ async fn detail(
     settings: &State<Settings>,
     ctx: Page<'_>,
     config: &State<Config>,
+    queue: &State<QueueCache>,
     user: CurrentUser,
     slug: &str,
     number: i64,
@@ -159,7 +173,8 @@ async fn detail(
     let files = view::file_rows(store::files(db, solution.id).await?);
     let submitted = view::date_time(solution.submitted_at, &zone);
     let files_hash = solution.files_hash.clone();
-    let snapshot = live::snapshot(db, solution, config.workers, &zone).await?;
+    // A page (re)load shows the queue as it is now.
+    let snapshot = live::snapshot(db, solution, queue, Some(Instant::now()), &zone).await?;
     let data = DetailPage {
         task_title: task.summary.title.clone(),
         slug: slug.to_owned(),

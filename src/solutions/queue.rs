@@ -5,6 +5,8 @@
 //! one running check per student. Both work the same on SQLite and PostgreSQL. (A `FOR UPDATE
 //! SKIP LOCKED` select cannot be combined with the window function that orders students fairly.)
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::db::{DbPool, Timestamp};
@@ -26,7 +28,7 @@ pub struct Job {
 /// `$1` is now, `$2` half an hour ago.
 const RANKED: &str = "
     WITH recent AS (
-        SELECT c.id, c.lane, c.status, c.not_before, c.author_id,
+        SELECT c.id, c.solution_id, c.lane, c.status, c.not_before, c.author_id,
                ROW_NUMBER() OVER (PARTITION BY c.author_id ORDER BY c.id) AS rank
         FROM checks c WHERE c.status IN ('queued', 'running') OR c.finished_at > $2
     ),
@@ -246,15 +248,27 @@ pub async fn latest_check(db: &DbPool, solution_id: i64) -> Result<Option<CheckV
     on_pool!(db, pool => sqlx::query_as(sql).bind(solution_id).fetch_optional(pool).await)
 }
 
-/// The place of a queued check in the fair order, from 1.
-pub async fn position(db: &DbPool, check_id: i64) -> Result<Option<i64>, sqlx::Error> {
+/// The places of all queued checks in the fair order (from 1), by solution.
+#[derive(Clone, Debug, Default)]
+pub struct Places(HashMap<i64, i64>);
+
+impl Places {
+    /// The place of the queued check of `solution_id`, if it has one.
+    #[must_use]
+    pub fn of(&self, solution_id: i64) -> Option<i64> {
+        self.0.get(&solution_id).copied()
+    }
+}
+
+/// The places of all queued checks: one query for a whole list.
+pub async fn places(db: &DbPool) -> Result<Places, sqlx::Error> {
     let sql = format!(
-        "{RANKED},
-        ordered AS (SELECT id, ROW_NUMBER() OVER (ORDER BY lane, rank, id) AS place FROM queued)
-        SELECT place FROM ordered WHERE id = $3"
+        "{RANKED}
+        SELECT solution_id, ROW_NUMBER() OVER (ORDER BY lane, rank, id) AS place FROM queued"
     );
     let now = Timestamp::now();
-    on_pool!(db, pool => sqlx::query_scalar(&sql).bind(now).bind(now.plus(-RECENT)).bind(check_id).fetch_optional(pool).await)
+    let rows: Vec<(i64, i64)> = on_pool!(db, pool => sqlx::query_as(&sql).bind(now).bind(now.plus(-RECENT)).fetch_all(pool).await)?;
+    Ok(Places(rows.into_iter().collect()))
 }
 
 /// Durations of the last finished checks (newest first), to estimate when a queued one starts.

@@ -4,11 +4,12 @@ use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, post, routes};
 
 use super::pages::{open_task, visible_solution};
-use super::store;
 use super::submit::Doorbell;
 use super::view;
+use super::{events, store};
 use crate::accounts::Staff;
 use crate::db::Db;
+use crate::events::Bus;
 use crate::settings::Settings;
 use crate::web::AppResult;
 
@@ -18,6 +19,7 @@ async fn rerun(
     settings: &State<Settings>,
     staff: Staff,
     doorbell: &State<Doorbell>,
+    bus: &State<Bus>,
     slug: &str,
     number: i64,
     author: Option<&str>,
@@ -25,6 +27,10 @@ async fn rerun(
     let (_, solution, _) = visible_solution(db, settings, &staff.0, slug, number, author).await?;
     let queued = super::queue::rerun(db, solution.id).await?;
     doorbell.0.notify_waiters();
+    if queued {
+        bus.publish(&events::topic(solution.id), "queued").await;
+        events::queue_moved(bus).await;
+    }
     let back = Redirect::to(format!(
         "{}{}",
         view::detail_url(slug, number),
@@ -45,12 +51,18 @@ async fn cancel(
     db: &Db,
     settings: &State<Settings>,
     staff: Staff,
+    bus: &State<Bus>,
     slug: &str,
     number: i64,
     author: Option<&str>,
 ) -> AppResult<Flash<Redirect>> {
     let (_, solution, _) = visible_solution(db, settings, &staff.0, slug, number, author).await?;
     let cancelled = super::queue::cancel(db, solution.id).await?;
+    if cancelled {
+        // A running check's worker notices by its heartbeat; a queued one has no worker to tell.
+        bus.publish(&events::topic(solution.id), "cancelled").await;
+        events::queue_moved(bus).await;
+    }
     let back = Redirect::to(format!(
         "{}{}",
         view::detail_url(slug, number),
@@ -69,16 +81,21 @@ async fn rerun_task(
     settings: &State<Settings>,
     staff: Staff,
     doorbell: &State<Doorbell>,
+    bus: &State<Bus>,
     slug: &str,
 ) -> AppResult<Flash<Redirect>> {
     let task = open_task(db, settings, &staff.0, slug).await?;
     let mut queued = 0;
     for solution in store::latest_per_author(db, task.summary.id).await? {
         if super::queue::rerun(db, solution.id).await? {
+            bus.publish(&events::topic(solution.id), "queued").await;
             queued += 1;
         }
     }
     doorbell.0.notify_waiters();
+    if queued > 0 {
+        events::queue_moved(bus).await;
+    }
     Ok(Flash::success(
         Redirect::to(format!("/solutions/editor/{slug}/")),
         format!("{queued} solution(s) will be checked again."),

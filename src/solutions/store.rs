@@ -116,6 +116,20 @@ pub async fn of_author(
     on_pool!(db, pool => sqlx::query_as(&sql).bind(author_id).bind(task_id).bind(limit).bind(offset).fetch_all(pool).await)
 }
 
+/// An author's solutions of a task numbered above `number`, newest first: those handed in
+/// since a list page was rendered.
+pub async fn of_author_after(
+    db: &DbPool,
+    author_id: i64,
+    task_id: i64,
+    number: i64,
+) -> Result<Vec<Solution>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM solutions WHERE author_id = $1 AND task_id = $2 AND number > $3 ORDER BY number DESC"
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(author_id).bind(task_id).bind(number).fetch_all(pool).await)
+}
+
 /// How many solutions the author has handed in for a task.
 pub async fn count(db: &DbPool, author_id: i64, task_id: i64) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM solutions WHERE author_id = $1 AND task_id = $2";

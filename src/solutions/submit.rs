@@ -4,10 +4,12 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+use super::events;
 use super::files::{self, Refusal, Rules, Upload};
 use super::store::{self, NewSolution, Solution};
 use crate::accounts::User;
 use crate::db::{DbPool, Timestamp};
+use crate::events::Bus;
 use crate::settings::{
     ALLOWED_EXTENSIONS, DEADLINE_GRACE_SECONDS, IMMEDIATE_FEEDBACK, MAX_UPLOAD_FILES,
     MAX_UPLOAD_KIB, SUBMISSION_LIMIT, SettingError, Settings,
@@ -73,6 +75,7 @@ pub async fn submit(
     db: &DbPool,
     settings: &Settings,
     doorbell: &Doorbell,
+    bus: &Bus,
     task: &TaskTerms,
     author: &User,
     uploads: &[Upload],
@@ -105,6 +108,9 @@ pub async fn submit(
     let solution = store::create(db, &new).await?;
     if check {
         doorbell.0.notify_waiters();
+        // A new check can go before others (everyone's first check goes first).
+        events::queue_moved(bus).await;
     }
+    events::handed_in(bus, author.id, task.id, solution.number).await;
     Ok(solution)
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::queue::CheckView;
+use super::queue::{CheckView, Places};
 use super::store::{Solution, SolutionFile};
 use crate::db::Timestamp;
 use crate::runner::junit::{Outcome, TestSuite};
@@ -106,11 +106,13 @@ pub struct Row {
     pub status: Status,
     pub tests_passed: i64,
     pub tests_total: i64,
+    /// Place in the queue, from 1, while waiting.
+    pub place: Option<i64>,
 }
 
-/// A row for `solution`.
+/// A row for `solution`, with its place in the queue from [`super::queue::places`].
 #[must_use]
-pub fn row(slug: &str, solution: &Solution, zone: &jiff::tz::TimeZone) -> Row {
+pub fn row(slug: &str, solution: &Solution, places: &Places, zone: &jiff::tz::TimeZone) -> Row {
     Row {
         number: solution.number,
         url: detail_url(slug, solution.number),
@@ -118,6 +120,9 @@ pub fn row(slug: &str, solution: &Solution, zone: &jiff::tz::TimeZone) -> Row {
         status: status(&solution.status, solution.verdict.as_deref()),
         tests_passed: solution.tests_passed,
         tests_total: solution.tests_total,
+        place: places
+            .of(solution.id)
+            .filter(|_| solution.status == "queued"),
     }
 }
 

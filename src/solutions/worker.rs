@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::events;
 use super::limits::{self, Maximums};
 use super::queue::{self, Finished, Job};
+use super::{events, instances};
 use crate::db::{DbPool, Timestamp};
 use crate::events::Bus;
 use crate::runner::docker::DockerClient;
@@ -50,7 +50,27 @@ impl Pool {
             tokio::spawn(async move { pool.work(number, shutdown).await });
         }
         let pool = self.clone();
-        tokio::spawn(async move { pool.watch_stale(shutdown).await });
+        let stale_shutdown = shutdown.clone();
+        tokio::spawn(async move { pool.watch_stale(stale_shutdown).await });
+        let pool = self.clone();
+        tokio::spawn(async move { pool.announce(count, shutdown).await });
+    }
+
+    /// Keeps this instance's row in `worker_instances` fresh until shutdown, then removes it,
+    /// so start estimates everywhere count these workers.
+    async fn announce<S: Shutdown>(&self, count: u32, mut shutdown: S) {
+        loop {
+            if let Err(error) = instances::beat(&self.db, &self.instance, count).await {
+                tracing::warn!(%error, "recording this instance's workers failed");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(instances::HEARTBEAT) => {}
+                () = &mut shutdown => break,
+            }
+        }
+        if let Err(error) = instances::leave(&self.db, &self.instance).await {
+            tracing::warn!(%error, "removing this instance's workers failed");
+        }
     }
 
     /// Removes this instance's leftover containers and queues its interrupted checks again.
@@ -72,6 +92,7 @@ impl Pool {
             events::check_changed(&self.db, &self.bus, *id).await;
         }
         if !ids.is_empty() {
+            events::queue_moved(&self.bus).await;
             tracing::info!(count = ids.len(), "queued interrupted checks again");
         }
         Ok(())
@@ -86,6 +107,9 @@ impl Pool {
             }
             match queue::reclaim(&self.db, "\u{0}", Timestamp::now().plus(-STALE)).await {
                 Ok(ids) => {
+                    if !ids.is_empty() {
+                        events::queue_moved(&self.bus).await;
+                    }
                     for id in ids {
                         tracing::warn!(
                             check = id,
@@ -133,6 +157,7 @@ impl Pool {
     /// Runs one claimed check to its end: a result, a retry, or nothing when cancelled.
     async fn run(&self, job: &Job) {
         events::check_changed(&self.db, &self.bus, job.check_id).await;
+        events::queue_moved(&self.bus).await;
         let outcome = tokio::select! {
             outcome = self.check(job) => Some(outcome),
             () = self.until_cancelled(job.check_id) => None,
@@ -156,6 +181,8 @@ impl Pool {
             tracing::error!(%error, "recording an infrastructure failure failed");
         }
         events::check_changed(&self.db, &self.bus, job.check_id).await;
+        // The student's next check may run now, and the estimate's durations changed.
+        events::queue_moved(&self.bus).await;
     }
 
     /// Resolves when the check is cancelled (or its row taken away); beats the heart until then.

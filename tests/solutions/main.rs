@@ -4,8 +4,10 @@ mod checks;
 #[path = "../common/mod.rs"]
 mod common;
 mod docker_proxy;
+mod list_live;
 mod live;
 mod live_redis;
+mod queue_live;
 mod resilience;
 mod restart;
 mod sse;
