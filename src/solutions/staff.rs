@@ -14,6 +14,7 @@ use crate::settings::Settings;
 use crate::web::AppResult;
 
 #[post("/solutions/detail/<slug>/<number>/rerun?<author>")]
+#[allow(clippy::too_many_arguments)]
 async fn rerun(
     db: &Db,
     settings: &State<Settings>,
