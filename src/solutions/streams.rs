@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rocket::response::stream::{Event, EventStream};
-use rocket::{Shutdown, State, get, routes};
+use rocket::response::{self, Responder};
+use rocket::{Request, Shutdown, State, get, routes};
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
@@ -86,6 +87,21 @@ impl Throttle {
     }
 }
 
+/// Body chunk buffer of an event stream. Rocket's default (4 KiB) would stay allocated for every
+/// open stream; events are small, and a larger one simply goes out in several chunks.
+const STREAM_CHUNK_BYTES: usize = 512;
+
+/// An event stream that keeps a small body chunk buffer while it is open.
+pub struct Lean<R>(R);
+
+impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for Lean<R> {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'o> {
+        let mut response = self.0.respond_to(request)?;
+        response.set_max_chunk_size(STREAM_CHUNK_BYTES);
+        Ok(response)
+    }
+}
+
 /// Event ids increase per stream and continue from the client's `Last-Event-ID`.
 fn first_id(last: LastEventId) -> u64 {
     last.0.map_or(1, |id| id.saturating_add(1))
@@ -142,7 +158,7 @@ async fn detail_events<'r>(
     slug: &str,
     number: i64,
     author: Option<&str>,
-) -> AppResult<EventStream![Event + 'r]> {
+) -> AppResult<Lean<EventStream![Event + 'r]>> {
     let (_, solution, _) = visible_solution(db, settings, &user.0, slug, number, author).await?;
     let mut messages = bus.subscribe();
     // Whatever changed before this moment has been read by the first read below.
@@ -205,7 +221,7 @@ async fn detail_events<'r>(
             };
         }
     };
-    Ok(stream.heartbeat(heartbeat))
+    Ok(Lean(stream.heartbeat(heartbeat)))
 }
 
 /// The live rows of a student's solution list, page `page` (from 1): every row of that page
@@ -226,7 +242,7 @@ async fn list_events<'r>(
     mut shutdown: Shutdown,
     slug: &'r str,
     page: Option<i64>,
-) -> AppResult<EventStream![Event + 'r]> {
+) -> AppResult<Lean<EventStream![Event + 'r]>> {
     let task = open_task(db, settings, &user.0, slug).await?;
     let page = page.unwrap_or(1).max(1);
     let mut messages = bus.subscribe();
@@ -326,7 +342,7 @@ async fn list_events<'r>(
             };
         }
     };
-    Ok(stream.heartbeat(heartbeat))
+    Ok(Lean(stream.heartbeat(heartbeat)))
 }
 
 /// The queue as read after `changed`; empty (rows then show no place) when reading fails.
