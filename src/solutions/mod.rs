@@ -12,6 +12,7 @@ pub mod queue;
 pub mod queue_state;
 mod staff;
 pub mod store;
+mod streaming;
 mod streams;
 pub mod submit;
 pub mod view;

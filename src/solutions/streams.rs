@@ -6,110 +6,20 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rocket::response::stream::{Event, EventStream};
-use rocket::response::{self, Responder};
-use rocket::{Request, Shutdown, State, get, routes};
-use tokio::sync::broadcast::Receiver;
-use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use rocket::{get, routes};
 
 use super::live::{self, EVENTS, Snapshot};
 use super::pages::{PAGE_SIZE, open_task, visible_solution};
 use super::queue_state::{QueueCache, QueueState};
+use super::streaming::{Lean, Streaming, Throttle, Wake, event, wait};
 use super::{events, store, view};
 use crate::accounts::CurrentUser;
 use crate::config::Config;
-use crate::db::{Db, DbPool};
-use crate::events::{Bus, Message, RESUBSCRIBED};
-use crate::settings::Settings;
-use crate::web::{AppError, AppResult, LastEventId, Templates};
-
-/// What a stream waits for next.
-enum Wake {
-    /// A message about these solutions (or a resubscription): read the database again.
-    Changed(Option<String>),
-    /// The server shuts down or the bus is gone: end the stream.
-    Stop,
-}
-
-/// Waits for a message whose topic `wanted` accepts, a resubscription, or shutdown.
-async fn wait(
-    messages: &mut Receiver<Message>,
-    shutdown: &mut Shutdown,
-    wanted: impl Fn(&str) -> bool,
-) -> Wake {
-    loop {
-        tokio::select! {
-            message = messages.recv() => match message {
-                Ok(Message { topic, .. }) if topic == RESUBSCRIBED => return Wake::Changed(None),
-                Ok(Message { topic, .. }) if wanted(&topic) => return Wake::Changed(Some(topic)),
-                Ok(_) => {}
-                // Missed messages might have been ours: read everything again.
-                Err(RecvError::Lagged(_)) => return Wake::Changed(None),
-                Err(RecvError::Closed) => return Wake::Stop,
-            },
-            () = &mut *shutdown => return Wake::Stop,
-        }
-    }
-}
-
-/// How often at most a stream re-reads its state because the queue moved.
-const QUEUE_INTERVAL: Duration = Duration::from_secs(1);
-
-/// Coalesces "queue moved" messages: a busy queue moves several times a second, and every
-/// stream of a queued solution would read the database on each move.
-#[derive(Default)]
-struct Throttle {
-    last: Option<Instant>,
-}
-
-impl Throttle {
-    /// Waits until [`QUEUE_INTERVAL`] has passed since the last queue-driven read, then drops
-    /// the messages that came meanwhile (the read that follows covers them all). Returns
-    /// `false` when the stream should end.
-    async fn settle(&mut self, messages: &mut Receiver<Message>, shutdown: &mut Shutdown) -> bool {
-        if let Some(last) = self.last {
-            tokio::select! {
-                () = tokio::time::sleep_until((last + QUEUE_INTERVAL).into()) => {}
-                () = &mut *shutdown => return false,
-            }
-            loop {
-                match messages.try_recv() {
-                    Ok(_) | Err(TryRecvError::Lagged(_)) => {}
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Closed) => return false,
-                }
-            }
-        }
-        self.last = Some(Instant::now());
-        true
-    }
-}
-
-/// Body chunk buffer of an event stream. Rocket's default (4 KiB) would stay allocated for every
-/// open stream; events are small, and a larger one simply goes out in several chunks.
-const STREAM_CHUNK_BYTES: usize = 512;
-
-/// An event stream that keeps a small body chunk buffer while it is open.
-pub struct Lean<R>(R);
-
-impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for Lean<R> {
-    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'o> {
-        let mut response = self.0.respond_to(request)?;
-        response.set_max_chunk_size(STREAM_CHUNK_BYTES);
-        Ok(response)
-    }
-}
-
-/// Event ids increase per stream and continue from the client's `Last-Event-ID`.
-fn first_id(last: LastEventId) -> u64 {
-    last.0.map_or(1, |id| id.saturating_add(1))
-}
-
-fn event(name: &str, id: u64, data: String) -> Event {
-    Event::data(data).event(name.to_owned()).id(id.to_string())
-}
+use crate::db::DbPool;
+use crate::web::{AppError, AppResult, Templates};
 
 /// The status event, and the results and the closing event when the check is final.
 fn snapshot_events(
@@ -144,28 +54,29 @@ async fn read(
 
 /// The live part of a result page; the same access rules as the page.
 #[get("/solutions/detail/<slug>/<number>/events?<author>")]
-#[allow(clippy::too_many_arguments)]
 async fn detail_events<'r>(
-    db: &'r Db,
-    settings: &State<Settings>,
-    bus: &State<Bus>,
-    queue: &'r State<QueueCache>,
-    templates: &'r State<Templates>,
-    config: &'r State<Config>,
+    streaming: Streaming<'r>,
     user: CurrentUser,
-    last: LastEventId,
-    mut shutdown: Shutdown,
     slug: &str,
     number: i64,
     author: Option<&str>,
 ) -> AppResult<Lean<EventStream![Event + 'r]>> {
+    let heartbeat = streaming.heartbeat();
+    let Streaming {
+        db,
+        settings,
+        bus,
+        queue,
+        templates,
+        config,
+        first_id: mut id,
+        mut shutdown,
+    } = streaming;
     let (_, solution, _) = visible_solution(db, settings, &user.0, slug, number, author).await?;
     let mut messages = bus.subscribe();
     // Whatever changed before this moment has been read by the first read below.
     let mut changed = Some(Instant::now());
     let topic = events::topic(solution.id);
-    let heartbeat = Duration::from_secs(config.sse_heartbeat_secs.max(1));
-    let mut id = first_id(last);
     let stream = EventStream! {
         let mut sent = String::new();
         let mut throttle = Throttle::default();
@@ -229,20 +140,24 @@ async fn detail_events<'r>(
 /// handed in after the stream started (event `added`, rows for the top of the table) and then
 /// stays open; a later page's stream ends once all its rows are final.
 #[get("/solutions/list/<slug>/events?<page>")]
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_lines)] // one generator: splitting it would split its state
 async fn list_events<'r>(
-    db: &'r Db,
-    settings: &State<Settings>,
-    bus: &State<Bus>,
-    queue: &'r State<QueueCache>,
-    templates: &'r State<Templates>,
-    config: &'r State<Config>,
+    streaming: Streaming<'r>,
     user: CurrentUser,
-    last: LastEventId,
-    mut shutdown: Shutdown,
     slug: &'r str,
     page: Option<i64>,
 ) -> AppResult<Lean<EventStream![Event + 'r]>> {
+    let heartbeat = streaming.heartbeat();
+    let Streaming {
+        db,
+        settings,
+        bus,
+        queue,
+        templates,
+        config,
+        first_id: mut id,
+        mut shutdown,
+    } = streaming;
     let task = open_task(db, settings, &user.0, slug).await?;
     let page = page.unwrap_or(1).max(1);
     let mut messages = bus.subscribe();
@@ -252,8 +167,6 @@ async fn list_events<'r>(
         store::of_author(db, author_id, task_id, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let first_page = page == 1;
     let added_topic = events::handed_in_topic(author_id, task_id);
-    let heartbeat = Duration::from_secs(config.sse_heartbeat_secs.max(1));
-    let mut id = first_id(last);
     let zone = config.zone();
     let stream = EventStream! {
         let mut rows = Rows::following(&solutions);

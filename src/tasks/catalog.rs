@@ -130,6 +130,12 @@ pub async fn category(
     on_pool!(db, pool => sqlx::query_as(sql).bind(slug).fetch_optional(pool).await)
 }
 
+/// The slug of the category `id`.
+pub async fn category_slug(db: &DbPool, id: i64) -> Result<String, sqlx::Error> {
+    let sql = "SELECT slug FROM categories WHERE id = $1";
+    on_pool!(db, pool => sqlx::query_scalar(sql).bind(id).fetch_one(pool).await)
+}
+
 /// The columns of [`TaskSummary`].
 fn summary() -> String {
     format!(

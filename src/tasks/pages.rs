@@ -85,8 +85,7 @@ async fn categories(
     let viewer = Viewer::of(&user.0, &db.0, settings).await?;
     // During an exam the exam category is the overview.
     if let Some(id) = viewer.exam_category {
-        let slug: String = crate::on_pool!(&db.0, pool => sqlx::query_scalar(
-            "SELECT slug FROM categories WHERE id = $1").bind(id).fetch_one(pool).await)?;
+        let slug = catalog::category_slug(&db.0, id).await?;
         return category_page(&page, db, config, viewer, &slug).await;
     }
     let categories = catalog::categories(&db.0, viewer, Timestamp::now()).await?;
