@@ -79,11 +79,12 @@ async fn a_queued_page_learns_its_new_place_when_other_checks_leave_the_queue() 
     let row = next_named(&mut list, "row-3").await;
     assert_eq!(place(&row.data), Some(3), "{}", row.data);
 
-    // No event about solution 3 itself: only the queue moved.
+    // No event about solution 3 itself: only the queue moved. The throttle's second starts
+    // after this moment (when the stream reads the first move), never before it.
+    let first_move = Instant::now();
     cancel(&app, &staff, 1).await;
     let moved = next_named(&mut detail, "status").await;
     assert_eq!(place(&moved.data), Some(2), "{}", moved.data);
-    let first_move = Instant::now();
     let row = loop {
         let row = next_named(&mut list, "row-3").await;
         if place(&row.data) == Some(2) {
