@@ -19,6 +19,18 @@ pub struct Result {
     pub cpu_percent: f64,
 }
 
+/// Bytes in a MiB.
+const MIB: f64 = 1_048_576.0;
+
+impl Result {
+    /// Memory each open stream added, in MiB.
+    fn per_stream_mib(&self) -> f64 {
+        #[allow(clippy::cast_precision_loss, reason = "stream counts are small")]
+        let held = self.held.max(1) as f64;
+        (self.held_before.rss_mib - self.idle.rss_mib) / held
+    }
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -32,7 +44,24 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[index]
 }
 
-/// The results page.
+/// Where `just bench` writes its part of `docs/benchmarks.md`; the text around it is written by
+/// hand and kept.
+const BEGIN: &str = "<!-- written by just bench: begin -->\n";
+const END: &str = "<!-- written by just bench: end -->\n";
+
+/// `page` with its measured part replaced by `measured` (appended when the page has none yet).
+pub fn splice(page: &str, measured: &str) -> String {
+    let block = format!("{BEGIN}{measured}{END}");
+    match (page.find(BEGIN), page.find(END)) {
+        (Some(begin), Some(end)) if begin < end => {
+            format!("{}{block}{}", &page[..begin], &page[end + END.len()..])
+        }
+        _ if page.is_empty() => format!("# Benchmarks\n\n{block}"),
+        _ => format!("{page}\n{block}"),
+    }
+}
+
+/// The measured part of the results page.
 pub fn markdown(result: &Result) -> String {
     let mut sorted = result.latencies_ms.clone();
     sorted.sort_by(f64::total_cmp);
@@ -42,9 +71,7 @@ pub fn markdown(result: &Result) -> String {
         sorted.last().copied().unwrap_or(f64::NAN),
     );
     let verdict = |ok: bool| if ok { "met" } else { "missed" };
-    let mut out = String::from(
-        "# Benchmarks\n\nWritten by `just bench` (`examples/sse_bench`); numbers from one run.\n\n",
-    );
+    let mut out = String::new();
     let _ = writeln!(
         out,
         "## Live results: {} concurrent event streams\n",
@@ -85,7 +112,18 @@ pub fn markdown(result: &Result) -> String {
         out,
         "| Server RSS with all streams open | {:.1} MiB | < 300 MB ({}) |",
         result.held_before.rss_mib,
-        verdict(result.held_before.rss_mib * 1.048_576 < 300.0)
+        verdict(result.held_before.rss_mib * MIB < 300e6)
+    );
+    let per_stream_mib = result.per_stream_mib();
+    let _ = writeln!(
+        out,
+        "| Memory per open stream | {:.1} KiB | |",
+        per_stream_mib * 1024.0
+    );
+    let _ = writeln!(
+        out,
+        "| Streams one server holds in 300 MB, at that rate | {:.0} | |",
+        ((300e6 / MIB - result.idle.rss_mib) / per_stream_mib).floor()
     );
     let _ = writeln!(
         out,
@@ -97,13 +135,5 @@ pub fn markdown(result: &Result) -> String {
         "| Server CPU while publishing | {:.0} % of one core | |",
         result.cpu_percent
     );
-    out.push_str("\n## Pushing versus the original's polling\n\n");
-    out.push_str("The original reloaded an open result page every 5 seconds. For 1,000 open result pages:\n\n");
-    out.push_str(
-        "| Design | HTTP requests per minute | Database reads per minute |\n|---|---|---|\n",
-    );
-    out.push_str("| Polling every 5 s | 1,000 × 60 / 5 = **12,000** | 12,000 page renders |\n");
-    out.push_str("| Event streams | **0** while nothing changes (one heartbeat comment per stream every 15 s, no request); 1,000 requests once, when the pages open | one read per stream per change of its own solution |\n\n");
-    out.push_str("A check changes state about three times (queued, running, finished), so a page costs about three small database reads and three events over its whole life instead of 12 requests a minute. Reconnects (htmx's SSE extension retries with backoff) cost one request and one read each.\n");
     out
 }
