@@ -29,10 +29,15 @@ pub async fn check_changed(db: &DbPool, bus: &Bus, check_id: i64) {
     let row: Result<Option<(i64, String)>, _> =
         on_pool!(db, pool => sqlx::query_as(sql).bind(check_id).fetch_optional(pool).await);
     match row {
-        Ok(Some((solution_id, status))) => bus.publish(&topic(solution_id), status).await,
+        Ok(Some((solution_id, status))) => solution_changed(bus, solution_id, &status).await,
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, "reading a check's state for its event failed"),
     }
+}
+
+/// Publishes that solution `solution_id` now has `status`.
+pub async fn solution_changed(bus: &Bus, solution_id: i64, status: &str) {
+    bus.publish(&topic(solution_id), status).await;
 }
 
 /// Publishes that the queue moved (see [`QUEUE_MOVED`]).

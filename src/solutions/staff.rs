@@ -27,16 +27,11 @@ async fn rerun(
 ) -> AppResult<Flash<Redirect>> {
     let (_, solution, _) = visible_solution(db, settings, &staff.0, slug, number, author).await?;
     let queued = super::queue::rerun(db, solution.id).await?;
-    doorbell.0.notify_waiters();
     if queued {
-        bus.publish(&events::topic(solution.id), "queued").await;
-        events::queue_moved(bus).await;
+        events::solution_changed(bus, solution.id, "queued").await;
+        doorbell.ring(bus).await;
     }
-    let back = Redirect::to(format!(
-        "{}{}",
-        view::detail_url(slug, number),
-        author.map(|a| format!("?author={a}")).unwrap_or_default()
-    ));
+    let back = Redirect::to(detail_url(slug, number, author));
     Ok(if queued {
         Flash::success(back, "The solution is checked again.")
     } else {
@@ -61,14 +56,10 @@ async fn cancel(
     let cancelled = super::queue::cancel(db, solution.id).await?;
     if cancelled {
         // A running check's worker notices by its heartbeat; a queued one has no worker to tell.
-        bus.publish(&events::topic(solution.id), "cancelled").await;
+        events::solution_changed(bus, solution.id, "cancelled").await;
         events::queue_moved(bus).await;
     }
-    let back = Redirect::to(format!(
-        "{}{}",
-        view::detail_url(slug, number),
-        author.map(|a| format!("?author={a}")).unwrap_or_default()
-    ));
+    let back = Redirect::to(detail_url(slug, number, author));
     Ok(if cancelled {
         Flash::success(back, "The check was cancelled.")
     } else {
@@ -89,18 +80,23 @@ async fn rerun_task(
     let mut queued = 0;
     for solution in store::latest_per_author(db, task.summary.id).await? {
         if super::queue::rerun(db, solution.id).await? {
-            bus.publish(&events::topic(solution.id), "queued").await;
+            events::solution_changed(bus, solution.id, "queued").await;
             queued += 1;
         }
     }
-    doorbell.0.notify_waiters();
     if queued > 0 {
-        events::queue_moved(bus).await;
+        doorbell.ring(bus).await;
     }
     Ok(Flash::success(
         Redirect::to(format!("/solutions/editor/{slug}/")),
         format!("{queued} solution(s) will be checked again."),
     ))
+}
+
+/// The result page staff came from, with the author it named.
+fn detail_url(slug: &str, number: i64, author: Option<&str>) -> String {
+    let author = author.map(|a| format!("?author={a}")).unwrap_or_default();
+    format!("{}{author}", view::detail_url(slug, number))
 }
 
 /// The staff routes.

@@ -19,6 +19,15 @@ use crate::settings::{
 #[derive(Clone, Default)]
 pub struct Doorbell(pub Arc<Notify>);
 
+impl Doorbell {
+    /// A check was queued: wakes this process's idle workers and tells every page that the
+    /// queue moved (a new check can go before others: everyone's first check goes first).
+    pub async fn ring(&self, bus: &Bus) {
+        self.0.notify_waiters();
+        events::queue_moved(bus).await;
+    }
+}
+
 /// The task facts a submission is judged against.
 pub struct TaskTerms {
     pub id: i64,
@@ -107,9 +116,7 @@ pub async fn submit(
     };
     let solution = store::create(db, &new).await?;
     if check {
-        doorbell.0.notify_waiters();
-        // A new check can go before others (everyone's first check goes first).
-        events::queue_moved(bus).await;
+        doorbell.ring(bus).await;
     }
     events::handed_in(bus, author.id, task.id, solution.number).await;
     Ok(solution)

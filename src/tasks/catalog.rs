@@ -121,19 +121,19 @@ pub async fn categories(
         .await)
 }
 
-/// The category with this slug: `(id, name, description_html)`.
-pub async fn category(
-    db: &DbPool,
-    slug: &str,
-) -> Result<Option<(i64, String, String)>, sqlx::Error> {
+/// A category as its page shows it: `(id, name, description_html)`.
+pub type Category = (i64, String, String);
+
+/// The category with this slug.
+pub async fn category(db: &DbPool, slug: &str) -> Result<Option<Category>, sqlx::Error> {
     let sql = "SELECT id, name, description_html FROM categories WHERE slug = $1";
     on_pool!(db, pool => sqlx::query_as(sql).bind(slug).fetch_optional(pool).await)
 }
 
-/// The slug of the category `id`.
-pub async fn category_slug(db: &DbPool, id: i64) -> Result<String, sqlx::Error> {
-    let sql = "SELECT slug FROM categories WHERE id = $1";
-    on_pool!(db, pool => sqlx::query_scalar(sql).bind(id).fetch_one(pool).await)
+/// The category `id`.
+pub async fn category_by_id(db: &DbPool, id: i64) -> Result<Option<Category>, sqlx::Error> {
+    let sql = "SELECT id, name, description_html FROM categories WHERE id = $1";
+    on_pool!(db, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
 }
 
 /// The columns of [`TaskSummary`].

@@ -85,8 +85,8 @@ async fn categories(
     let viewer = Viewer::of(&user.0, &db.0, settings).await?;
     // During an exam the exam category is the overview.
     if let Some(id) = viewer.exam_category {
-        let slug = catalog::category_slug(&db.0, id).await?;
-        return category_page(&page, db, config, viewer, &slug).await;
+        let exam = catalog::category_by_id(&db.0, id).await?;
+        return category_page(&page, db, config, viewer, exam).await;
     }
     let categories = catalog::categories(&db.0, viewer, Timestamp::now()).await?;
     page.render(
@@ -105,7 +105,8 @@ async fn category(
     slug: &str,
 ) -> AppResult<Html> {
     let viewer = Viewer::of(&user.0, &db.0, settings).await?;
-    category_page(&page, db, config, viewer, slug).await
+    let category = catalog::category(&db.0, slug).await?;
+    category_page(&page, db, config, viewer, category).await
 }
 
 async fn category_page(
@@ -113,11 +114,9 @@ async fn category_page(
     db: &Db,
     config: &Config,
     viewer: Viewer,
-    slug: &str,
+    category: Option<catalog::Category>,
 ) -> AppResult<Html> {
-    let (id, name, description_html) = catalog::category(&db.0, slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (id, name, description_html) = category.ok_or(AppError::NotFound)?;
     if viewer.exam_category.is_some_and(|exam| exam != id) {
         return Err(AppError::NotFound);
     }
