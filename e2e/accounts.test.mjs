@@ -1,16 +1,14 @@
 // Accounts in a real browser: sign up, activate through the mailed link, log in and out.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { launchBrowser } from './lib/browser.mjs';
+import { inBrowser } from './lib/browser.mjs';
 import { startMailSink } from './lib/mail.mjs';
 import { startServer } from './lib/server.mjs';
 
 test('a student signs up, activates by mail, logs in and out', { timeout: 120_000 }, async () => {
   const mail = await startMailSink();
   const server = await startServer({ env: { EMAIL_URL: mail.url } });
-  let b;
-  try {
-    b = await launchBrowser({ baseURL: server.url });
+  await inBrowser(server, async (b) => {
     const page = await b.newPage();
 
     await page.goto('/');
@@ -49,12 +47,5 @@ test('a student signs up, activates by mail, logs in and out', { timeout: 120_00
 
     // The rejected sign-up is answered 422 on purpose; nothing else may go wrong.
     assert.deepEqual(b.problems.filter((p) => !/422.*\/account\/signup\//.test(p)), []);
-  } catch (err) {
-    err.message += `\n--- server output ---\n${server.output()}`;
-    throw err;
-  } finally {
-    await b?.close();
-    await server.stop();
-    await mail.stop();
-  }
+  }, mail.stop);
 });

@@ -3,16 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser } from './lib/browser.mjs';
+import { inBrowser } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 
 const screenshots = fileURLToPath(new URL('./screenshots/', import.meta.url));
 
 test('home page renders without errors', { timeout: 120_000 }, async () => {
   const server = await startServer();
-  let b;
-  try {
-    b = await launchBrowser({ baseURL: server.url });
+  await inBrowser(server, async (b) => {
     const page = await b.newPage();
 
     const res = await page.goto('/', { waitUntil: 'load' });
@@ -35,11 +33,5 @@ test('home page renders without errors', { timeout: 120_000 }, async () => {
     // Nothing went wrong, and nothing was fetched from anywhere but the app.
     assert.deepEqual(b.problems, []);
     assert.deepEqual(b.requests.filter((u) => !u.startsWith(`${server.url}/`) && !u.startsWith('data:')), []);
-  } catch (err) {
-    err.message += `\n--- server output ---\n${server.output()}`;
-    throw err;
-  } finally {
-    await b?.close();
-    await server.stop();
-  }
+  });
 });

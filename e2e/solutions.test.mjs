@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, logIn } from './lib/browser.mjs';
+import { inBrowser, logIn } from './lib/browser.mjs';
 import { taskRepository } from './lib/repo.mjs';
 import { startServer } from './lib/server.mjs';
 
@@ -28,9 +28,7 @@ test('a student hands in a solution and sees the verdict appear without reload',
         'Tulpen-Fahrrad-Ostsee-81\n');
     },
   });
-  let b;
-  try {
-    b = await launchBrowser({ baseURL: server.url });
+  await inBrowser(server, async (b) => {
     const page = await b.newPage();
     await logIn(page, 'ada', 'Tulpen-Fahrrad-Ostsee-81');
 
@@ -59,12 +57,5 @@ test('a student hands in a solution and sees the verdict appear without reload',
     await page.getByRole('link', { name: /Basics/ }).first().click();
     await page.locator('li', { hasText: 'Hello Shell' }).getByText('Solved').waitFor();
     assert.deepEqual(b.problems, []);
-  } catch (err) {
-    err.message += `\n--- server output ---\n${server.output()}`;
-    throw err;
-  } finally {
-    await b?.close();
-    await server.stop();
-    await repo.remove();
-  }
+  }, repo.remove);
 });

@@ -2,7 +2,7 @@
 // few seconds early is told to wait and then let in, and the last five minutes are announced.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { launchBrowser, logIn } from './lib/browser.mjs';
+import { inBrowser, logIn } from './lib/browser.mjs';
 import { taskRepository } from './lib/repo.mjs';
 import { startServer } from './lib/server.mjs';
 
@@ -35,9 +35,7 @@ test('unpublished tasks open on time without reload and deadlines warn', { timeo
         'Tulpen-Fahrrad-Ostsee-81\n');
     },
   });
-  let b;
-  try {
-    b = await launchBrowser({ baseURL: server.url });
+  await inBrowser(server, async (b) => {
     const page = await b.newPage();
     await logIn(page, 'ada', 'Tulpen-Fahrrad-Ostsee-81');
     await page.goto('/tasks/category/basics/');
@@ -71,14 +69,7 @@ test('unpublished tasks open on time without reload and deadlines warn', { timeo
     await page.getByRole('button', { name: 'Hand in' }).waitFor({ timeout: 30_000 });
     await page.getByRole('heading', { name: 'Later task' }).first().waitFor();
     assert.deepEqual(b.problems, []);
-  } catch (err) {
-    err.message += `\n--- server output ---\n${server.output()}`;
-    throw err;
-  } finally {
-    await b?.close();
-    await server.stop();
-    await repo.remove();
-  }
+  }, repo.remove);
 });
 
 test('staff order and describe categories and limit a task in the admin area', { timeout: 120_000 }, async () => {
@@ -93,9 +84,7 @@ test('staff order and describe categories and limit a task in the admin area', {
         'Kompass-Laterne-Nordsee-42\n');
     },
   });
-  let b;
-  try {
-    b = await launchBrowser({ baseURL: server.url });
+  await inBrowser(server, async (b) => {
     const page = await b.newPage();
     await logIn(page, 'grace', 'Kompass-Laterne-Nordsee-42');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
@@ -119,12 +108,5 @@ test('staff order and describe categories and limit a task in the admin area', {
     await page.getByText('Saved the task Hard one.').waitFor();
     assert.equal(await page.getByLabel('Submission limit').first().inputValue(), '2');
     assert.deepEqual(b.problems, []);
-  } catch (err) {
-    err.message += `\n--- server output ---\n${server.output()}`;
-    throw err;
-  } finally {
-    await b?.close();
-    await server.stop();
-    await repo.remove();
-  }
+  }, repo.remove);
 });

@@ -31,10 +31,6 @@ async fn user_count(app: &TestApp) -> i64 {
     inloop::on_pool!(&db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await).unwrap()
 }
 
-async fn page(app: &TestApp, path: &str) -> String {
-    app.get(path).await.text().await.unwrap()
-}
-
 #[tokio::test]
 async fn sign_up_activate_by_mail_then_log_in() {
     let (app, sink) = app_with_mail().await;
@@ -95,12 +91,12 @@ async fn sign_up_activate_by_mail_then_log_in() {
 
     app.login("ADA", GOOD_PASSWORD).await;
     assert!(
-        page(&app, "/account/profile/")
+        app.get_text("/account/profile/")
             .await
             .contains("Logged in as <strong>ada</strong>")
     );
 
-    let reused = app.get(&format!("/{path}")).await.text().await.unwrap();
+    let reused = app.get_text(&format!("/{path}")).await;
     assert!(reused.contains("can be used only once"));
 }
 
@@ -176,7 +172,7 @@ async fn closed_sign_up_is_refused() {
     let app = common::spawn().await;
     app.set_setting("signup_allowed", "false").await;
     assert!(
-        page(&app, "/account/signup/")
+        app.get_text("/account/signup/")
             .await
             .contains("Sign-up is closed")
     );

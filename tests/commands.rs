@@ -137,11 +137,8 @@ async fn settings_are_validated_listed_and_changed() {
     let list = text(&inloop(&app, &["settings", "list"], ""));
     assert!(list.contains("signup_allowed") && list.contains("auto_assign_groups"));
     assert!(
-        app.get("/account/signup/")
+        app.get_text("/account/signup/")
             .await
-            .text()
-            .await
-            .unwrap()
             .contains("Sign-up is closed")
     );
 }
@@ -251,11 +248,8 @@ async fn a_settings_change_reaches_running_servers_through_redis() {
     let url = redis.clone();
     let app = common::spawn_with(|config| config.redis_url = Some(url)).await;
     assert!(
-        !app.get("/account/signup/")
+        !app.get_text("/account/signup/")
             .await
-            .text()
-            .await
-            .unwrap()
             .contains("Sign-up is closed"),
         "cached: open"
     );
@@ -275,11 +269,8 @@ async fn a_settings_change_reaches_running_servers_through_redis() {
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while !app
-        .get("/account/signup/")
+        .get_text("/account/signup/")
         .await
-        .text()
-        .await
-        .unwrap()
         .contains("Sign-up is closed")
     {
         assert!(

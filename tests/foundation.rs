@@ -191,7 +191,7 @@ async fn errors_are_pages_for_browsers_and_fragments_for_htmx() {
 #[tokio::test]
 async fn health_and_readiness_report_each_dependency() {
     let app = common::spawn().await;
-    assert_eq!(app.get("/healthz").await.text().await.unwrap(), "ok");
+    assert_eq!(app.get_text("/healthz").await, "ok");
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status(), StatusCode::OK);
     let report: serde_json::Value = ready.json().await.unwrap();

@@ -7,10 +7,6 @@ use reqwest::StatusCode;
 
 const GOOD_PASSWORD: &str = "Tulpen-Fahrrad-Ostsee-81";
 
-async fn page(app: &common::TestApp, path: &str) -> String {
-    app.get(path).await.text().await.unwrap()
-}
-
 #[tokio::test]
 async fn off_site_next_is_ignored_and_logout_is_post_only() {
     let app = common::spawn().await;
@@ -202,6 +198,6 @@ async fn profile_keeps_digits_only_matriculation_numbers() {
         app.post_form("/account/profile/", &fields).await.status(),
         StatusCode::SEE_OTHER
     );
-    let html = page(&app, "/account/profile/").await;
+    let html = app.get_text("/account/profile/").await;
     assert!(html.contains("value=\"Liskov\"") && html.contains("value=\"4711\""));
 }

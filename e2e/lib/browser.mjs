@@ -7,6 +7,8 @@
 //   await page.goto('/');
 //   assert.deepEqual(b.problems, []);
 //   await b.close();
+//
+// Or, for a whole test: `await inBrowser(server, async (b) => { … }, repo.remove);`
 import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -54,4 +56,24 @@ export async function logIn(page, username, password) {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('button', { name: 'Log out' }).waitFor();
+}
+
+/**
+ * Runs `body(b)` with a fresh browser on `server`; a failure carries the server's output. Then
+ * closes the browser, stops the server and runs the `cleanups` (repository, mail sink), whatever
+ * happened.
+ */
+export async function inBrowser(server, body, ...cleanups) {
+  let b;
+  try {
+    b = await launchBrowser({ baseURL: server.url });
+    await body(b);
+  } catch (err) {
+    err.message += `\n--- server output ---\n${server.output()}`;
+    throw err;
+  } finally {
+    await b?.close();
+    await server.stop();
+    for (const cleanup of cleanups) await cleanup();
+  }
 }

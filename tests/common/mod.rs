@@ -120,9 +120,14 @@ impl TestApp {
         self.http.get(self.at(path)).send().await.expect("GET")
     }
 
+    /// GETs `path` and returns the body, whatever the status.
+    pub async fn get_text(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("body")
+    }
+
     /// The CSRF token the page at `path` hands out (and the cookie that goes with it).
     pub async fn csrf_token(&self, path: &str) -> String {
-        csrf_token_in(&self.get(path).await.text().await.expect("page"))
+        csrf_token_in(&self.get_text(path).await)
     }
 
     /// POSTs a form to `path` with this browser's CSRF token as first field (taken from the

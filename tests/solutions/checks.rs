@@ -18,12 +18,7 @@ async fn a_solution_is_checked_and_its_result_shown() {
     );
     let response = upload(&app, &[("solution.sh", script.as_bytes())]).await;
     assert_eq!(location(&response), "/solutions/detail/shell-task/1/");
-    let page = app
-        .get("/solutions/detail/shell-task/1/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text("/solutions/detail/shell-task/1/").await;
     assert!(
         page.contains("Solution #1 received at"),
         "the receipt is shown"
@@ -45,12 +40,7 @@ async fn a_solution_is_checked_and_its_result_shown() {
         html.contains("compiling…") && html.contains("warning: x"),
         "console output"
     );
-    let list = app
-        .get("/solutions/list/shell-task/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let list = app.get_text("/solutions/list/shell-task/").await;
     assert!(list.contains("#1") && list.contains("2/3"));
 
     let zip = app.get("/solutions/detail/shell-task/1/download").await;
@@ -62,11 +52,8 @@ async fn a_solution_is_checked_and_its_result_shown() {
         .unwrap();
     assert_eq!(content, script);
     let source = app
-        .get("/solutions/detail/shell-task/1/files/solution.sh")
-        .await
-        .text()
-        .await
-        .unwrap();
+        .get_text("/solutions/detail/shell-task/1/files/solution.sh")
+        .await;
     assert!(source.contains("compiling…"));
 
     upload(
@@ -120,12 +107,7 @@ async fn limits_give_precise_verdicts() {
 async fn without_immediate_feedback_solutions_are_saved_unchecked() {
     let app = support::app(1, &[("immediate_feedback", "false")]).await;
     upload(&app, &[("solution.sh", b"exit 0")]).await;
-    let html = app
-        .get("/solutions/detail/shell-task/1/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text("/solutions/detail/shell-task/1/").await;
     assert!(html.contains("badge-saved") && html.contains("not checked now"));
 }
 
@@ -164,11 +146,8 @@ async fn students_see_only_their_own_solutions_and_staff_see_all() {
     staff.create_user("tutor", PASSWORD, true).await;
     staff.login("tutor", PASSWORD).await;
     let html = staff
-        .get("/solutions/detail/shell-task/1/?author=student")
-        .await
-        .text()
-        .await
-        .unwrap();
+        .get_text("/solutions/detail/shell-task/1/?author=student")
+        .await;
     assert!(html.contains("You are looking at the solution of <strong>student</strong>"));
     assert!(html.contains("mine"));
 

@@ -14,12 +14,7 @@ const WAIT: Duration = crate::live::WAIT;
 async fn a_solution_handed_in_in_another_tab_appears_on_the_open_list() {
     let app = support::app(0, &[]).await;
     queue_many(&app, 1).await;
-    let page = app
-        .get("/solutions/list/shell-task/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text("/solutions/list/shell-task/").await;
     assert!(
         page.contains("sse-connect=\"/solutions/list/shell-task/events\""),
         "{page}"
@@ -79,12 +74,7 @@ async fn a_solution_handed_in_in_another_tab_appears_on_the_open_list() {
 async fn a_later_page_follows_its_own_rows_until_they_are_final() {
     let app = support::app(0, &[]).await;
     queue_many(&app, 21).await;
-    let page = app
-        .get("/solutions/list/shell-task/?page=2")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text("/solutions/list/shell-task/?page=2").await;
     assert!(
         page.contains("sse-connect=\"/solutions/list/shell-task/events?page=2\""),
         "{page}"

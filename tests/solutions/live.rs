@@ -102,12 +102,7 @@ async fn a_reconnect_gets_the_current_state_first_and_never_misses_the_end() {
 async fn the_list_stream_updates_every_row_of_the_first_page() {
     let app = support::app(1, &[]).await;
     queue_two(&app, 1).await;
-    let list = app
-        .get("/solutions/list/shell-task/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let list = app.get_text("/solutions/list/shell-task/").await;
     assert!(
         list.contains("sse-connect=\"/solutions/list/shell-task/events\""),
         "{list}"
@@ -142,12 +137,7 @@ async fn the_list_stream_updates_every_row_of_the_first_page() {
 async fn streams_are_only_for_the_author_and_staff() {
     let app = support::app(0, &[]).await;
     upload(&app, &[("solution.sh", b"exit 0\n")]).await;
-    let page = app
-        .get("/solutions/detail/shell-task/1/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text("/solutions/detail/shell-task/1/").await;
     assert!(
         page.contains("sse-connect=\"/solutions/detail/shell-task/1/events\""),
         "{page}"

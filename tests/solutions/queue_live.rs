@@ -130,12 +130,7 @@ async fn the_start_estimate_counts_the_workers_of_every_live_instance() {
     let app = support::app(0, &[]).await;
     queue_many(&app, 3).await;
     // No instance runs workers: this process's count (none, taken as one) and 10 s a check.
-    let page = app
-        .get("/solutions/detail/shell-task/3/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text("/solutions/detail/shell-task/3/").await;
     assert!(page.contains("expected to start in about 20 s"), "{page}");
 
     let db = app.db().await;
@@ -157,12 +152,7 @@ async fn the_start_estimate_counts_the_workers_of_every_live_instance() {
         .unwrap();
     }
     // Two workers elsewhere share the two checks ahead; the silent instance counts for nothing.
-    let page = app
-        .get("/solutions/detail/shell-task/3/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text("/solutions/detail/shell-task/3/").await;
     assert!(page.contains("expected to start in about 10 s"), "{page}");
 }
 

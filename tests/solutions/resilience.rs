@@ -45,12 +45,7 @@ async fn checks_wait_while_docker_is_down_and_complete_when_it_returns() {
     );
     let attempts: i64 = inloop::on_pool!(&db, pool => sqlx::query_scalar("SELECT MAX(attempts) FROM checks").fetch_one(pool).await).unwrap();
     assert_eq!(attempts, 0, "no attempt was spent on a missing daemon");
-    let page = app
-        .get("/solutions/detail/shell-task/3/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text("/solutions/detail/shell-task/3/").await;
     assert!(
         page.contains("badge-queued"),
         "the student sees it waiting, not failed"
@@ -148,12 +143,7 @@ async fn infrastructure_failures_are_retried_then_reported_to_staff_only() {
     };
     assert_eq!(attempts, 1);
     assert!(message.contains("no-such-image"), "{message}");
-    let page = app
-        .get("/solutions/detail/shell-task/1/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text("/solutions/detail/shell-task/1/").await;
     assert!(
         page.contains("badge-queued") && !page.contains("no-such-image"),
         "students see it waiting"

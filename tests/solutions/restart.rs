@@ -92,12 +92,7 @@ async fn a_check_interrupted_by_kill_9_runs_again_after_restart() {
     let _second = serve(app.config.database_url(), &data_dir, &instance);
     let (_, attempts) = wait_for_state(&db, "done", Duration::from_secs(90)).await;
     assert_eq!(attempts, 2, "run once more, from the start");
-    let html = app
-        .get("/solutions/detail/shell-task/1/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text("/solutions/detail/shell-task/1/").await;
     assert!(html.contains("badge-passed") && html.contains("survived"));
     let solutions: i64 = inloop::on_pool!(&db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM solutions").fetch_one(pool).await).unwrap();
     assert_eq!(
@@ -122,11 +117,6 @@ async fn inloop_worker_runs_checks_for_a_web_only_instance() {
         .unwrap();
     let _worker = Server(worker);
     wait_for_state(&db, "done", Duration::from_mins(1)).await;
-    let html = app
-        .get("/solutions/detail/shell-task/1/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text("/solutions/detail/shell-task/1/").await;
     assert!(html.contains("badge-passed") && html.contains("from the worker"));
 }

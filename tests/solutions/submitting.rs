@@ -10,12 +10,7 @@ async fn refused(app: &crate::common::TestApp, files: &[(&str, &[u8])], message:
     let response = upload(app, files).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "{message}");
     assert_eq!(location(&response), "/solutions/editor/shell-task/");
-    let page = app
-        .get("/solutions/editor/shell-task/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text("/solutions/editor/shell-task/").await;
     assert!(
         page.contains(message),
         "expected {message:?} on the task page"

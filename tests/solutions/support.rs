@@ -170,7 +170,7 @@ pub async fn check_states(db: &DbPool) -> Vec<(String, i64)> {
 pub async fn wait_for(app: &TestApp, path: &str, text: &str, timeout: Duration) -> String {
     let deadline = Instant::now() + timeout;
     loop {
-        let html = app.get(path).await.text().await.unwrap();
+        let html = app.get_text(path).await;
         if html.contains(text) {
             return html;
         }

@@ -11,7 +11,7 @@ async fn staff_see_runs_and_their_results_after_an_import() {
     let (app, _repo, run) = imported().await;
     log_in(&app, "teacher", true).await;
 
-    let index = app.get("/admin/").await.text().await.unwrap();
+    let index = app.get_text("/admin/").await;
     assert!(index.contains("href=\"/admin/imports/\""), "{index}");
 
     let list = app.get("/admin/imports/").await;
@@ -58,7 +58,7 @@ async fn import_now_queues_one_admin_run_and_coalesces() {
     let first = app.post_form("/admin/imports/", &[]).await;
     assert_eq!(first.status(), StatusCode::SEE_OTHER);
     assert_eq!(common::location(&first), "/admin/imports/");
-    let page = app.get("/admin/imports/").await.text().await.unwrap();
+    let page = app.get_text("/admin/imports/").await;
     assert!(page.contains("An import was requested"), "{page}");
     let second = app.post_form("/admin/imports/", &[]).await;
     assert_eq!(second.status(), StatusCode::SEE_OTHER);
@@ -81,7 +81,7 @@ async fn students_and_forged_posts_are_refused() {
             "{path}"
         );
     }
-    let page = app.get("/tasks/").await.text().await.unwrap();
+    let page = app.get_text("/tasks/").await;
     assert!(!page.contains("href=\"/admin/\""));
     assert_eq!(
         app.post_form("/admin/imports/", &[]).await.status(),
@@ -112,7 +112,7 @@ async fn submit(app: &common::TestApp, path: &str, fields: &[(&str, &str)]) -> S
     let response = app.post_form(path, fields).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
     let target = common::location(&response);
-    app.get(&target).await.text().await.unwrap()
+    app.get_text(&target).await
 }
 
 #[tokio::test]
@@ -120,7 +120,7 @@ async fn staff_order_and_describe_categories() {
     let (app, _repo, run) = imported().await;
     let basics = id_of(&app, "SELECT id FROM categories WHERE name = $1", "Basics").await;
     log_in(&app, "teacher", true).await;
-    let index = app.get("/admin/").await.text().await.unwrap();
+    let index = app.get_text("/admin/").await;
     assert!(
         index.contains("href=\"/admin/categories/\"") && index.contains("href=\"/admin/tasks/\"")
     );
@@ -136,7 +136,7 @@ async fn staff_order_and_describe_categories() {
     )
     .await;
     assert!(page.contains("Saved the category Basics."), "{page}");
-    let overview = app.get("/tasks/").await.text().await.unwrap();
+    let overview = app.get_text("/tasks/").await;
     let (first, second) = (
         overview.find("/tasks/category/basics/").unwrap(),
         overview.find("/tasks/category/advanced/").unwrap(),
@@ -156,11 +156,8 @@ async fn staff_order_and_describe_categories() {
     .await;
     assert!(page.contains("The order must be a whole number."), "{page}");
     assert!(
-        app.get("/tasks/")
+        app.get_text("/tasks/")
             .await
-            .text()
-            .await
-            .unwrap()
             .contains("<strong>First</strong>")
     );
 
@@ -212,7 +209,7 @@ async fn staff_set_task_limits_and_groups_that_imports_keep() {
     repo.write("task-a/task.md", "# Task A\n\nChanged text.\n");
     repo.commit("text changed");
     assert_eq!(import(&app).await.status, "succeeded");
-    let page = app.get("/admin/tasks/").await.text().await.unwrap();
+    let page = app.get_text("/admin/tasks/").await;
     assert!(
         !page.contains("null"),
         "no limit shows an empty field: {page}"

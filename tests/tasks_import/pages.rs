@@ -10,7 +10,7 @@ async fn students_see_published_tasks_their_files_and_nothing_else() {
     let (app, _repo, run) = imported().await;
     log_in(&app, "student", false).await;
 
-    let categories = app.get("/tasks/").await.text().await.unwrap();
+    let categories = app.get_text("/tasks/").await;
     assert!(
         categories.contains("href=\"/tasks/category/basics/\""),
         "{categories}"
@@ -18,12 +18,7 @@ async fn students_see_published_tasks_their_files_and_nothing_else() {
     assert!(categories.contains("href=\"/tasks/category/advanced/\""));
     assert!(categories.contains("1 open of 1 published"), "{categories}");
 
-    let basics = app
-        .get("/tasks/category/basics/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let basics = app.get_text("/tasks/category/basics/").await;
     assert!(
         basics.contains("href=\"/solutions/editor/task-a/\""),
         "{basics}"
@@ -164,7 +159,7 @@ async fn publish_in(app: &common::TestApp, task: &str, offset_ms: i64) {
 async fn progress_solved_marks_and_countdowns_are_shown() {
     let (app, _repo, run) = imported().await;
     let student = log_in(&app, "student", false).await;
-    let overview = app.get("/tasks/").await.text().await.unwrap();
+    let overview = app.get_text("/tasks/").await;
     assert!(overview.contains("0 of 1 solved"), "{overview}");
 
     // A passed solution marks the task solved; a failed one does not.
@@ -180,7 +175,7 @@ async fn progress_solved_marks_and_countdowns_are_shown() {
             .bind(student).bind(number).bind(verdict).bind(task).execute(pool).await.map(drop))
         .unwrap();
     }
-    let overview = app.get("/tasks/").await.text().await.unwrap();
+    let overview = app.get_text("/tasks/").await;
     let entry = |slug: &str| {
         let start = overview.find(&format!("/tasks/category/{slug}/")).unwrap();
         let end = start + overview[start..].find("</li>").unwrap();
@@ -190,12 +185,7 @@ async fn progress_solved_marks_and_countdowns_are_shown() {
     assert!(entry("advanced").contains("0 of 1 solved"), "{overview}");
     assert!(overview.contains("<progress"), "{overview}");
 
-    let page = app
-        .get("/tasks/category/basics/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text("/tasks/category/basics/").await;
     let row_a = &page[page.find("Task A").unwrap()..page.find("Task C").unwrap()];
     assert!(row_a.contains(">Solved<"), "{page}");
     assert!(row_a.contains("data-deadline=\"1893495600000\""), "{row_a}");
@@ -226,12 +216,7 @@ async fn progress_solved_marks_and_countdowns_are_shown() {
     inloop::on_pool!(&db, pool => sqlx::query("UPDATE tasks SET deadline = $1 WHERE system_name = 'task-a'")
         .bind(deadline).execute(pool).await.map(drop))
     .unwrap();
-    let html = app
-        .get("/solutions/editor/task-a/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text("/solutions/editor/task-a/").await;
     assert!(
         html.contains("Less than 5 minutes left until the deadline."),
         "{html}"
@@ -246,7 +231,7 @@ async fn an_exam_category_replaces_the_overview_for_students() {
     app.set_setting("exam_category", "Advanced").await;
     log_in(&app, "student", false).await;
 
-    let overview = app.get("/tasks/").await.text().await.unwrap();
+    let overview = app.get_text("/tasks/").await;
     assert!(
         overview.contains("Exam: only the tasks of this category"),
         "{overview}"
@@ -256,7 +241,7 @@ async fn an_exam_category_replaces_the_overview_for_students() {
         "{overview}"
     );
     assert!(!overview.contains("Task A"), "{overview}");
-    let home = app.get("/").await.text().await.unwrap();
+    let home = app.get_text("/").await;
     assert!(
         home.contains("/tasks/category/advanced/") && !home.contains("/tasks/category/basics/")
     );
@@ -281,7 +266,7 @@ async fn an_exam_category_replaces_the_overview_for_students() {
     let mut staff_app = app;
     staff_app.http = common::browser();
     log_in(&staff_app, "teacher", true).await;
-    let overview = staff_app.get("/tasks/").await.text().await.unwrap();
+    let overview = staff_app.get_text("/tasks/").await;
     assert!(overview.contains("/tasks/category/basics/"), "{overview}");
     assert_eq!(
         staff_app.get("/solutions/editor/task-a/").await.status(),
