@@ -2,20 +2,15 @@
 
 use std::path::Path;
 
-/// Files that `just assets` copies from npm into `public/vendor/`.
-const VENDORED: &[&str] = &[
-    "htmx.min.js",
-    "htmx-ext-sse.min.js",
-    "highlight.min.js",
-    "highlight-light.min.css",
-    "highlight-dark.min.css",
-];
-
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
     println!("cargo:rerun-if-changed=public/vendor");
-    let missing: Vec<_> = VENDORED
-        .iter()
+    println!("cargo:rerun-if-changed=public/vendor.list");
+    let list = std::fs::read_to_string("public/vendor.list").expect("public/vendor.list");
+    let missing: Vec<_> = list
+        .lines()
+        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+        .filter_map(|line| line.split_whitespace().nth(1))
         .filter(|file| !Path::new("public/vendor").join(file).is_file())
         .collect();
     assert!(

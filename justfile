@@ -10,11 +10,11 @@ assets:
     # Again whenever package-lock.json changed since the last install.
     [ public/node_modules/.package-lock.json -nt public/package-lock.json ] || npm ci --prefix public --no-audit --no-fund
     mkdir -p public/vendor
-    cp public/node_modules/htmx.org/dist/htmx.min.js public/vendor/htmx.min.js
-    cp public/node_modules/htmx-ext-sse/dist/sse.min.js public/vendor/htmx-ext-sse.min.js
-    cp public/node_modules/@highlightjs/cdn-assets/highlight.min.js public/vendor/highlight.min.js
-    cp public/node_modules/@highlightjs/cdn-assets/styles/github.min.css public/vendor/highlight-light.min.css
-    cp public/node_modules/@highlightjs/cdn-assets/styles/github-dark.min.css public/vendor/highlight-dark.min.css
+    # Copy only what changed: a rewritten file would make cargo rebuild the crate.
+    grep -v '^#' public/vendor.list | while read -r from to; do
+        [ -n "$from" ] || continue
+        cmp -s "public/node_modules/$from" "public/vendor/$to" || cp "public/node_modules/$from" "public/vendor/$to"
+    done
 
 # Install (Debian packages) and start PostgreSQL, Redis, Docker, the SMTP sink, Chromium.
 services *which:

@@ -29,6 +29,8 @@ struct TaskView {
     deadline: Option<String>,
     /// Plain-text time left until the deadline, or that it has passed.
     deadline_left: Option<String>,
+    /// Plain-text time until publication (for unpublished tasks).
+    opens_in: String,
     /// Whether the viewer may open it.
     openable: bool,
     solved: bool,
@@ -45,12 +47,28 @@ fn local(moment: Timestamp, config: &Config) -> String {
 }
 
 fn time_left(deadline: Timestamp, now: Timestamp) -> String {
-    let minutes = (deadline.millis() - now.millis()) / 60_000;
-    match minutes {
-        ..=-1 => "the deadline has passed".to_owned(),
-        0..60 => format!("{minutes} minutes left"),
-        60..2880 => format!("{} hours left", minutes / 60),
-        _ => format!("{} days left", minutes / 1440),
+    let left = deadline.millis() - now.millis();
+    if left <= 0 {
+        "the deadline has passed".to_owned()
+    } else {
+        format!("{} left", duration_words(left))
+    }
+}
+
+/// A span of time as `public/countdown.js` words it ("3 days", "5 h 07 min", "4 min 09 s",
+/// "12 s"), so the first tick of a countdown does not change the server's text.
+pub fn duration_words(millis: i64) -> String {
+    let total = millis.max(0) / 1000;
+    let (days, hours) = (total / 86_400, total % 86_400 / 3600);
+    let (minutes, seconds) = (total % 3600 / 60, total % 60);
+    if days >= 2 {
+        format!("{days} days")
+    } else if days == 1 || hours > 0 {
+        format!("{} h {minutes:02} min", days * 24 + hours)
+    } else if minutes > 0 {
+        format!("{minutes} min {seconds:02} s")
+    } else {
+        format!("{seconds} s")
     }
 }
 
@@ -63,6 +81,7 @@ fn view(task: &TaskSummary, viewer: Viewer, config: &Config, now: Timestamp) -> 
         pubdate: local(task.pubdate, config),
         deadline: task.deadline.map(|deadline| local(deadline, config)),
         deadline_left: task.deadline.map(|deadline| time_left(deadline, now)),
+        opens_in: duration_words(task.pubdate.millis() - now.millis()),
         openable: published || viewer.staff,
         solved: task.solved,
         deadline_soon: task.deadline.is_some_and(|deadline| {
@@ -192,4 +211,23 @@ async fn editor(
 /// The task pages.
 pub fn routes() -> Vec<Route> {
     routes![categories, category, editor]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration_words;
+
+    #[test]
+    fn durations_are_worded_as_the_countdown_script_words_them() {
+        let second = 1000;
+        assert_eq!(duration_words(12 * second), "12 s");
+        assert_eq!(duration_words((4 * 60 + 9) * second), "4 min 09 s");
+        assert_eq!(
+            duration_words((5 * 3600 + 7 * 60 + 30) * second),
+            "5 h 07 min"
+        );
+        assert_eq!(duration_words((86_400 + 3600) * second), "25 h 00 min");
+        assert_eq!(duration_words(3 * 86_400 * second), "3 days");
+        assert_eq!(duration_words(-5), "0 s");
+    }
 }
