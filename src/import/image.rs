@@ -16,6 +16,8 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
+use super::dockerignore::DockerIgnore;
+
 use crate::config::Config;
 
 /// The repository of every checker image.
@@ -58,27 +60,40 @@ pub struct Context {
     pub owner: String,
 }
 
+/// Files Docker's client sends even when `.dockerignore` names them (only COPY and ADD skip them).
+const ALWAYS_SENT: &[&str] = &["Dockerfile", ".dockerignore"];
+
 /// Packs `repository` as a build context for the installation `owner`.
 pub fn context(repository: &Path, owner: &str) -> std::io::Result<Context> {
+    let ignore = match std::fs::read_to_string(repository.join(".dockerignore")) {
+        Ok(text) => DockerIgnore::parse(&text)
+            .map_err(|error| std::io::Error::other(format!(".dockerignore: {error}")))?,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => DockerIgnore::default(),
+        Err(error) => return Err(error),
+    };
+    let descend = ignore.has_exceptions();
     let mut files = Vec::new();
-    let walk = ignore::WalkBuilder::new(repository)
-        .standard_filters(false)
-        .add_custom_ignore_filename(".dockerignore")
-        .filter_entry(|entry| entry.file_name() != ".git")
-        .build();
-    for entry in walk {
+    let mut walk = walkdir::WalkDir::new(repository).min_depth(1).into_iter();
+    while let Some(entry) = walk.next() {
         let entry = entry.map_err(std::io::Error::other)?;
-        let Some(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() && entry.depth() == 0 {
-            continue;
-        }
         let relative = entry
             .path()
             .strip_prefix(repository)
             .map_err(std::io::Error::other)?
             .to_owned();
+        let name = relative.to_string_lossy().into_owned();
+        let is_dir = entry.file_type().is_dir();
+        if entry.file_name() == ".git" && is_dir {
+            walk.skip_current_dir();
+            continue;
+        }
+        if ignore.excludes(&name) && !ALWAYS_SENT.contains(&name.as_str()) {
+            // An exception may bring back something below an excluded folder.
+            if is_dir && !descend {
+                walk.skip_current_dir();
+            }
+            continue;
+        }
         files.push((relative, entry.path().to_owned()));
     }
     files.sort();
