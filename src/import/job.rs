@@ -156,7 +156,15 @@ impl Importer {
                         Stored::Unchanged => "unchanged",
                     };
                     keep.push(task.system_name.clone());
-                    (task.system_name, outcome, String::new())
+                    let reason = if task.skipped_links.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "skipped links out of the repository: {}",
+                            task.skipped_links.join(", ")
+                        )
+                    };
+                    (task.system_name, outcome, reason)
                 }
             };
             runs::record_result(db, id, &directory, outcome, &reason)

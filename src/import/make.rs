@@ -172,25 +172,66 @@ async fn follow(docker: &Docker, id: &str, log: &mut CappedLog) -> Result<i64, D
         follow: true,
         stdout: true,
         stderr: true,
+        timestamps: true,
         ..LogsOptions::default()
     };
-    let mut logs = docker.logs(id, Some(options));
-    while let Some(chunk) = logs.next().await {
-        match chunk? {
-            LogOutput::StdOut { message } | LogOutput::StdErr { message } => log.push(&message),
-            _ => {}
-        }
-    }
+    let mut last = None;
+    read_logs(docker, id, options, log, &mut last, false).await?;
     let options = WaitContainerOptions {
         condition: "not-running".to_owned(),
     };
-    match docker.wait_container(id, Some(options)).next().await {
-        Some(Ok(response)) => Ok(response.status_code),
+    let code = match docker.wait_container(id, Some(options)).next().await {
+        Some(Ok(response)) => response.status_code,
         // Bollard reports a non-zero exit as an error.
-        Some(Err(DockerError::DockerContainerWaitError { code, .. })) => Ok(code),
-        Some(Err(error)) => Err(error),
-        None => Ok(-1),
+        Some(Err(DockerError::DockerContainerWaitError { code, .. })) => code,
+        Some(Err(error)) => return Err(error),
+        None => -1,
+    };
+    // Docker 20.10 may end a follow early when a flood rotates the log file under it: the
+    // end of the output, which says how `make` ended, is read again from the stopped log.
+    let options = LogsOptions {
+        stdout: true,
+        stderr: true,
+        timestamps: true,
+        tail: "4000".to_owned(),
+        ..LogsOptions::default()
+    };
+    read_logs(docker, id, options, log, &mut last, true).await?;
+    Ok(code)
+}
+
+/// Appends the log entries to `log` (with `only_newer`, those after `last`); moves `last` on.
+/// The parts of one long line share its time.
+async fn read_logs(
+    docker: &Docker,
+    id: &str,
+    options: LogsOptions,
+    log: &mut CappedLog,
+    last: &mut Option<jiff::Timestamp>,
+    only_newer: bool,
+) -> Result<(), DockerError> {
+    let mut logs = docker.logs(id, Some(options));
+    while let Some(chunk) = logs.next().await {
+        let (LogOutput::StdOut { message } | LogOutput::StdErr { message }) = chunk? else {
+            continue;
+        };
+        // Each entry starts with its time, `2026-12-04T15:00:00.123456789Z `.
+        let space = message.iter().position(|&byte| byte == b' ');
+        let time = space.and_then(|at| {
+            let text = std::str::from_utf8(&message[..at]).ok()?;
+            text.parse::<jiff::Timestamp>().ok()
+        });
+        let (Some(at), Some(time)) = (space, time) else {
+            log.push(&message);
+            continue;
+        };
+        if only_newer && last.is_some_and(|last| time <= last) {
+            continue;
+        }
+        *last = Some(time);
+        log.push(&message[at + 1..]);
     }
+    Ok(())
 }
 
 /// The user to run as, after making the copy theirs: nobody when the server is root (the copy

@@ -7,6 +7,7 @@ pub mod dockerignore;
 pub mod git;
 pub mod image;
 pub mod job;
+pub mod links;
 pub mod loader;
 pub mod make;
 pub mod runs;
