@@ -15,7 +15,9 @@ use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
 use bollard::models::{ContainerCreateBody, HostConfig, HostConfigLogConfig, Mount, MountType};
-use bollard::query_parameters::{LogsOptions, RemoveContainerOptions, WaitContainerOptions};
+use bollard::query_parameters::{
+    ListContainersOptions, LogsOptions, RemoveContainerOptions, WaitContainerOptions,
+};
 use futures_util::StreamExt;
 
 use super::capped::CappedLog;
@@ -73,6 +75,9 @@ impl Make<'_> {
             }
             Err(error) => return Err(failed(format!("docker: {error}"), String::new())),
         }
+        // One import runs at a time in an installation: a `make` container of its own still
+        // there belongs to an instance that died during an import.
+        remove_leftovers(docker, self.owner).await;
         let user = prepare_copy(dir)
             .await
             .map_err(|error| failed(format!("cannot prepare the copy: {error}"), String::new()))?;
@@ -232,6 +237,31 @@ async fn read_logs(
         log.push(&message[at + 1..]);
     }
     Ok(())
+}
+
+/// Removes the `make` containers of the installation `owner`, with force.
+async fn remove_leftovers(docker: &Docker, owner: &str) {
+    let filters = HashMap::from([(
+        "label".to_owned(),
+        vec![LABEL.to_owned(), format!("{OWNER_LABEL}={owner}")],
+    )]);
+    let options = ListContainersOptions {
+        all: true,
+        filters: Some(filters),
+        ..ListContainersOptions::default()
+    };
+    match docker.list_containers(Some(options)).await {
+        Ok(leftovers) => {
+            for id in leftovers.into_iter().filter_map(|container| container.id) {
+                tracing::info!(
+                    container = id,
+                    "removing a make container left by an earlier import"
+                );
+                remove(docker, &id).await;
+            }
+        }
+        Err(error) => tracing::warn!(%error, "cannot list leftover make containers"),
+    }
 }
 
 /// The user to run as, after making the copy theirs: nobody when the server is root (the copy

@@ -266,3 +266,43 @@ async fn a_missing_make_image_fails_the_import_naming_the_setting() {
         run.error
     );
 }
+
+#[tokio::test]
+async fn makefile_past_the_time_limit_is_removed_with_everything_it_started() {
+    let app = common::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Makefile"),
+        "all:\n\t@echo started\n\tsleep 600 &\n\tsleep 600\n",
+    )
+    .unwrap();
+    let docker = bollard::Docker::connect_with_local_defaults().unwrap();
+    let owner = inloop::import::image::owner(&app.config);
+    let make = inloop::import::make::Make {
+        image: &app.config.make_image,
+        network: false,
+        run: 0,
+        owner: &owner,
+        time_limit: Duration::from_secs(3),
+    };
+    let started = std::time::Instant::now();
+    let error = make.run(&docker, dir.path()).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(
+        error.reason.contains("did not finish within 3 s"),
+        "{error}"
+    );
+    assert!(error.output.contains("started"), "{error:?}");
+    assert_eq!(make_containers(&app).await, 0, "the container is gone");
+}
+
+#[tokio::test]
+async fn makefile_gets_a_network_only_when_the_setting_allows_it() {
+    let (app, _repo) = with_makefile("all:\n\t@ls /sys/class/net\n").await;
+    let run = import_within_a_minute(&app).await;
+    assert_eq!(run.make_output.trim(), "lo", "{run:?}");
+    app.set_setting("import_make_network", "true").await;
+    let run = import_within_a_minute(&app).await;
+    assert!(run.make_output.contains("eth0"), "{run:?}");
+    remove_image(&run.image_tag).await;
+}
