@@ -15,6 +15,22 @@ pub use super::command::CommandError;
 /// How long one `git` command may take.
 const GIT_TIME_LIMIT: Duration = Duration::from_mins(5);
 
+/// Variables of the server's environment git still sees: where ssh finds its files and agent,
+/// proxies, certificates.
+const PASSED_ON: &[&str] = &[
+    "PATH",
+    "HOME",
+    "SSH_AUTH_SOCK",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+];
+
 /// The only config of the local clone: written before every import.
 const CONFIG: &str = "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n";
 
@@ -134,10 +150,14 @@ impl Git<'_> {
             ])
             .args(args)
             .current_dir(self.dir)
-            // Nothing of the server's environment (secrets, GIT_* variables) reaches git.
+            // Nothing of the server's environment (secrets, GIT_* variables) reaches git but
+            // what fetching needs.
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", "/nonexistent")
+            .envs(
+                PASSED_ON
+                    .iter()
+                    .filter_map(|name| Some((name, std::env::var_os(name)?))),
+            )
             .env("LANG", "C.UTF-8")
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_CONFIG_NOSYSTEM", "1")
