@@ -14,7 +14,9 @@ use std::time::Duration;
 use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
-use bollard::models::{ContainerCreateBody, HostConfig, HostConfigLogConfig, Mount, MountType};
+use bollard::models::{
+    ContainerCreateBody, HostConfig, HostConfigLogConfig, Mount, MountType, ResourcesUlimits,
+};
 use bollard::query_parameters::{
     ListContainersOptions, LogsOptions, RemoveContainerOptions, WaitContainerOptions,
 };
@@ -34,6 +36,7 @@ const MEMORY_BYTES: i64 = 1024 * 1024 * 1024;
 const TMP_SIZE: &str = "size=268435456";
 const NANO_CPUS: i64 = 1_000_000_000;
 const PROCESSES: i64 = 256;
+const OPEN_FILES: i64 = 1024;
 /// How long `make` may take.
 pub const TIME_LIMIT: Duration = Duration::from_mins(10);
 
@@ -132,12 +135,19 @@ impl Make<'_> {
             memory_swap: Some(MEMORY_BYTES),
             nano_cpus: Some(NANO_CPUS),
             pids_limit: Some(PROCESSES),
-            // Output is read from the log; its files on the Docker host stay small under a flood.
+            ulimits: Some(vec![ResourcesUlimits {
+                name: Some("nofile".to_owned()),
+                soft: Some(OPEN_FILES),
+                hard: Some(OPEN_FILES),
+            }]),
+            // Output is read from the log, whose files on the Docker host stay within 128 MiB
+            // under a flood. A follower lagging further behind loses the middle (and, far
+            // behind, the head): the tail is read again at the end.
             log_config: Some(HostConfigLogConfig {
                 typ: Some("json-file".to_owned()),
                 config: Some(HashMap::from([
-                    ("max-size".to_owned(), "8m".to_owned()),
-                    ("max-file".to_owned(), "2".to_owned()),
+                    ("max-size".to_owned(), "32m".to_owned()),
+                    ("max-file".to_owned(), "4".to_owned()),
                 ])),
             }),
             auto_remove: Some(false),
