@@ -16,6 +16,7 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
+use super::capped::CappedLog;
 use super::dockerignore::DockerIgnore;
 
 use crate::config::Config;
@@ -24,8 +25,6 @@ use crate::config::Config;
 pub const IMAGE_NAME: &str = "inloop-checker";
 /// The label naming the installation that built an image.
 pub const OWNER_LABEL: &str = "org.inloop.installation";
-/// Build log kept of one build.
-const LOG_LIMIT: usize = 64 * 1024;
 /// Largest build context sent to Docker.
 const CONTEXT_LIMIT: u64 = 1024 * 1024 * 1024;
 
@@ -150,17 +149,18 @@ pub async fn build(docker: &Docker, context: Context) -> Result<Built, BuildErro
         .build();
     let mut stream =
         docker.build_image(options, None, Some(bollard::body_full(context.tar.into())));
-    let mut log = Vec::new();
+    // Head and tail: the start says what was built, the end what went wrong.
+    let mut log = CappedLog::default();
     let mut failure = None;
     while let Some(item) = stream.next().await {
         match item {
             Ok(info) => {
                 if let Some(text) = info.stream.or(info.status) {
-                    log.extend_from_slice(text.as_bytes());
+                    log.push(text.as_bytes());
                 }
                 if let Some(detail) = info.error_detail {
                     let message = detail.message.unwrap_or_default();
-                    log.extend_from_slice(message.as_bytes());
+                    log.push(message.as_bytes());
                     failure = Some(message);
                 }
             }
@@ -169,12 +169,8 @@ pub async fn build(docker: &Docker, context: Context) -> Result<Built, BuildErro
                 break;
             }
         }
-        if log.len() > 2 * LOG_LIMIT {
-            log.drain(..log.len() - LOG_LIMIT);
-        }
     }
-    // The end of the log says what went wrong.
-    let log = String::from_utf8_lossy(&log[log.len().saturating_sub(LOG_LIMIT)..]).into_owned();
+    let log = log.into_text();
     match failure {
         Some(reason) => Err(BuildError {
             tag,
