@@ -73,6 +73,8 @@ pub struct Config {
     pub docker_host: Option<String>,
     /// Seconds between heartbeats on idle event streams, so proxies keep them open.
     pub sse_heartbeat_secs: u64,
+    /// The image the import runs the task repository's `make` in (`INLOOP_MAKE_IMAGE`).
+    pub make_image: String,
 }
 
 impl Default for Config {
@@ -98,6 +100,7 @@ impl Default for Config {
             instance: None,
             docker_host: None,
             sse_heartbeat_secs: 15,
+            make_image: "inloop-make:1".into(),
         }
     }
 }
@@ -228,6 +231,12 @@ impl Config {
             ));
         }
         crate::time_zone::parse(&config.time_zone).map_err(|e| invalid("TIME_ZONE", e))?;
+        if config.make_image.trim().is_empty() {
+            return Err(invalid(
+                "INLOOP_MAKE_IMAGE",
+                "empty: imports need an image to run `make` in",
+            ));
+        }
         config.app_secret_key = Some(config.resolve_secret(figment.profile())?);
         Ok(config)
     }
@@ -336,6 +345,7 @@ impl fmt::Display for Config {
         writeln!(f, "database_pool     {}", self.database_pool_size)?;
         writeln!(f, "workers           {}", self.workers)?;
         writeln!(f, "sse_heartbeat_secs {}", self.sse_heartbeat_secs)?;
+        writeln!(f, "make_image        {}", self.make_image)?;
         let path = |path: &Option<PathBuf>| {
             path.as_ref()
                 .map_or_else(|| "(not set)".to_owned(), |path| path.display().to_string())

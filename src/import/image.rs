@@ -16,14 +16,15 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
+use super::capped::CappedLog;
+use super::dockerignore::DockerIgnore;
+
 use crate::config::Config;
 
 /// The repository of every checker image.
 pub const IMAGE_NAME: &str = "inloop-checker";
 /// The label naming the installation that built an image.
 pub const OWNER_LABEL: &str = "org.inloop.installation";
-/// Build log kept of one build.
-const LOG_LIMIT: usize = 64 * 1024;
 /// Largest build context sent to Docker.
 const CONTEXT_LIMIT: u64 = 1024 * 1024 * 1024;
 
@@ -58,27 +59,40 @@ pub struct Context {
     pub owner: String,
 }
 
+/// Files Docker's client sends even when `.dockerignore` names them (only COPY and ADD skip them).
+const ALWAYS_SENT: &[&str] = &["Dockerfile", ".dockerignore"];
+
 /// Packs `repository` as a build context for the installation `owner`.
 pub fn context(repository: &Path, owner: &str) -> std::io::Result<Context> {
+    let ignore = match std::fs::read_to_string(repository.join(".dockerignore")) {
+        Ok(text) => DockerIgnore::parse(&text)
+            .map_err(|error| std::io::Error::other(format!(".dockerignore: {error}")))?,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => DockerIgnore::default(),
+        Err(error) => return Err(error),
+    };
+    let descend = ignore.has_exceptions();
     let mut files = Vec::new();
-    let walk = ignore::WalkBuilder::new(repository)
-        .standard_filters(false)
-        .add_custom_ignore_filename(".dockerignore")
-        .filter_entry(|entry| entry.file_name() != ".git")
-        .build();
-    for entry in walk {
+    let mut walk = walkdir::WalkDir::new(repository).min_depth(1).into_iter();
+    while let Some(entry) = walk.next() {
         let entry = entry.map_err(std::io::Error::other)?;
-        let Some(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() && entry.depth() == 0 {
-            continue;
-        }
         let relative = entry
             .path()
             .strip_prefix(repository)
             .map_err(std::io::Error::other)?
             .to_owned();
+        let name = relative.to_string_lossy().into_owned();
+        let is_dir = entry.file_type().is_dir();
+        if entry.file_name() == ".git" && is_dir {
+            walk.skip_current_dir();
+            continue;
+        }
+        if ignore.excludes(&name) && !ALWAYS_SENT.contains(&name.as_str()) {
+            // An exception may bring back something below an excluded folder.
+            if is_dir && !descend {
+                walk.skip_current_dir();
+            }
+            continue;
+        }
         files.push((relative, entry.path().to_owned()));
     }
     files.sort();
@@ -135,17 +149,18 @@ pub async fn build(docker: &Docker, context: Context) -> Result<Built, BuildErro
         .build();
     let mut stream =
         docker.build_image(options, None, Some(bollard::body_full(context.tar.into())));
-    let mut log = Vec::new();
+    // Head and tail: the start says what was built, the end what went wrong.
+    let mut log = CappedLog::default();
     let mut failure = None;
     while let Some(item) = stream.next().await {
         match item {
             Ok(info) => {
                 if let Some(text) = info.stream.or(info.status) {
-                    log.extend_from_slice(text.as_bytes());
+                    log.push(text.as_bytes());
                 }
                 if let Some(detail) = info.error_detail {
                     let message = detail.message.unwrap_or_default();
-                    log.extend_from_slice(message.as_bytes());
+                    log.push(message.as_bytes());
                     failure = Some(message);
                 }
             }
@@ -154,12 +169,8 @@ pub async fn build(docker: &Docker, context: Context) -> Result<Built, BuildErro
                 break;
             }
         }
-        if log.len() > 2 * LOG_LIMIT {
-            log.drain(..log.len() - LOG_LIMIT);
-        }
     }
-    // The end of the log says what went wrong.
-    let log = String::from_utf8_lossy(&log[log.len().saturating_sub(LOG_LIMIT)..]).into_owned();
+    let log = log.into_text();
     match failure {
         Some(reason) => Err(BuildError {
             tag,

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::runs::{self, ImportRun};
-use super::{git, image, loader};
+use super::{git, image, loader, make};
 use crate::config::Config;
 use crate::db::{DbPool, Timestamp};
 use crate::settings::{self, Settings};
@@ -73,7 +73,7 @@ impl Importer {
         let checkout = git::sync(&dir, &remote)
             .await
             .map_err(|error| format!("{error}\n{}", error.output).trim().to_owned())?;
-        let (make_output, make_error) = match git::make(&dir).await {
+        let (make_output, make_error) = match self.make(id, &dir).await {
             Ok(output) => (output, None),
             Err(error) => (error.output.clone(), Some(error.to_string())),
         };
@@ -85,6 +85,31 @@ impl Importer {
         }
         self.store_tasks(id, &dir).await?;
         self.build_image(id, &dir).await
+    }
+
+    /// Runs the repository's `make` in its container (see [`make`]).
+    async fn make(&self, id: i64, dir: &std::path::Path) -> Result<String, git::CommandError> {
+        let failed = |reason: String| git::CommandError {
+            what: "make".into(),
+            reason,
+            output: String::new(),
+        };
+        let network = Settings::default()
+            .bool(&self.db, &settings::IMPORT_MAKE_NETWORK)
+            .await
+            .map_err(|error| failed(error.to_string()))?;
+        let docker = crate::runner::docker::connect(&self.config)
+            .map_err(|error| failed(error.to_string()))?
+            .with_timeout(Duration::from_mins(2));
+        let owner = image::owner(&self.config);
+        let make = make::Make {
+            image: self.config.make_image.trim(),
+            network,
+            run: id,
+            owner: &owner,
+            time_limit: make::TIME_LIMIT,
+        };
+        make.run(&docker, dir).await
     }
 
     async fn text(&self, setting: &settings::Setting) -> StepResult<String> {
@@ -131,7 +156,15 @@ impl Importer {
                         Stored::Unchanged => "unchanged",
                     };
                     keep.push(task.system_name.clone());
-                    (task.system_name, outcome, String::new())
+                    let reason = if task.skipped_links.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "skipped links out of the repository: {}",
+                            task.skipped_links.join(", ")
+                        )
+                    };
+                    (task.system_name, outcome, reason)
                 }
             };
             runs::record_result(db, id, &directory, outcome, &reason)

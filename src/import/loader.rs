@@ -5,6 +5,7 @@ use std::path::Path;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
+use super::links;
 use crate::markdown;
 use crate::tasks::meta::{self, TaskMeta};
 
@@ -18,6 +19,9 @@ pub struct LoadedTask {
     pub templates: String,
     /// JSON object of the checker limits set in `meta.json`.
     pub limits: String,
+    /// Links in `templates/`, `attachments/`, `images/` that lead out of the repository: never
+    /// followed, reported with the task (`name -> target`).
+    pub skipped_links: Vec<String>,
 }
 
 /// What a directory of the repository turned out to be.
@@ -41,6 +45,8 @@ struct Template {
 
 /// Every directory with a `task.md` in the repository root, by name; hidden ones are skipped.
 pub fn load_all(repository: &Path, zone: &TimeZone) -> std::io::Result<Vec<Entry>> {
+    // Every path read is checked against the copy's real location, whatever links lead there.
+    let root = std::fs::canonicalize(repository)?;
     let mut names = Vec::new();
     for entry in std::fs::read_dir(repository)? {
         let entry = entry?;
@@ -55,11 +61,11 @@ pub fn load_all(repository: &Path, zone: &TimeZone) -> std::io::Result<Vec<Entry
     names.sort();
     Ok(names
         .into_iter()
-        .map(|name| load(&repository.join(&name), name, zone))
+        .map(|name| load(&root, &root.join(&name), name, zone))
         .collect())
 }
 
-fn load(dir: &Path, system_name: String, zone: &TimeZone) -> Entry {
+fn load(root: &Path, dir: &Path, system_name: String, zone: &TimeZone) -> Entry {
     let invalid = |reason: String| Entry::Invalid {
         directory: system_name.clone(),
         reason,
@@ -83,7 +89,7 @@ fn load(dir: &Path, system_name: String, zone: &TimeZone) -> Entry {
         Ok(text) => text,
         Err(error) => return invalid(format!("cannot read task.md: {error}")),
     };
-    let templates = match templates(&dir.join("templates")) {
+    let templates = match templates(root, &dir.join("templates")) {
         Ok(templates) => templates,
         Err(error) => return invalid(format!("cannot read templates/: {error}")),
     };
@@ -102,6 +108,7 @@ fn load(dir: &Path, system_name: String, zone: &TimeZone) -> Entry {
         text_html: markdown::render(&text),
         templates: serde_json::to_string(&templates).unwrap_or_else(|_| "[]".into()),
         limits: serde_json::Value::Object(limits).to_string(),
+        skipped_links: links::escaping(root, dir),
         meta,
     }))
 }
@@ -111,21 +118,28 @@ fn is_regular_file(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.is_file())
 }
 
-/// The regular files directly in `dir` (none when it does not exist), by name.
-fn templates(dir: &Path) -> std::io::Result<Vec<Template>> {
+/// The regular files directly in `dir` (none when it does not exist), by name; links are
+/// followed only as long as they stay inside the repository `root`.
+fn templates(root: &Path, dir: &Path) -> std::io::Result<Vec<Template>> {
     let mut templates = Vec::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(templates),
-        Err(error) => return Err(error),
+    if std::fs::symlink_metadata(dir)
+        .is_err_and(|error| error.kind() == std::io::ErrorKind::NotFound)
+    {
+        return Ok(templates);
+    }
+    // A folder linked out of the repository is reported by `links::escaping`, never read.
+    let Some(real) = links::inside(root, dir) else {
+        return Ok(templates);
     };
-    for entry in entries {
+    for entry in std::fs::read_dir(real)? {
         let entry = entry?;
-        // `file_type` does not follow symlinks: a link out of the repository is not a template.
-        if !entry.file_type()?.is_file() {
+        let Some(file) = links::inside(root, &entry.path()) else {
+            continue;
+        };
+        if !std::fs::metadata(&file)?.is_file() {
             continue;
         }
-        let bytes = std::fs::read(entry.path())?;
+        let bytes = std::fs::read(file)?;
         templates.push(Template {
             name: entry.file_name().to_string_lossy().into_owned(),
             content: String::from_utf8_lossy(&bytes).into_owned(),

@@ -1,10 +1,15 @@
 //! Importing task repositories: Git, `make`, task directories, the checker image, the webhook.
 
+pub mod capped;
+pub mod command;
 pub mod commands;
+pub mod dockerignore;
 pub mod git;
 pub mod image;
 pub mod job;
+pub mod links;
 pub mod loader;
+pub mod make;
 pub mod runs;
 pub mod signature;
 mod webhook;

@@ -36,6 +36,8 @@ settings! {
         "URL of the task repository (https://, ssh:// or file://); empty: imports fail.";
     GIT_BRANCH: "git_branch", Text, "main",
         "Branch of the task repository that is imported (and whose pushes the webhook accepts).";
+    IMPORT_MAKE_NETWORK: "import_make_network", Bool, "false",
+        "Whether the import's `make` container may reach the network (false: no network at all).";
     PULL_INTERVAL_MINUTES: "pull_interval_minutes", Int, "0",
         "Minutes between scheduled imports of the task repository (0: only webhook and admins).";
     EXAM_CATEGORY: "exam_category", Text, "",

@@ -51,10 +51,14 @@ async fn task_file(
     if task.summary.pubdate > Timestamp::now() && !viewer.staff {
         return Err(AppError::NotFound);
     }
-    let root = crate::import::git::repository_dir(&config.data_dir)
+    let repository = crate::import::git::repository_dir(&config.data_dir);
+    let wanted = repository
         .join(&task.summary.system_name)
-        .join(folder);
-    let file = contained(&root, &path).await.ok_or(AppError::NotFound)?;
+        .join(folder)
+        .join(&path);
+    let file = contained(&repository, &wanted)
+        .await
+        .ok_or(AppError::NotFound)?;
     let content_type = content_type(&file).await;
     let file = NamedFile::open(file)
         .await
@@ -105,11 +109,14 @@ async fn content_type(file: &Path) -> ContentType {
     }
 }
 
-/// `root/relative` if it is a regular file inside `root` once symlinks are resolved.
-async fn contained(root: &Path, relative: &Path) -> Option<PathBuf> {
-    // `PathBuf` segments from Rocket never hold `..`; resolving links keeps symlinks inside too.
-    let root = tokio::fs::canonicalize(root).await.ok()?;
-    let file = tokio::fs::canonicalize(root.join(relative)).await.ok()?;
+/// `file` with every link resolved, if it is a regular file inside the repository copy.
+///
+/// Checked against the copy's own real location, not the task's folder: a folder that is itself
+/// a link (`attachments -> /`) would otherwise become the boundary it is checked against.
+async fn contained(repository: &Path, file: &Path) -> Option<PathBuf> {
+    // `PathBuf` segments from Rocket never hold `..`; links are resolved here.
+    let root = tokio::fs::canonicalize(repository).await.ok()?;
+    let file = tokio::fs::canonicalize(file).await.ok()?;
     let is_file = tokio::fs::metadata(&file).await.ok()?.is_file();
     (is_file && file.starts_with(&root)).then_some(file)
 }

@@ -3,6 +3,7 @@
 mod admin;
 #[path = "../common/mod.rs"]
 mod common;
+mod hardening;
 mod import;
 mod pages;
 mod queue;
