@@ -73,6 +73,9 @@ pub struct Config {
     pub docker_host: Option<String>,
     /// Seconds between heartbeats on idle event streams, so proxies keep them open.
     pub sse_heartbeat_secs: u64,
+    /// Seconds a running check's heartbeat may be silent before any instance queues it again
+    /// (`INLOOP_CHECK_STALE_SECS`); also the age before an orphaned check container is removed.
+    pub check_stale_secs: u64,
 }
 
 impl Default for Config {
@@ -98,6 +101,7 @@ impl Default for Config {
             instance: None,
             docker_host: None,
             sse_heartbeat_secs: 15,
+            check_stale_secs: 30,
         }
     }
 }
@@ -253,6 +257,13 @@ impl Config {
             })
     }
 
+    /// How long a running check's heartbeat may be silent before it is taken for dead; at
+    /// least 3 s, so heartbeats (a sixth of it) stay well apart.
+    #[must_use]
+    pub fn check_stale(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.check_stale_secs.max(3))
+    }
+
     /// The database URL, always set after [`Config::load`].
     #[must_use]
     pub fn database_url(&self) -> &str {
@@ -336,6 +347,7 @@ impl fmt::Display for Config {
         writeln!(f, "database_pool     {}", self.database_pool_size)?;
         writeln!(f, "workers           {}", self.workers)?;
         writeln!(f, "sse_heartbeat_secs {}", self.sse_heartbeat_secs)?;
+        writeln!(f, "check_stale_secs  {}", self.check_stale_secs)?;
         let path = |path: &Option<PathBuf>| {
             path.as_ref()
                 .map_or_else(|| "(not set)".to_owned(), |path| path.display().to_string())

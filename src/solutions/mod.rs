@@ -7,9 +7,11 @@ mod handin;
 pub mod instances;
 pub mod limits;
 pub mod live;
+pub mod orphans;
 mod pages;
 pub mod queue;
 pub mod queue_state;
+pub mod recovery;
 mod staff;
 pub mod store;
 mod streaming;
@@ -39,6 +41,7 @@ pub fn stage() -> AdHoc {
             .mount("/", handin::routes())
             .mount("/", staff::routes())
             .mount("/", streams::routes())
+            .manage(Workers::default())
             .attach(AdHoc::on_liftoff("Check workers", |rocket| {
                 Box::pin(async move {
                     let config = rocket.state::<Config>().expect("config is managed");
@@ -53,14 +56,38 @@ pub fn stage() -> AdHoc {
                             .expect("the Docker client is managed")
                             .clone(),
                         instance: config.instance_name(&rocket.config().port.to_string()),
+                        installation: crate::import::image::owner(config),
+                        stale: config.check_stale(),
                         wake: rocket
                             .state::<Doorbell>()
                             .expect("doorbell is managed")
                             .0
                             .clone(),
                     };
-                    pool.start(config.workers, rocket.shutdown()).await;
+                    let running = pool.start(config.workers, rocket.shutdown()).await;
+                    let workers = rocket.state::<Workers>().expect("workers are managed");
+                    *workers.0.lock().await = Some(running);
+                })
+            }))
+            .attach(AdHoc::on_shutdown("Check workers stop", |rocket| {
+                Box::pin(async move {
+                    let workers = rocket.state::<Workers>().expect("workers are managed");
+                    if let Some(running) = workers.0.lock().await.take() {
+                        // Rocket awaits shutdown fairings before it ends; its grace and mercy
+                        // (10 s by default) bound the whole shutdown.
+                        let stopping = tokio::time::timeout(STOP_WITHIN, running.stopped());
+                        if stopping.await.is_err() {
+                            tracing::error!("check workers did not stop in time");
+                        }
+                    }
                 })
             }))
     })
 }
+
+/// How long a shutdown waits for workers to give their checks back and remove their containers.
+const STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The started worker pool, awaited on shutdown.
+#[derive(Default)]
+struct Workers(tokio::sync::Mutex<Option<worker::Running>>);
