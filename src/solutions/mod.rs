@@ -24,7 +24,7 @@ use rocket::fairing::AdHoc;
 use rocket_db_pools::Database;
 
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::{Db, DbPool};
 use crate::events::Bus;
 use crate::runner::docker::DockerClient;
 pub use submit::Doorbell;
@@ -49,7 +49,7 @@ pub fn stage() -> AdHoc {
                         return;
                     }
                     let pool = worker::Pool {
-                        db: Db::fetch(rocket).expect("database is attached").0.clone(),
+                        db: worker_connections(rocket, config).await,
                         bus: rocket.state::<Bus>().expect("bus is managed").clone(),
                         docker: rocket
                             .state::<DockerClient>()
@@ -83,6 +83,20 @@ pub fn stage() -> AdHoc {
                 })
             }))
     })
+}
+
+/// The workers' own connections: Rocket closes the shared pool on shutdown while the workers
+/// stop, and a stopping worker still gives its check back. The shared pool when they cannot be
+/// opened.
+async fn worker_connections(rocket: &rocket::Rocket<rocket::Orbit>, config: &Config) -> DbPool {
+    let shared = Db::fetch(rocket).expect("database is attached").0.clone();
+    match DbPool::connect(config.database_url(), config.workers.saturating_mul(2) + 2).await {
+        Ok(own) => own,
+        Err(error) => {
+            tracing::warn!(%error, "the check workers share the web server's connections");
+            shared
+        }
+    }
 }
 
 /// How long a shutdown waits for workers to give their checks back and remove their containers.

@@ -135,7 +135,7 @@ pub async fn remove_of(docker: &Docker, installation: &str, instance: &str, job:
             Ok(0) => return,
             Ok(_) => {}
             Err(error) => {
-                tracing::warn!(%error, check = job.check_id, "removing a check's container failed")
+                tracing::warn!(%error, check = job.check_id, "removing a check's container failed");
             }
         }
         if tokio::time::Instant::now() >= deadline {

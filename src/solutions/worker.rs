@@ -214,7 +214,7 @@ impl Pool {
                     }
                     Ok(_) => {}
                     Err(error) => {
-                        tracing::error!(%error, "recording an infrastructure failure failed")
+                        tracing::error!(%error, "recording an infrastructure failure failed");
                     }
                 }
             }
@@ -235,7 +235,7 @@ impl Pool {
                     ),
                     Ok(false) => {}
                     Err(error) => {
-                        tracing::error!(%error, "giving a check back to the queue failed")
+                        tracing::error!(%error, "giving a check back to the queue failed");
                     }
                 }
             }
