@@ -20,6 +20,27 @@ fn unique(prefix: &str) -> String {
     )
 }
 
+/// Removes the containers of the instances a test started, also when it fails.
+struct Containers(Vec<String>);
+
+impl Drop for Containers {
+    fn drop(&mut self) {
+        for instance in &self.0 {
+            let filter = format!("label=inloop.instance={instance}");
+            let out = Command::new("docker")
+                .args(["ps", "-aq", "--filter", &filter])
+                .output();
+            for id in out
+                .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+                .unwrap_or_default()
+                .lines()
+            {
+                let _ = Command::new("docker").args(["rm", "-f", id]).output();
+            }
+        }
+    }
+}
+
 async fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while !done() {
@@ -48,6 +69,7 @@ async fn a_dead_instances_check_is_taken_over_by_any_live_instance() {
     let data_dir = app.dir.path().join("instances");
     std::fs::create_dir_all(&data_dir).unwrap();
     let (alpha, beta) = (unique("alpha"), unique("beta"));
+    let _containers = Containers(vec![alpha.clone(), beta.clone()]);
     let fast = [("INLOOP_CHECK_STALE_SECS", "6")];
 
     let mut first = serve_with(app.config.database_url(), &data_dir, &alpha, &fast);
@@ -91,6 +113,7 @@ async fn a_server_shut_down_mid_check_leaves_no_container_and_gives_the_check_ba
     let data_dir = app.dir.path().join("instances");
     std::fs::create_dir_all(&data_dir).unwrap();
     let gamma = unique("gamma");
+    let _containers = Containers(vec![gamma.clone()]);
     let mut server = serve_with(app.config.database_url(), &data_dir, &gamma, &[]);
     wait_for_state(&db, "running", Duration::from_mins(1)).await;
     wait_until("the container starts", Duration::from_secs(30), || {
