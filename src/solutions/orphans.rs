@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use bollard::Docker;
+use bollard::models::ContainerSummary;
 use bollard::query_parameters::{ListContainersOptions, RemoveContainerOptions};
 
 use super::queue::Job;
@@ -57,21 +58,8 @@ pub async fn sweep(
     installation: &str,
     grace: Duration,
 ) -> Result<usize, SweepError> {
-    let filters = HashMap::from([(
-        "label".to_owned(),
-        vec![
-            format!("{LABEL}=1"),
-            format!("{OWNER_LABEL}={installation}"),
-        ],
-    )]);
-    let containers = docker
-        .list_containers(Some(ListContainersOptions {
-            all: true,
-            filters: Some(filters),
-            ..ListContainersOptions::default()
-        }))
-        .await
-        .map_err(SweepError::List)?;
+    let owner = HashMap::from([(OWNER_LABEL.to_owned(), installation.to_owned())]);
+    let containers = list(docker, &owner).await?;
     if containers.is_empty() {
         return Ok(0);
     }
@@ -103,40 +91,70 @@ pub async fn sweep(
         {
             continue;
         }
-        let options = RemoveContainerOptions {
-            force: true,
-            ..RemoveContainerOptions::default()
-        };
-        match docker.remove_container(&id, Some(options)).await {
-            Ok(()) => {
-                tracing::info!(container = id, check = ?claim(CHECK_ID_LABEL), "removed an orphaned check container");
-                removed += 1;
-            }
-            Err(error) if sandbox::is_gone(&error) => {}
-            Err(source) => {
-                return Err(SandboxError::Docker {
-                    action: "removing an orphaned check container",
-                    source,
-                }
-                .into());
-            }
+        if remove(docker, &id).await? {
+            tracing::info!(container = id, check = ?claim(CHECK_ID_LABEL), "removed an orphaned check container");
+            removed += 1;
         }
     }
     Ok(removed)
 }
 
+/// Check containers (running or not) carrying all of `labels`.
+async fn list(
+    docker: &Docker,
+    labels: &HashMap<String, String>,
+) -> Result<Vec<ContainerSummary>, SweepError> {
+    let mut wanted = vec![format!("{LABEL}=1")];
+    wanted.extend(labels.iter().map(|(key, value)| format!("{key}={value}")));
+    let filters = HashMap::from([("label".to_owned(), wanted)]);
+    docker
+        .list_containers(Some(ListContainersOptions {
+            all: true,
+            filters: Some(filters),
+            ..ListContainersOptions::default()
+        }))
+        .await
+        .map_err(SweepError::List)
+}
+
+/// Force-removes a container; `false` when it was gone or being removed already.
+async fn remove(docker: &Docker, id: &str) -> Result<bool, SweepError> {
+    let options = RemoveContainerOptions {
+        force: true,
+        ..RemoveContainerOptions::default()
+    };
+    match docker.remove_container(id, Some(options)).await {
+        Ok(()) => Ok(true),
+        Err(error) if sandbox::is_gone(&error) => Ok(false),
+        Err(source) => Err(SandboxError::Docker {
+            action: "removing an orphaned check container",
+            source,
+        }
+        .into()),
+    }
+}
+
 /// Removes the containers of `job` (this instance stopped running it), and waits until Docker
-/// lists none: the process may be about to exit.
+/// lists none (one being removed by its own run is still listed): the process may be about to
+/// exit.
 pub async fn remove_of(docker: &Docker, installation: &str, instance: &str, job: &Job) {
     let labels = labels(installation, instance, job);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        match sandbox::remove_orphans_labelled(docker, &labels).await {
-            Ok(0) => return,
-            Ok(_) => {}
-            Err(error) => {
-                tracing::warn!(%error, check = job.check_id, "removing a check's container failed");
+        let removed = match list(docker, &labels).await {
+            Ok(containers) if containers.is_empty() => return,
+            Ok(containers) => {
+                for id in containers.into_iter().filter_map(|container| container.id) {
+                    if let Err(error) = remove(docker, &id).await {
+                        tracing::warn!(%error, check = job.check_id, "removing a check's container failed");
+                    }
+                }
+                Ok(())
             }
+            Err(error) => Err(error),
+        };
+        if let Err(error) = removed {
+            tracing::warn!(%error, check = job.check_id, "listing a check's containers failed");
         }
         if tokio::time::Instant::now() >= deadline {
             tracing::error!(
@@ -145,6 +163,6 @@ pub async fn remove_of(docker: &Docker, installation: &str, instance: &str, job:
             );
             return;
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

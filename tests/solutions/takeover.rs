@@ -132,7 +132,12 @@ async fn a_server_shut_down_mid_check_leaves_no_container_and_gives_the_check_ba
         server.0.try_wait().unwrap().is_some()
     })
     .await;
-    assert_eq!(containers_of(&gamma), 0, "no container is left behind");
+    let log = std::fs::read_to_string(data_dir.join(format!("{gamma}.log"))).unwrap_or_default();
+    assert_eq!(
+        containers_of(&gamma),
+        0,
+        "no container is left behind; the server said:\n{log}"
+    );
     assert_eq!(
         check_row(&db).await.0,
         "queued",
