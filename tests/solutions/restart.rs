@@ -22,8 +22,11 @@ fn serve(database_url: &str, data_dir: &std::path::Path, instance: &str) -> Serv
 }
 
 /// The secret of the servers a test starts on one database: one installation, as in production
-/// (a debug build without it makes up a key, and with it an installation, per process).
-pub const SECRET: &str = "a test installation's secret key, long enough to be accepted";
+/// (a debug build without it makes up a key, and with it an installation, per process). Each
+/// database is an installation of its own: one sweeping another's containers would be a bug.
+fn secret(database_url: &str) -> String {
+    format!("a test installation's secret key, long enough to be accepted: {database_url}")
+}
 
 /// Starts `inloop serve` with one worker as `instance` on `database_url`, with `env` on top;
 /// its output goes to `<data_dir>/<instance>.log`.
@@ -40,7 +43,7 @@ pub fn serve_with(
         .env("INLOOP_DATA_DIR", data_dir)
         .env("INLOOP_INSTANCE", instance)
         .env("INLOOP_WORKERS", "1")
-        .env("SECRET_KEY", SECRET)
+        .env("SECRET_KEY", secret(database_url))
         .env("ROCKET_PORT", crate::common::free_port().to_string())
         .envs(env.iter().copied())
         .current_dir(data_dir)
