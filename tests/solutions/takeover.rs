@@ -176,6 +176,14 @@ async fn a_worker_that_lost_its_claim_can_neither_finish_beat_nor_requeue() {
     let db = app.db().await;
     let a = claim(&db, "a/0").await;
     assert!(queue::heartbeat(&db, &a).await.unwrap(), "A holds it");
+    let sql = "SELECT heartbeat_at FROM checks";
+    let beat: i64 =
+        inloop::on_pool!(&db, pool => sqlx::query_scalar(sql).fetch_one(pool).await).unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    assert!(
+        (beat - now).abs() < 60_000,
+        "the database's clock is stored in Unix milliseconds like every timestamp: {beat} vs {now}"
+    );
     assert!(
         recovery::requeue_stale(&db, worker_stale())
             .await
