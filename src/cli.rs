@@ -280,10 +280,13 @@ async fn workers(config: &Config, count: u32) -> CommandResult {
         bus,
         docker: crate::runner::docker::DockerClient::new(config, true)?,
         instance: config.instance_name(&format!("worker-{}", std::process::id())),
+        installation: crate::import::image::owner(config),
+        stale: config.check_stale(),
         wake: std::sync::Arc::default(),
     };
-    pool.start(count, stop.clone()).await;
+    let running = pool.start(count, stop.clone()).await;
     tracing::info!(count, "check workers are running");
     stop.await;
+    running.stopped().await;
     Ok(())
 }

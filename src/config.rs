@@ -75,6 +75,9 @@ pub struct Config {
     pub sse_heartbeat_secs: u64,
     /// The image the import runs the task repository's `make` in (`INLOOP_MAKE_IMAGE`).
     pub make_image: String,
+    /// Seconds a running check's heartbeat may be silent before any instance queues it again
+    /// (`INLOOP_CHECK_STALE_SECS`); also the age before an orphaned check container is removed.
+    pub check_stale_secs: u64,
 }
 
 impl Default for Config {
@@ -101,6 +104,7 @@ impl Default for Config {
             docker_host: None,
             sse_heartbeat_secs: 15,
             make_image: "inloop-make:1".into(),
+            check_stale_secs: 30,
         }
     }
 }
@@ -262,6 +266,13 @@ impl Config {
             })
     }
 
+    /// How long a running check's heartbeat may be silent before it is taken for dead; at
+    /// least 3 s, so heartbeats (a sixth of it) stay well apart.
+    #[must_use]
+    pub fn check_stale(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.check_stale_secs.max(3))
+    }
+
     /// The database URL, always set after [`Config::load`].
     #[must_use]
     pub fn database_url(&self) -> &str {
@@ -346,6 +357,7 @@ impl fmt::Display for Config {
         writeln!(f, "workers           {}", self.workers)?;
         writeln!(f, "sse_heartbeat_secs {}", self.sse_heartbeat_secs)?;
         writeln!(f, "make_image        {}", self.make_image)?;
+        writeln!(f, "check_stale_secs  {}", self.check_stale_secs)?;
         let path = |path: &Option<PathBuf>| {
             path.as_ref()
                 .map_or_else(|| "(not set)".to_owned(), |path| path.display().to_string())

@@ -13,7 +13,7 @@ use std::time::Duration;
 use bollard::Docker;
 use bollard::query_parameters::{ListContainersOptions, RemoveContainerOptions};
 
-pub use container::LABEL;
+pub use container::{LABEL, is_gone};
 
 /// What a check may use. The defaults follow the original INLOOP where it had a limit.
 #[derive(Debug, Clone, PartialEq)]

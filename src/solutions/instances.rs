@@ -1,19 +1,24 @@
 //! The instances that run check workers: each pool's size and heartbeat in `worker_instances`,
 //! so the queue's start estimate counts the workers of every live instance.
 
-use crate::db::{DbPool, Timestamp};
+use super::recovery::db_now;
+use crate::db::DbPool;
 use crate::on_pool;
 
 /// How often a worker pool refreshes its row.
 pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
-/// How old a row may be and still count: six missed heartbeats mean the instance stopped.
-const FRESH: time::Duration = time::Duration::seconds(30);
+/// How old a row may be (by the database's clock) and still count: six missed heartbeats mean
+/// the instance stopped.
+const FRESH_MS: i64 = 30_000;
 
 /// Records that `instance` runs `workers` workers, now.
 pub async fn beat(db: &DbPool, instance: &str, workers: u32) -> Result<(), sqlx::Error> {
-    let sql = "INSERT INTO worker_instances (instance, workers, heartbeat_at) VALUES ($1, $2, $3)
-               ON CONFLICT (instance) DO UPDATE SET workers = excluded.workers, heartbeat_at = excluded.heartbeat_at";
-    on_pool!(db, pool => sqlx::query(sql).bind(instance).bind(i64::from(workers)).bind(Timestamp::now()).execute(pool).await.map(drop))
+    let sql = format!(
+        "INSERT INTO worker_instances (instance, workers, heartbeat_at) VALUES ($1, $2, {})
+         ON CONFLICT (instance) DO UPDATE SET workers = excluded.workers, heartbeat_at = excluded.heartbeat_at",
+        db_now(db)
+    );
+    on_pool!(db, pool => sqlx::query(&sql).bind(instance).bind(i64::from(workers)).execute(pool).await.map(drop))
 }
 
 /// Removes the row of `instance`, which stops running workers.
@@ -26,10 +31,12 @@ pub async fn leave(db: &DbPool, instance: &str) -> Result<(), sqlx::Error> {
 /// instance has recorded itself or the table cannot be read.
 pub async fn live_workers(db: &DbPool, local: u32) -> u32 {
     // SUM of BIGINT is NUMERIC on PostgreSQL; the cast keeps one Rust type for both backends.
-    let sql = "SELECT CAST(COALESCE(SUM(workers), 0) AS BIGINT) FROM worker_instances WHERE heartbeat_at > $1";
-    let since = Timestamp::now().plus(-FRESH);
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(workers), 0) AS BIGINT) FROM worker_instances WHERE heartbeat_at > {} - $1",
+        db_now(db)
+    );
     let total: Result<i64, _> =
-        on_pool!(db, pool => sqlx::query_scalar(sql).bind(since).fetch_one(pool).await);
+        on_pool!(db, pool => sqlx::query_scalar(&sql).bind(FRESH_MS).fetch_one(pool).await);
     match total {
         Ok(total) if total > 0 => u32::try_from(total).unwrap_or(u32::MAX),
         Ok(_) => local,

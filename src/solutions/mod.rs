@@ -7,9 +7,11 @@ mod handin;
 pub mod instances;
 pub mod limits;
 pub mod live;
+pub mod orphans;
 mod pages;
 pub mod queue;
 pub mod queue_state;
+pub mod recovery;
 mod staff;
 pub mod store;
 mod streaming;
@@ -22,7 +24,7 @@ use rocket::fairing::AdHoc;
 use rocket_db_pools::Database;
 
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::{Db, DbPool};
 use crate::events::Bus;
 use crate::runner::docker::DockerClient;
 pub use submit::Doorbell;
@@ -39,6 +41,7 @@ pub fn stage() -> AdHoc {
             .mount("/", handin::routes())
             .mount("/", staff::routes())
             .mount("/", streams::routes())
+            .manage(Workers::default())
             .attach(AdHoc::on_liftoff("Check workers", |rocket| {
                 Box::pin(async move {
                     let config = rocket.state::<Config>().expect("config is managed");
@@ -46,21 +49,59 @@ pub fn stage() -> AdHoc {
                         return;
                     }
                     let pool = worker::Pool {
-                        db: Db::fetch(rocket).expect("database is attached").0.clone(),
+                        db: worker_connections(rocket, config).await,
                         bus: rocket.state::<Bus>().expect("bus is managed").clone(),
                         docker: rocket
                             .state::<DockerClient>()
                             .expect("the Docker client is managed")
                             .clone(),
                         instance: config.instance_name(&rocket.config().port.to_string()),
+                        installation: crate::import::image::owner(config),
+                        stale: config.check_stale(),
                         wake: rocket
                             .state::<Doorbell>()
                             .expect("doorbell is managed")
                             .0
                             .clone(),
                     };
-                    pool.start(config.workers, rocket.shutdown()).await;
+                    let running = pool.start(config.workers, rocket.shutdown()).await;
+                    let workers = rocket.state::<Workers>().expect("workers are managed");
+                    *workers.0.lock().await = Some(running);
+                })
+            }))
+            .attach(AdHoc::on_shutdown("Check workers stop", |rocket| {
+                Box::pin(async move {
+                    let workers = rocket.state::<Workers>().expect("workers are managed");
+                    if let Some(running) = workers.0.lock().await.take() {
+                        // Rocket awaits shutdown fairings before it ends; its grace and mercy
+                        // (10 s by default) bound the whole shutdown.
+                        let stopping = tokio::time::timeout(STOP_WITHIN, running.stopped());
+                        if stopping.await.is_err() {
+                            tracing::error!("check workers did not stop in time");
+                        }
+                    }
                 })
             }))
     })
 }
+
+/// The workers' own connections: Rocket closes the shared pool on shutdown while the workers
+/// stop, and a stopping worker still gives its check back. The shared pool when they cannot be
+/// opened.
+async fn worker_connections(rocket: &rocket::Rocket<rocket::Orbit>, config: &Config) -> DbPool {
+    let shared = Db::fetch(rocket).expect("database is attached").0.clone();
+    match DbPool::connect(config.database_url(), config.workers.saturating_mul(2) + 2).await {
+        Ok(own) => own,
+        Err(error) => {
+            tracing::warn!(%error, "the check workers share the web server's connections");
+            shared
+        }
+    }
+}
+
+/// How long a shutdown waits for workers to give their checks back and remove their containers.
+const STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The started worker pool, awaited on shutdown.
+#[derive(Default)]
+struct Workers(tokio::sync::Mutex<Option<worker::Running>>);

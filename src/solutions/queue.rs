@@ -4,19 +4,27 @@
 //! workers (in any number of processes) never run the same check; a partial unique index allows
 //! one running check per student. Both work the same on SQLite and PostgreSQL. (A `FOR UPDATE
 //! SKIP LOCKED` select cannot be combined with the window function that orders students fairly.)
+//!
+//! Every write of a running check is fenced by its claim (worker and attempt, see [`Job`]): a
+//! worker that lost its check (it paused, was taken for dead and the check was claimed again)
+//! can neither beat for, finish nor requeue the new claimant's run. Heartbeats are written and
+//! judged by the database's clock ([`super::recovery::db_now`]), never by the instances' own.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::recovery::db_now;
 use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
 
-/// A claimed check, with what the worker needs to run it.
+/// A claimed check, with what the worker needs to run it. `worker` and `attempts` together
+/// are the claim: every claim counts an attempt, so no two claims of a check are equal.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Job {
     pub check_id: i64,
     pub solution_id: i64,
+    pub worker: String,
     pub attempts: i64,
     pub task_system_name: String,
     pub task_limits: String,
@@ -53,10 +61,13 @@ pub async fn claim(db: &DbPool, worker: &str) -> Result<Option<Job>, sqlx::Error
     let now = Timestamp::now();
     let ranked = candidates_sql();
     let candidates: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(&ranked).bind(now).bind(now.plus(-RECENT)).fetch_all(pool).await)?;
+    let sql = format!(
+        "UPDATE checks SET status = 'running', worker = $2, started_at = $3, heartbeat_at = {},
+                attempts = attempts + 1 WHERE id = $1 AND status = 'queued'",
+        db_now(db)
+    );
     for id in candidates {
-        let sql =
-            "UPDATE checks SET status = 'running', worker = $2, started_at = $3, heartbeat_at = $3,
-                   attempts = attempts + 1 WHERE id = $1 AND status = 'queued'";
+        let sql = sql.as_str();
         let claimed = on_pool!(db, pool => sqlx::query(sql).bind(id).bind(worker).bind(now).execute(pool).await.map(|done| done.rows_affected()));
         match claimed {
             Ok(1) => {
@@ -76,7 +87,7 @@ pub async fn claim(db: &DbPool, worker: &str) -> Result<Option<Job>, sqlx::Error
 }
 
 async fn job(db: &DbPool, check_id: i64) -> Result<Option<Job>, sqlx::Error> {
-    let sql = "SELECT c.id AS check_id, c.solution_id, c.attempts, t.system_name AS task_system_name,
+    let sql = "SELECT c.id AS check_id, c.solution_id, c.worker, c.attempts, t.system_name AS task_system_name,
                       t.limits AS task_limits
                FROM checks c JOIN solutions s ON s.id = c.solution_id JOIN tasks t ON t.id = s.task_id
                WHERE c.id = $1";
@@ -84,7 +95,7 @@ async fn job(db: &DbPool, check_id: i64) -> Result<Option<Job>, sqlx::Error> {
 }
 
 /// Mirrors a check's state onto its solution, for the lists.
-async fn set_solution_status(
+pub(super) async fn set_solution_status(
     db: &DbPool,
     check_id: i64,
     status: &str,
@@ -94,10 +105,18 @@ async fn set_solution_status(
     on_pool!(db, pool => sqlx::query(sql).bind(check_id).bind(status).bind(verdict).execute(pool).await.map(drop))
 }
 
-/// Says the worker is still at it; returns `false` when the check was cancelled meanwhile.
-pub async fn heartbeat(db: &DbPool, check_id: i64) -> Result<bool, sqlx::Error> {
-    let sql = "UPDATE checks SET heartbeat_at = $2 WHERE id = $1 AND status = 'running'";
-    let done = on_pool!(db, pool => sqlx::query(sql).bind(check_id).bind(Timestamp::now()).execute(pool).await.map(|d| d.rows_affected()))?;
+/// The condition that a check is still running under `job`'s claim: `$1` its id, `$2` the
+/// worker, `$3` the attempt.
+const HELD: &str = "id = $1 AND status = 'running' AND worker = $2 AND attempts = $3";
+
+/// Says the worker is still at it; returns `false` when the check was cancelled meanwhile or
+/// its claim was lost (taken for dead and claimed again).
+pub async fn heartbeat(db: &DbPool, job: &Job) -> Result<bool, sqlx::Error> {
+    let sql = format!(
+        "UPDATE checks SET heartbeat_at = {} WHERE {HELD}",
+        db_now(db)
+    );
+    let done = on_pool!(db, pool => sqlx::query(&sql).bind(job.check_id).bind(&job.worker).bind(job.attempts).execute(pool).await.map(|d| d.rows_affected()))?;
     Ok(done == 1)
 }
 
@@ -116,20 +135,18 @@ pub struct Finished<'a> {
     pub files: &'a [(String, Vec<u8>, bool)],
 }
 
-/// Stores a result; ignored (returns `false`) when the check is no longer running here.
-pub async fn finish(
-    db: &DbPool,
-    check_id: i64,
-    result: &Finished<'_>,
-) -> Result<bool, sqlx::Error> {
+/// Stores a result; ignored (returns `false`) when the check no longer runs under this claim.
+pub async fn finish(db: &DbPool, job: &Job, result: &Finished<'_>) -> Result<bool, sqlx::Error> {
     let now = Timestamp::now();
+    let check_id = job.check_id;
+    let sql = format!(
+        "UPDATE checks SET status = 'done', finished_at = $4, verdict = $5, exit_code = $6, duration_ms = $7,
+         stdout = $8, stderr = $9, reports = $10, notes = $11, image = $12 WHERE {HELD}"
+    );
     on_pool!(db, pool => {
         let mut tx = pool.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE checks SET status = 'done', finished_at = $2, verdict = $3, exit_code = $4, duration_ms = $5,
-             stdout = $6, stderr = $7, reports = $8, notes = $9, image = $10 WHERE id = $1 AND status = 'running'",
-        )
-        .bind(check_id).bind(now).bind(result.verdict).bind(result.exit_code).bind(result.duration_ms)
+        let updated = sqlx::query(&sql)
+        .bind(check_id).bind(&job.worker).bind(job.attempts).bind(now).bind(result.verdict).bind(result.exit_code).bind(result.duration_ms)
         .bind(result.stdout).bind(result.stderr).bind(result.reports_json).bind(result.notes_json).bind(result.image)
         .execute(&mut *tx)
         .await?
@@ -158,40 +175,58 @@ pub async fn finish(
 /// Infrastructure failures before the check ends as an infrastructure error.
 pub const MAX_ATTEMPTS: i64 = 5;
 
-/// After an infrastructure failure: queue the check again with backoff, or give up after
-/// [`MAX_ATTEMPTS`]. Returns whether it will be retried.
-pub async fn fail(db: &DbPool, job: &Job, staff_message: &str) -> Result<bool, sqlx::Error> {
-    if job.attempts < MAX_ATTEMPTS {
-        let backoff = time::Duration::seconds(2_i64.pow(u32::try_from(job.attempts).unwrap_or(5)));
-        let sql =
-            "UPDATE checks SET status = 'queued', worker = '', not_before = $2, staff_message = $3
-                   WHERE id = $1 AND status = 'running'";
-        let not_before = Timestamp::now().plus(backoff);
-        on_pool!(db, pool => sqlx::query(sql).bind(job.check_id).bind(not_before).bind(staff_message).execute(pool).await.map(drop))?;
-        set_solution_status(db, job.check_id, "queued", None).await?;
-        return Ok(true);
-    }
-    let sql = "UPDATE checks SET status = 'done', finished_at = $2, verdict = 'infrastructure_error', staff_message = $3
-               WHERE id = $1 AND status = 'running'";
-    on_pool!(db, pool => sqlx::query(sql).bind(job.check_id).bind(Timestamp::now()).bind(staff_message).execute(pool).await.map(drop))?;
-    set_solution_status(db, job.check_id, "finished", Some("infrastructure_error")).await?;
-    Ok(false)
+/// What became of a check after an infrastructure failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failed {
+    /// Queued again with backoff.
+    Retried,
+    /// Ended as an infrastructure error after [`MAX_ATTEMPTS`].
+    GaveUp,
+    /// Nothing: the claim was lost, the check belongs to another run now (or was cancelled).
+    NotHeld,
 }
 
-/// Puts running checks back in the queue: those of `worker_prefix` (this instance, after a
-/// restart) and those whose heartbeat stopped (a crashed instance). Returns their ids.
-pub async fn reclaim(
-    db: &DbPool,
-    worker_prefix: &str,
-    stale_before: Timestamp,
-) -> Result<Vec<i64>, sqlx::Error> {
-    let sql = "UPDATE checks SET status = 'queued', worker = ''
-               WHERE status = 'running' AND (worker LIKE $1 OR heartbeat_at < $2) RETURNING id";
-    let ids: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(sql).bind(format!("{worker_prefix}%")).bind(stale_before).fetch_all(pool).await)?;
-    for id in &ids {
-        set_solution_status(db, *id, "queued", None).await?;
+/// After an infrastructure failure: queue the check again with backoff, or give up after
+/// [`MAX_ATTEMPTS`]; only while `job`'s claim holds.
+pub async fn fail(db: &DbPool, job: &Job, staff_message: &str) -> Result<Failed, sqlx::Error> {
+    let (sql, at, outcome) = if job.attempts < MAX_ATTEMPTS {
+        let backoff = time::Duration::seconds(2_i64.pow(u32::try_from(job.attempts).unwrap_or(5)));
+        let sql = format!(
+            "UPDATE checks SET status = 'queued', worker = '', not_before = $4, staff_message = $5
+             WHERE {HELD}"
+        );
+        (sql, Timestamp::now().plus(backoff), Failed::Retried)
+    } else {
+        let sql = format!(
+            "UPDATE checks SET status = 'done', finished_at = $4, verdict = 'infrastructure_error',
+             staff_message = $5 WHERE {HELD}"
+        );
+        (sql, Timestamp::now(), Failed::GaveUp)
+    };
+    let updated = on_pool!(db, pool => sqlx::query(&sql).bind(job.check_id).bind(&job.worker).bind(job.attempts).bind(at).bind(staff_message).execute(pool).await.map(|d| d.rows_affected()))?;
+    match (updated, outcome) {
+        (0, _) => Ok(Failed::NotHeld),
+        (_, Failed::GaveUp) => {
+            set_solution_status(db, job.check_id, "finished", Some("infrastructure_error")).await?;
+            Ok(Failed::GaveUp)
+        }
+        (_, outcome) => {
+            set_solution_status(db, job.check_id, "queued", None).await?;
+            Ok(outcome)
+        }
     }
-    Ok(ids)
+}
+
+/// Gives a check back to the queue, due at once, while `job`'s claim holds (this worker stops:
+/// the process shuts down). Returns whether it did.
+pub async fn release(db: &DbPool, job: &Job) -> Result<bool, sqlx::Error> {
+    let sql =
+        format!("UPDATE checks SET status = 'queued', worker = '', not_before = $4 WHERE {HELD}");
+    let updated = on_pool!(db, pool => sqlx::query(&sql).bind(job.check_id).bind(&job.worker).bind(job.attempts).bind(Timestamp::now()).execute(pool).await.map(|d| d.rows_affected()))?;
+    if updated == 1 {
+        set_solution_status(db, job.check_id, "queued", None).await?;
+    }
+    Ok(updated == 1)
 }
 
 /// Cancels a solution's queued or running check; returns whether there was one.

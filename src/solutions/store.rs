@@ -30,15 +30,18 @@ pub struct NewSolution<'a> {
     pub files_hash: &'a str,
     pub files: &'a [super::files::Upload],
     pub check: bool,
+    /// How many solutions the author may have for the task; `None`: no limit.
+    pub limit: Option<i64>,
 }
 
 /// How often a submission retries when another one took the same number at the same moment.
 const NUMBERING_ATTEMPTS: usize = 20;
 
 /// Inserts the solution, its files and (when checked) its queued check in one transaction, with
-/// the next number for this author and task. Two simultaneous submissions get consecutive
-/// numbers: the loser of a race on the unique number retries with the next one.
-pub async fn create(db: &DbPool, new: &NewSolution<'_>) -> Result<Solution, sqlx::Error> {
+/// the next number for this author and task; `None` when the author reached the limit. Two
+/// simultaneous submissions get consecutive numbers: the loser of a race on the unique number
+/// retries with the next one.
+pub async fn create(db: &DbPool, new: &NewSolution<'_>) -> Result<Option<Solution>, sqlx::Error> {
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -60,11 +63,42 @@ fn is_conflict(error: &sqlx::Error) -> bool {
     })
 }
 
-async fn try_create(db: &DbPool, new: &NewSolution<'_>) -> Result<Solution, sqlx::Error> {
+/// How a submission's transaction starts, and the statement that makes it the only one of its
+/// author and task counting solutions until it ends: the count and the insert must see the same
+/// rows, or simultaneous submissions all pass a limit they exceed together.
+fn serialised(db: &DbPool) -> (&'static str, &'static str) {
+    match db {
+        // A write transaction from the start: SQLite lets one writer in at a time, so nothing
+        // commits between the count and the insert (busy_timeout makes the others wait).
+        DbPool::Sqlite(_) => ("BEGIN IMMEDIATE", "SELECT 1"),
+        // A lock on the pair (author, task), held until commit. Rows that do not exist yet
+        // cannot be locked with FOR UPDATE, and SERIALIZABLE would fail the losers instead of
+        // letting them wait; each statement after the lock sees the previous holder's commit.
+        DbPool::Postgres(_) => (
+            "BEGIN",
+            "SELECT pg_advisory_xact_lock(hashtextextended(
+                 'inloop.submission:' || CAST($1 AS TEXT) || ':' || CAST($2 AS TEXT), 0))",
+        ),
+    }
+}
+
+async fn try_create(db: &DbPool, new: &NewSolution<'_>) -> Result<Option<Solution>, sqlx::Error> {
     let now = Timestamp::now();
     let status = if new.check { "queued" } else { "saved" };
+    let (begin, lock) = serialised(db);
     on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with(begin).await?;
+        if let Some(limit) = new.limit {
+            sqlx::query(lock).bind(new.author_id).bind(new.task_id).execute(&mut *tx).await?;
+            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM solutions WHERE author_id = $1 AND task_id = $2")
+                .bind(new.author_id)
+                .bind(new.task_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if count >= limit {
+                return Ok(None);
+            }
+        }
         let solution: Solution = sqlx::query_as(&format!(
             "INSERT INTO solutions (task_id, author_id, number, submitted_at, files_hash, status)
              SELECT $1, $2, COALESCE(MAX(number), 0) + 1, $3, $4, $5 FROM solutions
@@ -98,7 +132,7 @@ async fn try_create(db: &DbPool, new: &NewSolution<'_>) -> Result<Solution, sqlx
             .await?;
         }
         tx.commit().await?;
-        Ok(solution)
+        Ok(Some(solution))
     })
 }
 

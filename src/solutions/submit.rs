@@ -89,6 +89,7 @@ pub async fn submit(
     author: &User,
     uploads: &[Upload],
 ) -> Result<Solution, SubmitError> {
+    let mut limit = None;
     if !author.is_staff() {
         let grace = settings.int(db, &DEADLINE_GRACE_SECONDS).await?;
         if task.deadline.is_some_and(|deadline| {
@@ -96,13 +97,15 @@ pub async fn submit(
         }) {
             return Err(SubmitError::DeadlinePassed);
         }
-        let limit = match task.submission_limit {
-            Some(limit) => limit,
+        let allowed = match task.submission_limit {
+            Some(allowed) => allowed,
             None => settings.int(db, &SUBMISSION_LIMIT).await?,
         };
-        if limit >= 0 && store::count(db, author.id, task.id).await? >= limit {
-            return Err(SubmitError::LimitReached { limit });
+        // Counted here for a quick answer, and again with the insert (simultaneous submissions).
+        if allowed >= 0 && store::count(db, author.id, task.id).await? >= allowed {
+            return Err(SubmitError::LimitReached { limit: allowed });
         }
+        limit = Some(allowed).filter(|allowed| *allowed >= 0);
     }
     files::check(uploads, &rules(db, settings).await?).map_err(SubmitError::Files)?;
     let check = settings.bool(db, &IMMEDIATE_FEEDBACK).await?;
@@ -113,8 +116,13 @@ pub async fn submit(
         files_hash: &hash,
         files: uploads,
         check,
+        limit,
     };
-    let solution = store::create(db, &new).await?;
+    let Some(solution) = store::create(db, &new).await? else {
+        return Err(SubmitError::LimitReached {
+            limit: limit.unwrap_or_default(),
+        });
+    };
     if check {
         doorbell.ring(bus).await;
     }

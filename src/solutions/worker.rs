@@ -5,18 +5,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 
 use super::limits::{self, Maximums};
-use super::queue::{self, Finished, Job};
-use super::{events, instances};
-use crate::db::{DbPool, Timestamp};
+use super::queue::{self, Failed, Finished, Job};
+use super::{events, instances, orphans, recovery};
+use crate::db::DbPool;
 use crate::events::Bus;
+use crate::import::image::OWNER_LABEL;
 use crate::runner::docker::DockerClient;
 use crate::runner::{sandbox, verdict};
 
-/// How often a running check says it is alive, and when silence means its worker died.
-const HEARTBEAT: Duration = Duration::from_secs(5);
-const STALE: time::Duration = time::Duration::seconds(30);
+/// How long a running check's heartbeat may be silent before any instance queues it again
+/// (its worker died), unless configured (`check_stale_secs`).
+pub const STALE: Duration = Duration::from_secs(30);
 /// How long an idle worker waits before looking at the queue again without being woken.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -33,27 +35,56 @@ pub struct Pool {
     pub docker: DockerClient,
     /// This process's name in `checks.worker` and container labels.
     pub instance: String,
+    /// This installation's label on check containers ([`crate::import::image::owner`]), so
+    /// sweeps never touch another installation's on a shared Docker host.
+    pub installation: String,
+    /// Heartbeat silence after which a running check is taken for dead ([`STALE`]); heartbeats
+    /// go six times, looks for dead ones three times as often.
+    pub stale: Duration,
     /// Wakes idle workers when a check is queued in this process.
     pub wake: Arc<Notify>,
+}
+
+/// The tasks of a started pool; [`Running::stopped`] resolves once they ended after shutdown.
+#[must_use = "await `stopped` on shutdown, or running checks leave containers behind"]
+pub struct Running(Vec<JoinHandle<()>>);
+
+impl Running {
+    /// Waits until every worker stopped: its check given back and its container removed.
+    pub async fn stopped(self) {
+        for task in self.0 {
+            if let Err(error) = task.await {
+                tracing::error!(%error, "a check worker ended abnormally");
+            }
+        }
+    }
 }
 
 impl Pool {
     /// Recovers from a previous life, then runs `count` workers until `shutdown` resolves
     /// (Rocket's `Shutdown`, or a signal for `inloop worker`).
-    pub async fn start<S: Shutdown>(self, count: u32, shutdown: S) {
+    pub async fn start<S: Shutdown>(self, count: u32, shutdown: S) -> Running {
         if let Err(error) = self.recover().await {
             tracing::error!(%error, "recovering checks of a previous run failed");
         }
+        let mut tasks = Vec::new();
         for number in 0..count {
             let pool = self.clone();
             let shutdown = shutdown.clone();
-            tokio::spawn(async move { pool.work(number, shutdown).await });
+            tasks.push(tokio::spawn(
+                async move { pool.work(number, shutdown).await },
+            ));
         }
         let pool = self.clone();
-        let stale_shutdown = shutdown.clone();
-        tokio::spawn(async move { pool.watch_stale(stale_shutdown).await });
+        let watch_shutdown = shutdown.clone();
+        tasks.push(tokio::spawn(
+            async move { pool.watch(watch_shutdown).await },
+        ));
         let pool = self.clone();
-        tokio::spawn(async move { pool.announce(count, shutdown).await });
+        tasks.push(tokio::spawn(
+            async move { pool.announce(count, shutdown).await },
+        ));
+        Running(tasks)
     }
 
     /// Keeps this instance's row in `worker_instances` fresh until shutdown, then removes it,
@@ -76,18 +107,16 @@ impl Pool {
     /// Removes this instance's leftover containers and queues its interrupted checks again.
     async fn recover(&self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         if let Some(Ok(docker)) = self.docker.negotiated().await {
-            let labels = HashMap::from([("inloop.instance".to_owned(), self.instance.clone())]);
+            let labels = HashMap::from([
+                (orphans::INSTANCE_LABEL.to_owned(), self.instance.clone()),
+                (OWNER_LABEL.to_owned(), self.installation.clone()),
+            ]);
             let removed = sandbox::remove_orphans_labelled(&docker, &labels).await?;
             if removed > 0 {
                 tracing::info!(removed, "removed check containers left by a previous run");
             }
         }
-        let ids = queue::reclaim(
-            &self.db,
-            &format!("{}/", self.instance),
-            Timestamp::now().plus(-STALE),
-        )
-        .await?;
+        let ids = recovery::requeue_own(&self.db, &self.instance).await?;
         for id in &ids {
             events::check_changed(&self.db, &self.bus, *id).await;
         }
@@ -98,14 +127,15 @@ impl Pool {
         Ok(())
     }
 
-    /// Requeues checks of workers (in any process) that stopped sending heartbeats.
-    async fn watch_stale<S: Shutdown>(&self, mut shutdown: S) {
+    /// Requeues checks of workers (in any process) that stopped sending heartbeats, and removes
+    /// this installation's containers whose check no longer runs under their claim.
+    async fn watch<S: Shutdown>(&self, mut shutdown: S) {
         loop {
             tokio::select! {
-                () = tokio::time::sleep(Duration::from_secs(10)) => {}
+                () = tokio::time::sleep(self.stale / 3) => {}
                 () = &mut shutdown => return,
             }
-            match queue::reclaim(&self.db, "\u{0}", Timestamp::now().plus(-STALE)).await {
+            match recovery::requeue_stale(&self.db, self.stale).await {
                 Ok(ids) => {
                     if !ids.is_empty() {
                         events::queue_moved(&self.bus).await;
@@ -120,6 +150,12 @@ impl Pool {
                 }
                 Err(error) => tracing::error!(%error, "looking for stale checks failed"),
             }
+            if let Some(Ok(docker)) = self.docker.negotiated().await
+                && let Err(error) =
+                    orphans::sweep(&docker, &self.db, &self.installation, self.stale).await
+            {
+                tracing::warn!(%error, "removing orphaned check containers failed");
+            }
         }
     }
 
@@ -131,7 +167,7 @@ impl Pool {
                 Some(Err(_)) | None => true,
                 Some(Ok(())) => match queue::claim(&self.db, &name).await {
                     Ok(Some(job)) => {
-                        self.run(&job).await;
+                        self.run(&job, shutdown.clone()).await;
                         false
                     }
                     Ok(None) => true,
@@ -154,42 +190,72 @@ impl Pool {
         }
     }
 
-    /// Runs one claimed check to its end: a result, a retry, or nothing when cancelled.
-    async fn run(&self, job: &Job) {
+    /// Runs one claimed check to its end: a result, a retry, nothing when cancelled or taken
+    /// over, or back to the queue when this process stops.
+    async fn run<S: Shutdown>(&self, job: &Job, shutdown: S) {
         events::check_changed(&self.db, &self.bus, job.check_id).await;
         events::queue_moved(&self.bus).await;
         let outcome = tokio::select! {
-            outcome = self.check(job) => Some(outcome),
-            () = self.until_cancelled(job.check_id) => None,
+            outcome = self.check(job) => Ended::Ran(outcome),
+            () = self.until_cancelled(job) => Ended::Cancelled,
+            () = shutdown => Ended::Stopping,
         };
-        let retried = match outcome {
-            None => {
-                tracing::info!(check = job.check_id, "check cancelled while running");
-                None
-            }
-            Some(Ok(())) => None,
-            Some(Err(message)) => {
+        match outcome {
+            Ended::Ran(Ok(())) => {}
+            Ended::Ran(Err(message)) => {
                 tracing::warn!(
                     check = job.check_id,
                     attempt = job.attempts,
                     "check failed for infrastructure reasons: {message}"
                 );
-                Some(queue::fail(&self.db, job, &message).await)
+                match queue::fail(&self.db, job, &message).await {
+                    Ok(Failed::NotHeld) => {
+                        tracing::info!(check = job.check_id, "the check was taken over meanwhile");
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::error!(%error, "recording an infrastructure failure failed");
+                    }
+                }
             }
-        };
-        if let Some(Err(error)) = retried {
-            tracing::error!(%error, "recording an infrastructure failure failed");
+            Ended::Cancelled => {
+                tracing::info!(
+                    check = job.check_id,
+                    "check cancelled or taken over while running"
+                );
+                self.remove_container(job).await;
+            }
+            Ended::Stopping => {
+                // Awaited here: a removal spawned now would die with the runtime.
+                self.remove_container(job).await;
+                match queue::release(&self.db, job).await {
+                    Ok(true) => tracing::info!(
+                        check = job.check_id,
+                        "shutting down: the check is queued again"
+                    ),
+                    Ok(false) => {}
+                    Err(error) => {
+                        tracing::error!(%error, "giving a check back to the queue failed");
+                    }
+                }
+            }
         }
         events::check_changed(&self.db, &self.bus, job.check_id).await;
         // The student's next check may run now, and the estimate's durations changed.
         events::queue_moved(&self.bus).await;
     }
 
-    /// Resolves when the check is cancelled (or its row taken away); beats the heart until then.
-    async fn until_cancelled(&self, check_id: i64) {
+    async fn remove_container(&self, job: &Job) {
+        if let Some(Ok(docker)) = self.docker.negotiated().await {
+            orphans::remove_of(&docker, &self.installation, &self.instance, job).await;
+        }
+    }
+
+    /// Resolves when the check is cancelled or its claim lost; beats the heart until then.
+    async fn until_cancelled(&self, job: &Job) {
         loop {
-            tokio::time::sleep(HEARTBEAT).await;
-            if let Ok(false) = queue::heartbeat(&self.db, check_id).await {
+            tokio::time::sleep(self.stale / 6).await;
+            if let Ok(false) = queue::heartbeat(&self.db, job).await {
                 return;
             }
         }
@@ -219,10 +285,7 @@ impl Pool {
             task_name: job.task_system_name.clone(),
             input_dir: input.path().to_owned(),
             limits: limits::for_task(&job.task_limits, &maximums),
-            labels: HashMap::from([
-                ("inloop.instance".to_owned(), self.instance.clone()),
-                ("inloop.check_id".to_owned(), job.check_id.to_string()),
-            ]),
+            labels: orphans::labels(&self.installation, &self.instance, job),
         };
         let outcome = sandbox::run(&docker, &request)
             .await
@@ -249,9 +312,22 @@ impl Pool {
             image: &image,
             files: &files,
         };
-        queue::finish(&self.db, job.check_id, &result)
+        if !queue::finish(&self.db, job, &result)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?
+        {
+            tracing::info!(
+                check = job.check_id,
+                "the check was taken over: its result is dropped"
+            );
+        }
         Ok(())
     }
+}
+
+/// How a run of a check ended.
+enum Ended {
+    Ran(Result<(), String>),
+    Cancelled,
+    Stopping,
 }

@@ -13,3 +13,4 @@ mod restart;
 mod sse;
 mod submitting;
 mod support;
+mod takeover;

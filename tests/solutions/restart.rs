@@ -7,7 +7,8 @@ use inloop::db::DbPool;
 
 use crate::support;
 
-struct Server(Child);
+/// A server process, killed when dropped.
+pub struct Server(pub Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -17,27 +18,48 @@ impl Drop for Server {
 }
 
 fn serve(database_url: &str, data_dir: &std::path::Path, instance: &str) -> Server {
+    serve_with(database_url, data_dir, instance, &[])
+}
+
+/// The secret of the servers a test starts on one database: one installation, as in production
+/// (a debug build without it makes up a key, and with it an installation, per process). Each
+/// database is an installation of its own: one sweeping another's containers would be a bug.
+fn secret(database_url: &str) -> String {
+    format!("a test installation's secret key, long enough to be accepted: {database_url}")
+}
+
+/// Starts `inloop serve` with one worker as `instance` on `database_url`, with `env` on top;
+/// its output goes to `<data_dir>/<instance>.log`.
+pub fn serve_with(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    instance: &str,
+    env: &[(&str, &str)],
+) -> Server {
+    let log = std::fs::File::create(data_dir.join(format!("{instance}.log"))).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_inloop"))
         .arg("serve")
         .env("DATABASE_URL", database_url)
         .env("INLOOP_DATA_DIR", data_dir)
         .env("INLOOP_INSTANCE", instance)
         .env("INLOOP_WORKERS", "1")
+        .env("SECRET_KEY", secret(database_url))
         .env("ROCKET_PORT", crate::common::free_port().to_string())
+        .envs(env.iter().copied())
         .current_dir(data_dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
         .spawn()
         .unwrap();
     Server(child)
 }
 
-async fn check_row(db: &DbPool) -> (String, i64) {
+pub async fn check_row(db: &DbPool) -> (String, i64) {
     let sql = "SELECT status, attempts FROM checks";
     inloop::on_pool!(db, pool => sqlx::query_as(sql).fetch_one(pool).await).unwrap()
 }
 
-async fn wait_for_state(db: &DbPool, wanted: &str, timeout: Duration) -> (String, i64) {
+pub async fn wait_for_state(db: &DbPool, wanted: &str, timeout: Duration) -> (String, i64) {
     let deadline = Instant::now() + timeout;
     loop {
         let row = check_row(db).await;
@@ -52,7 +74,7 @@ async fn wait_for_state(db: &DbPool, wanted: &str, timeout: Duration) -> (String
     }
 }
 
-fn containers_of(instance: &str) -> usize {
+pub fn containers_of(instance: &str) -> usize {
     let filter = format!("label=inloop.instance={instance}");
     let out = Command::new("docker")
         .args(["ps", "-aq", "--filter", &filter])

@@ -91,6 +91,29 @@ async fn simultaneous_submissions_get_consecutive_numbers() {
 }
 
 #[tokio::test]
+async fn a_submission_limit_holds_under_simultaneous_submissions() {
+    let app = support::app(0, &[("submission_limit", "3")]).await;
+    let uploads = (0..10).map(|_| upload(&app, &[("solution.sh", b"exit 0")]));
+    let responses = futures_util::future::join_all(uploads).await;
+    let mut stored = Vec::new();
+    for response in &responses {
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "no error page");
+        let place = location(response);
+        if place != "/solutions/editor/shell-task/" {
+            stored.push(place);
+        }
+    }
+    stored.sort();
+    let expected: Vec<String> = (1..=3)
+        .map(|n| format!("/solutions/detail/shell-task/{n}/"))
+        .collect();
+    assert_eq!(stored, expected, "exactly three taken, the others refused");
+    assert_eq!(solution_count(&app.db().await).await, 3);
+    let page = app.get_text("/solutions/editor/shell-task/").await;
+    assert!(page.contains("as many as this task allows"));
+}
+
+#[tokio::test]
 async fn the_editor_submits_json_and_gets_a_receipt() {
     let app = support::app(0, &[]).await;
     let token = app.csrf_token("/privacy/").await;

@@ -204,7 +204,8 @@ async fn remove(docker: &Docker, id: &str) {
 }
 
 /// Whether Docker says the container no longer exists, or is being removed already.
-pub(super) fn is_gone(error: &DockerError) -> bool {
+#[must_use]
+pub fn is_gone(error: &DockerError) -> bool {
     match error {
         DockerError::DockerResponseServerError {
             status_code: 404, ..
