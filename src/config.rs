@@ -228,6 +228,17 @@ impl Config {
             ));
         }
         crate::time_zone::parse(&config.time_zone).map_err(|e| invalid("TIME_ZONE", e))?;
+        // An empty webhook secret would make every signature computable by anyone.
+        if config
+            .github_secret
+            .as_ref()
+            .is_some_and(|secret| secret.expose().trim().is_empty())
+        {
+            return Err(invalid(
+                "GITHUB_SECRET",
+                "empty: set a long random string, or unset it to refuse every webhook",
+            ));
+        }
         config.app_secret_key = Some(config.resolve_secret(figment.profile())?);
         Ok(config)
     }

@@ -8,7 +8,7 @@ use rocket::response::{Flash, Redirect, Responder};
 use rocket::{FromForm, Route, State, get, post, routes};
 use serde::Serialize;
 
-use super::limits::Limits;
+use super::limits::{Limits, address_key};
 use super::{groups, password, sessions, users};
 use crate::db::Db;
 use crate::settings::{AUTO_ASSIGN_GROUPS, Settings};
@@ -82,14 +82,17 @@ async fn login(
     settings: &State<Settings>,
     form: Form<LoginForm>,
 ) -> AppResult<FormAnswer> {
-    limits.login_ip.check(&ip.0.to_string())?;
-    limits.login_account.check(form.login.trim())?;
+    let address = address_key(ip.0);
+    limits.login_ip.check(&address)?;
+    limits
+        .login_account
+        .check(&format!("{}|{address}", form.login.trim()))?;
     let user = users::by_login(db, &form.login).await?;
     // Verify against a dummy hash for unknown users, so timing does not tell who exists.
     let hash = user
         .as_ref()
         .map_or(password::dummy_hash(), |user| user.password_hash.as_str());
-    let matches = password::verify(&form.password, hash);
+    let matches = password::verify_off_thread(&form.password, hash).await;
     let Some(user) = user.filter(|user| matches && user.is_active) else {
         let again = LoginPage {
             login: form.login.clone(),

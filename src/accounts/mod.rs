@@ -18,7 +18,7 @@ use std::time::Duration;
 use rocket::fairing::AdHoc;
 use rocket_db_pools::Database;
 
-pub use limits::{Limits, TooMany};
+pub use limits::{Limits, TooMany, address_key};
 pub use login::form as login_form;
 pub use sessions::{CurrentUser, Denied, MaybeUser, Staff};
 pub use users::User;

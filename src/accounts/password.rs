@@ -27,6 +27,23 @@ pub fn verify(password: &str, hash: &str) -> bool {
     })
 }
 
+/// [`hash`] on a blocking thread: Argon2 spends tens of milliseconds of CPU by design, and on
+/// an async thread a burst of logins would stall every other request.
+pub async fn hash_off_thread(password: &str) -> String {
+    let owned = password.to_owned();
+    tokio::task::spawn_blocking(move || hash(&owned))
+        .await
+        .unwrap_or_else(|_| hash(password))
+}
+
+/// [`verify`] on a blocking thread (see [`hash_off_thread`]).
+pub async fn verify_off_thread(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_owned(), hash.to_owned());
+    tokio::task::spawn_blocking(move || verify(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
 /// A hash no password matches, to spend the same time on unknown accounts as on known ones.
 #[must_use]
 pub fn dummy_hash() -> &'static str {
