@@ -19,7 +19,7 @@ use super::{events, store, view};
 use crate::accounts::CurrentUser;
 use crate::config::Config;
 use crate::db::DbPool;
-use crate::web::{AppError, AppResult, Templates};
+use crate::web::{AppError, AppResult, PageNumber, PathNumber, Templates};
 
 /// The status event, and the results and the closing event when the check is final.
 fn snapshot_events(
@@ -58,9 +58,10 @@ async fn detail_events<'r>(
     streaming: Streaming<'r>,
     user: CurrentUser,
     slug: &str,
-    number: i64,
+    number: PathNumber,
     author: Option<&str>,
 ) -> AppResult<Lean<EventStream![Event + 'r]>> {
+    let number = number.get()?;
     let heartbeat = streaming.heartbeat();
     let Streaming {
         db,
@@ -145,8 +146,9 @@ async fn list_events<'r>(
     streaming: Streaming<'r>,
     user: CurrentUser,
     slug: &'r str,
-    page: Option<i64>,
+    page: rocket::form::Result<'r, PageNumber>,
 ) -> AppResult<Lean<EventStream![Event + 'r]>> {
+    let page = PageNumber::of(page)?;
     let heartbeat = streaming.heartbeat();
     let Streaming {
         db,
@@ -159,13 +161,12 @@ async fn list_events<'r>(
         mut shutdown,
     } = streaming;
     let task = open_task(db, settings, &user.0, slug).await?;
-    let page = page.unwrap_or(1).max(1);
     let mut messages = bus.subscribe();
     let mut changed = Some(Instant::now());
     let (author_id, task_id) = (user.0.id, task.summary.id);
     let solutions =
-        store::of_author(db, author_id, task_id, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
-    let first_page = page == 1;
+        store::of_author(db, author_id, task_id, PAGE_SIZE, page.offset(PAGE_SIZE)).await?;
+    let first_page = page.0 == 1;
     let added_topic = events::handed_in_topic(author_id, task_id);
     let zone = config.zone();
     let stream = EventStream! {
