@@ -73,6 +73,12 @@ pub struct Config {
     pub docker_host: Option<String>,
     /// Seconds between heartbeats on idle event streams, so proxies keep them open.
     pub sse_heartbeat_secs: u64,
+    /// Event streams one user may have open at once (each open result or list page holds one).
+    pub sse_max_streams_per_user: usize,
+    /// Minutes a login session lasts without any request.
+    pub session_idle_minutes: u64,
+    /// Days a login session lasts at most, however active (the cookie's `Max-Age`).
+    pub session_max_days: u64,
 }
 
 impl Default for Config {
@@ -98,6 +104,9 @@ impl Default for Config {
             instance: None,
             docker_host: None,
             sse_heartbeat_secs: 15,
+            sse_max_streams_per_user: 20,
+            session_idle_minutes: 1440,
+            session_max_days: 14,
         }
     }
 }
@@ -228,6 +237,12 @@ impl Config {
             ));
         }
         crate::time_zone::parse(&config.time_zone).map_err(|e| invalid("TIME_ZONE", e))?;
+        if config.session_idle_minutes == 0 || config.session_max_days == 0 {
+            return Err(invalid(
+                "INLOOP_SESSION_IDLE_MINUTES/INLOOP_SESSION_MAX_DAYS",
+                "must be at least 1",
+            ));
+        }
         // An empty webhook secret would make every signature computable by anyone.
         if config
             .github_secret
@@ -347,6 +362,13 @@ impl fmt::Display for Config {
         writeln!(f, "database_pool     {}", self.database_pool_size)?;
         writeln!(f, "workers           {}", self.workers)?;
         writeln!(f, "sse_heartbeat_secs {}", self.sse_heartbeat_secs)?;
+        writeln!(
+            f,
+            "sse_max_streams_per_user {}",
+            self.sse_max_streams_per_user
+        )?;
+        writeln!(f, "session_idle_minutes {}", self.session_idle_minutes)?;
+        writeln!(f, "session_max_days  {}", self.session_max_days)?;
         let path = |path: &Option<PathBuf>| {
             path.as_ref()
                 .map_or_else(|| "(not set)".to_owned(), |path| path.display().to_string())

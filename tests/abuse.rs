@@ -2,6 +2,9 @@
 
 mod common;
 
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
 use common::TestApp;
 use inloop::db::Timestamp;
 use reqwest::StatusCode;
@@ -99,4 +102,121 @@ async fn solution_numbers_and_admin_ids_out_of_range_are_a_404() {
             );
         }
     }
+}
+
+/// Moves this app's sessions' times back by `seen` and `created` minutes.
+async fn age_sessions(app: &TestApp, seen: i64, created: i64) {
+    let db = app.db().await;
+    let minute = 60_000_i64;
+    inloop::on_pool!(&db, pool => sqlx::query(
+        "UPDATE sessions SET last_seen_at = last_seen_at - $1, created_at = created_at - $2",
+    )
+    .bind(seen * minute)
+    .bind(created * minute)
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
+}
+
+async fn last_seen(app: &TestApp) -> i64 {
+    let db = app.db().await;
+    inloop::on_pool!(&db, pool => sqlx::query_scalar("SELECT MAX(last_seen_at) FROM sessions").fetch_one(pool).await).unwrap()
+}
+
+#[tokio::test]
+async fn sessions_expire_when_idle_and_after_their_maximum_age() {
+    let app = common::spawn().await;
+    app.create_user("ada", PASSWORD, false).await;
+    let token = app.csrf_token("/privacy/").await;
+    let login = app
+        .post_form_with_token(
+            "/login/",
+            &token,
+            &[("login", "ada"), ("password", PASSWORD)],
+        )
+        .await;
+    let cookie: Vec<_> = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .collect();
+    let cookie = cookie.join("\n");
+    assert!(cookie.contains("Max-Age=1209600"), "{cookie}");
+    assert_eq!(app.get("/account/profile/").await.status(), StatusCode::OK);
+
+    // Seen 30 s ago: not written again; 5 minutes ago: written.
+    let before = last_seen(&app).await;
+    let db = app.db().await;
+    inloop::on_pool!(&db, pool => sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 30000").execute(pool).await.map(drop)).unwrap();
+    app.get("/account/profile/").await;
+    assert_eq!(
+        last_seen(&app).await,
+        before - 30_000,
+        "not on every request"
+    );
+    age_sessions(&app, 5, 0).await;
+    app.get("/account/profile/").await;
+    assert!(last_seen(&app).await >= before, "seen again after a minute");
+
+    age_sessions(&app, 24 * 60 + 1, 0).await;
+    assert_eq!(
+        app.get("/account/profile/").await.status(),
+        StatusCode::SEE_OTHER,
+        "idle for a day"
+    );
+
+    app.login("ada", PASSWORD).await;
+    age_sessions(&app, 0, 14 * 24 * 60 + 1).await;
+    assert_eq!(
+        app.get("/account/profile/").await.status(),
+        StatusCode::SEE_OTHER,
+        "older than 14 days, however active"
+    );
+}
+
+#[tokio::test]
+async fn the_request_log_never_records_activation_or_reset_tokens() {
+    const TOKEN: &str = "TOKEN-that-must-not-be-logged-4711";
+    let dir = tempfile::tempdir().unwrap();
+    let port = common::free_port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_inloop"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("INLOOP_DATA_DIR", dir.path().join("data"))
+        .env("ROCKET_PORT", port.to_string())
+        .env("INLOOP_WORKERS", "0")
+        .env_remove("RUST_LOG")
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let http = common::browser();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..300 {
+        if http.get(format!("{base}/healthz")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for path in [
+        format!("/account/activate/{TOKEN}/"),
+        format!("/account/reset/{TOKEN}/"),
+        format!("/account/reset/{TOKEN}/?next={TOKEN}"),
+        format!("/nothing/{TOKEN}/"),
+    ] {
+        if up {
+            http.get(format!("{base}{path}")).send().await.unwrap();
+        }
+    }
+    server.kill().unwrap();
+    let log = String::from_utf8(server.wait_with_output().unwrap().stderr).unwrap();
+    assert!(up, "the server did not start: {log}");
+    assert!(!log.contains(TOKEN), "{log}");
+    assert!(log.contains("/account/activate/<key>"), "{log}");
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::limits::{Limits, address_key};
 use super::{groups, password, sessions, users};
+use crate::config::Config;
 use crate::db::Db;
 use crate::settings::{AUTO_ASSIGN_GROUPS, Settings};
 use crate::web::page::Page;
@@ -80,6 +81,7 @@ async fn login(
     ip: ClientIp,
     limits: &State<Limits>,
     settings: &State<Settings>,
+    config: &State<Config>,
     form: Form<LoginForm>,
 ) -> AppResult<FormAnswer> {
     let address = address_key(ip.0);
@@ -104,7 +106,8 @@ async fn login(
             page.render("accounts/login.html", &again)?,
         )));
     };
-    sessions::start(db, cookies, user.id, origin.https).await?;
+    let lifetime = sessions::Lifetime::of(config);
+    sessions::start(db, cookies, user.id, origin.https, lifetime).await?;
     users::touch_login(db, user.id).await?;
     let auto_groups = settings
         .list(db, &AUTO_ASSIGN_GROUPS)

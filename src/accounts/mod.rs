@@ -52,6 +52,7 @@ pub fn stage() -> AdHoc {
                 Box::pin(async move {
                     let db = Db::fetch(rocket).expect("database is attached").0.clone();
                     let limits = rocket.state::<Limits>().expect("limits are managed").clone();
+                    let lifetime = sessions::Lifetime::of(rocket.state::<Config>().expect("config is managed"));
                     let shutdown = rocket.shutdown();
                     tokio::spawn(async move {
                         let mut tick = tokio::time::interval(Duration::from_mins(1));
@@ -64,7 +65,12 @@ pub fn stage() -> AdHoc {
                                     if minutes % 60 != 1 {
                                         continue;
                                     }
-                                    match users::prune_inactive(&db, Timestamp::now().plus(-ACTIVATION_PERIOD)).await {
+                                    match sessions::prune(&db, lifetime).await {
+                        Ok(0) => {}
+                        Ok(removed) => tracing::info!(removed, "removed expired sessions"),
+                        Err(error) => tracing::error!(%error, "pruning expired sessions failed"),
+                    }
+                    match users::prune_inactive(&db, Timestamp::now().plus(-ACTIVATION_PERIOD)).await {
                                         Ok(0) => {}
                                         Ok(removed) => tracing::info!(removed, "removed accounts never activated"),
                                         Err(error) => tracing::error!(%error, "pruning unactivated accounts failed"),

@@ -186,7 +186,12 @@ impl<'r> Responder<'r, 'static> for AppError {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
         let status = self.status();
         if status.code >= 500 {
-            tracing::error!(path = %request.uri().path(), "{}", cause_chain(&self));
+            let route = request.route().map(|route| route.uri.path().to_string());
+            tracing::error!(
+                route = route.as_deref().unwrap_or("-"),
+                "{}",
+                cause_chain(&self)
+            );
         }
         match &self {
             Self::BadRequest(message) => render(request, status, Some(message)),
