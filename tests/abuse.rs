@@ -220,3 +220,81 @@ async fn the_request_log_never_records_activation_or_reset_tokens() {
     assert!(!log.contains(TOKEN), "{log}");
     assert!(log.contains("/account/activate/<key>"), "{log}");
 }
+
+/// Opens the first page's list stream, which stays open while the page is.
+async fn open_stream(app: &TestApp) -> reqwest::Response {
+    app.get("/solutions/list/shell-task/events").await
+}
+
+/// Whether the stream's body ends within `seconds`.
+async fn ends_within(mut stream: reqwest::Response, seconds: u64) -> bool {
+    let read_to_end = async { while let Ok(Some(_)) = stream.chunk().await {} };
+    tokio::time::timeout(Duration::from_secs(seconds), read_to_end)
+        .await
+        .is_ok()
+}
+
+#[tokio::test]
+async fn too_many_open_streams_per_user_get_a_429() {
+    let app = common::spawn_with(|config| {
+        config.sse_max_streams_per_user = 2;
+        config.sse_heartbeat_secs = 1;
+    })
+    .await;
+    task(&app).await;
+    app.create_user("ada", PASSWORD, false).await;
+    app.login("ada", PASSWORD).await;
+    let first = open_stream(&app).await;
+    let second = open_stream(&app).await;
+    assert_eq!(
+        (first.status(), second.status()),
+        (StatusCode::OK, StatusCode::OK)
+    );
+    let third = open_stream(&app).await;
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        third
+            .text()
+            .await
+            .unwrap()
+            .contains("live INLOOP pages open already")
+    );
+    drop(first);
+    // The server notices the closed stream at its next heartbeat at the latest.
+    let mut reopened = StatusCode::TOO_MANY_REQUESTS;
+    for _ in 0..50 {
+        reopened = open_stream(&app).await.status();
+        if reopened == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(reopened, StatusCode::OK, "a closed stream frees its slot");
+    drop(second);
+}
+
+#[tokio::test]
+async fn streams_end_after_logout_and_deactivation() {
+    let app = common::spawn_with(|config| config.sse_heartbeat_secs = 1).await;
+    task(&app).await;
+    let id = app.create_user("ada", PASSWORD, false).await;
+    app.login("ada", PASSWORD).await;
+    let stream = open_stream(&app).await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    let token = app.csrf_token("/privacy/").await;
+    app.post_form_with_token("/logout/", &token, &[]).await;
+    assert!(
+        ends_within(stream, 10).await,
+        "the stream outlived the logout"
+    );
+
+    app.login("ada", PASSWORD).await;
+    let stream = open_stream(&app).await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    let db = app.db().await;
+    inloop::on_pool!(&db, pool => sqlx::query("UPDATE users SET is_active = FALSE WHERE id = $1").bind(id).execute(pool).await.map(drop)).unwrap();
+    assert!(
+        ends_within(stream, 10).await,
+        "the stream outlived the account"
+    );
+}

@@ -21,6 +21,9 @@ pub enum AppError {
     Unauthorized,
     #[error("too many requests")]
     TooManyRequests(std::time::Duration),
+    /// A user opened more event streams than allowed (the maximum).
+    #[error("too many open streams")]
+    TooManyStreams(usize),
     #[error("forbidden")]
     Forbidden,
     #[error("{0}")]
@@ -66,7 +69,7 @@ impl AppError {
         match self {
             Self::NotFound => Status::NotFound,
             Self::Unauthorized => Status::Unauthorized,
-            Self::TooManyRequests(_) => Status::TooManyRequests,
+            Self::TooManyRequests(_) | Self::TooManyStreams(_) => Status::TooManyRequests,
             Self::Forbidden => Status::Forbidden,
             Self::BadRequest(_) => Status::BadRequest,
             Self::Database(_) | Self::Template(_) | Self::Internal { .. } => {
@@ -204,6 +207,15 @@ impl<'r> Responder<'r, 'static> for AppError {
                 );
                 let mut response = render(request, status, Some(&message))?;
                 response.set_header(Header::new("Retry-After", seconds.to_string()));
+                Ok(response)
+            }
+            Self::TooManyStreams(max) => {
+                let message = format!(
+                    "You have {max} live INLOOP pages open already, the most one account may have. \
+                     Close some of them, then reload this page."
+                );
+                let mut response = render(request, status, Some(&message))?;
+                response.set_header(Header::new("Retry-After", "30"));
                 Ok(response)
             }
             _ => render(request, status, None),
