@@ -41,6 +41,8 @@ pub fn stage() -> AdHoc {
                 return Err(rocket);
             }
         };
+        // The dummy hash (for logins of unknown users) is made once; not on an async thread.
+        tokio::task::spawn_blocking(|| password::dummy_hash().len());
         let rocket = rocket
             .manage(mailer)
             .manage(Limits::default())
