@@ -101,7 +101,10 @@ enum SettingsAction {
 
 /// Logs to stderr; `RUST_LOG` overrides the default filter.
 pub fn init_logging() {
-    let default = "info,rocket=error,_=error,sqlx=warn,hyper=warn,bollard=warn,fred=warn";
+    // Rocket's server logs unmatched requests with their raw path, which may hold a mangled
+    // activation or reset link; our request log names routes instead (panics still reach stderr).
+    let default =
+        "info,rocket=error,rocket::server=off,_=error,sqlx=warn,hyper=warn,bollard=warn,fred=warn";
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

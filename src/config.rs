@@ -1,8 +1,8 @@
 //! The effective configuration: `Rocket.toml`, `ROCKET_*`, `INLOOP_*` and the seed's variables.
 
+mod display;
 mod secret;
 
-use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -78,6 +78,12 @@ pub struct Config {
     /// Seconds a running check's heartbeat may be silent before any instance queues it again
     /// (`INLOOP_CHECK_STALE_SECS`); also the age before an orphaned check container is removed.
     pub check_stale_secs: u64,
+    /// Event streams one user may have open at once (each open result or list page holds one).
+    pub sse_max_streams_per_user: usize,
+    /// Minutes a login session lasts without any request.
+    pub session_idle_minutes: u64,
+    /// Days a login session lasts at most, however active (the cookie's `Max-Age`).
+    pub session_max_days: u64,
 }
 
 impl Default for Config {
@@ -105,6 +111,9 @@ impl Default for Config {
             sse_heartbeat_secs: 15,
             make_image: "inloop-make:1".into(),
             check_stale_secs: 30,
+            sse_max_streams_per_user: 20,
+            session_idle_minutes: 1440,
+            session_max_days: 14,
         }
     }
 }
@@ -241,6 +250,23 @@ impl Config {
                 "empty: imports need an image to run `make` in",
             ));
         }
+        if config.session_idle_minutes == 0 || config.session_max_days == 0 {
+            return Err(invalid(
+                "INLOOP_SESSION_IDLE_MINUTES/INLOOP_SESSION_MAX_DAYS",
+                "must be at least 1",
+            ));
+        }
+        // An empty webhook secret would make every signature computable by anyone.
+        if config
+            .github_secret
+            .as_ref()
+            .is_some_and(|secret| secret.expose().trim().is_empty())
+        {
+            return Err(invalid(
+                "GITHUB_SECRET",
+                "empty: set a long random string, or unset it to refuse every webhook",
+            ));
+        }
         config.app_secret_key = Some(config.resolve_secret(figment.profile())?);
         Ok(config)
     }
@@ -325,45 +351,6 @@ impl Config {
                 &format!("{databases}.max_connections"),
                 self.database_pool_size,
             ))
-    }
-}
-
-impl fmt::Display for Config {
-    /// The effective configuration with secrets redacted, one setting a line.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redact =
-            |secret: &Option<Secret>| secret.as_ref().map_or("(not set)", |_| "(set, redacted)");
-        let or_unset = |value: &Option<String>| value.clone().unwrap_or_else(|| "(not set)".into());
-        writeln!(f, "data_dir          {}", self.data_dir.display())?;
-        writeln!(f, "database_url      {}", redact_url(self.database_url()))?;
-        writeln!(
-            f,
-            "redis_url         {}",
-            or_unset(&self.redis_url.as_deref().map(redact_url))
-        )?;
-        writeln!(
-            f,
-            "cache_url         {} (unused)",
-            or_unset(&self.cache_url.as_deref().map(redact_url))
-        )?;
-        writeln!(f, "secret_key        {}", redact(&self.app_secret_key))?;
-        writeln!(f, "allowed_hosts     {}", self.allowed_hosts.join(","))?;
-        writeln!(f, "from_email        {}", self.from_email)?;
-        writeln!(f, "email_url         {}", redact(&self.email_url))?;
-        writeln!(f, "github_secret     {}", redact(&self.github_secret))?;
-        writeln!(f, "time_zone         {}", self.time_zone)?;
-        writeln!(f, "trusted_proxies   {}", self.trusted_proxies.join(","))?;
-        writeln!(f, "database_pool     {}", self.database_pool_size)?;
-        writeln!(f, "workers           {}", self.workers)?;
-        writeln!(f, "sse_heartbeat_secs {}", self.sse_heartbeat_secs)?;
-        writeln!(f, "make_image        {}", self.make_image)?;
-        writeln!(f, "check_stale_secs  {}", self.check_stale_secs)?;
-        let path = |path: &Option<PathBuf>| {
-            path.as_ref()
-                .map_or_else(|| "(not set)".to_owned(), |path| path.display().to_string())
-        };
-        writeln!(f, "git_ssh_key       {}", path(&self.git_ssh_key))?;
-        write!(f, "git_known_hosts   {}", path(&self.git_known_hosts))
     }
 }
 

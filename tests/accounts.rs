@@ -256,3 +256,38 @@ async fn password_reset_by_mail_without_revealing_accounts() {
     );
     app.login("hedy", new_password).await;
 }
+
+#[tokio::test]
+async fn a_username_can_never_be_another_accounts_e_mail_address_nor_the_reverse() {
+    let (app, sink) = app_with_mail().await;
+    app.create_user("grace", GOOD_PASSWORD, false).await;
+    app.create_user("alan@example.net", GOOD_PASSWORD, false)
+        .await;
+    let before = user_count(&app).await;
+    let as_name = sign_up(
+        &app,
+        "GRACE@example.org",
+        "other@example.org",
+        GOOD_PASSWORD,
+    )
+    .await;
+    assert_eq!(as_name.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        as_name
+            .text()
+            .await
+            .unwrap()
+            .contains("This username is already taken")
+    );
+    let as_address = sign_up(&app, "newcomer", "Alan@example.net", GOOD_PASSWORD).await;
+    assert_eq!(as_address.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        as_address
+            .text()
+            .await
+            .unwrap()
+            .contains("cannot log in as yours")
+    );
+    assert_eq!(user_count(&app).await, before);
+    assert!(sink.mails().is_empty());
+}

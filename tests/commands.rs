@@ -89,6 +89,30 @@ async fn createuser_and_createsuperuser_make_accounts_that_can_log_in() {
         &format!("{PASSWORD}\n"),
     );
     assert!(!duplicate.status.success() && text(&duplicate).contains("exists already"));
+    // Login takes either: a username may not be another account's address, nor the reverse.
+    for (username, email) in [
+        ("TUTOR@example.org", "other@example.org"),
+        ("other", "Tutor"),
+    ] {
+        let crossed = inloop(
+            &app,
+            &[
+                "createuser",
+                "--username",
+                username,
+                "--email",
+                email,
+                "--password-stdin",
+            ],
+            &format!("{PASSWORD}\n"),
+        );
+        assert!(!crossed.status.success(), "{username} {email}");
+        assert!(
+            text(&crossed).contains("exists already"),
+            "{}",
+            text(&crossed)
+        );
+    }
 
     let superuser = [
         "createsuperuser",

@@ -201,3 +201,85 @@ async fn profile_keeps_digits_only_matriculation_numbers() {
     let html = app.get_text("/account/profile/").await;
     assert!(html.contains("value=\"Liskov\"") && html.contains("value=\"4711\""));
 }
+
+/// Posts a login form as if from `address` (through the trusted proxy at 127.0.0.1).
+async fn login_from(
+    app: &common::TestApp,
+    browser: &reqwest::Client,
+    address: &str,
+    password: &str,
+) -> reqwest::Response {
+    let html = browser
+        .get(app.at("/login/"))
+        .header("X-Forwarded-For", address)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = common::csrf_token_in(&html);
+    browser
+        .post(app.at("/login/"))
+        .header("X-Forwarded-For", address)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("login", "grace"),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn failed_logins_from_elsewhere_cannot_lock_the_owner_out() {
+    let app = common::spawn_with(|config| config.trusted_proxies = vec!["127.0.0.1".into()]).await;
+    app.create_user("grace", GOOD_PASSWORD, false).await;
+    let attacker = common::browser();
+    for _ in 0..10 {
+        let guess = login_from(&app, &attacker, "203.0.113.9", "not the password").await;
+        assert_eq!(guess.status(), StatusCode::OK);
+    }
+    let blocked = login_from(&app, &attacker, "203.0.113.9", GOOD_PASSWORD).await;
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let owner = common::browser();
+    let owner_login = login_from(&app, &owner, "198.51.100.1", GOOD_PASSWORD).await;
+    assert_eq!(
+        owner_login.status(),
+        StatusCode::SEE_OTHER,
+        "the owner gets in"
+    );
+}
+
+#[tokio::test]
+async fn a_burst_of_logins_does_not_stall_other_pages() {
+    let app = common::spawn().await;
+    let token = app.csrf_token("/privacy/").await;
+    let started = std::time::Instant::now();
+    let mut logins = tokio::task::JoinSet::new();
+    for attempt in 0..16 {
+        let (http, url, token) = (app.http.clone(), app.at("/login/"), token.clone());
+        logins.spawn(async move {
+            let login = format!("nobody{attempt}");
+            let form = [
+                ("csrf_token", token.as_str()),
+                ("login", login.as_str()),
+                ("password", "not the password"),
+            ];
+            http.post(url).form(&form).send().await.unwrap().status()
+        });
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let asked = std::time::Instant::now();
+    assert_eq!(app.get_text("/healthz").await, "ok");
+    let health = asked.elapsed();
+    while let Some(status) = logins.join_next().await {
+        assert_eq!(status.unwrap(), StatusCode::OK);
+    }
+    let burst = started.elapsed();
+    assert!(
+        health * 2 < burst,
+        "/healthz took {health:?} during a burst of {burst:?}"
+    );
+}

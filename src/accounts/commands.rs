@@ -50,11 +50,15 @@ pub async fn create(db: &DbPool, spec: AccountSpec) -> CommandResult {
     if let Some(problem) = password::problem(&password, &username, &email) {
         return Err(problem.into());
     }
-    if users::username_taken(db, &username).await? || users::email_taken(db, &email).await? {
-        return Err(format!(
-            "a user named {username:?} or with the address {email:?} exists already"
-        )
-        .into());
+    // Login takes a username or an address: neither may be another account's of either kind.
+    for name in [&username, &email] {
+        if let Some(taken) = users::login_taken(db, name).await? {
+            let kind = match taken {
+                users::Taken::AsUsername => "username",
+                users::Taken::AsEmail => "e-mail address",
+            };
+            return Err(format!("an account with the {kind} {name:?} exists already").into());
+        }
     }
     let hash = password::hash(&password);
     let new_user = NewUser {
@@ -98,7 +102,7 @@ pub async fn demo(db: &DbPool) -> CommandResult {
         ("staff", true, false),
         ("student", false, false),
     ] {
-        if users::username_taken(db, username).await? {
+        if users::login_taken(db, username).await?.is_some() {
             println!("{username:<8} exists already (password unchanged)");
             continue;
         }

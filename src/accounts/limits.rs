@@ -1,5 +1,6 @@
 //! Rate limits for login, sign-up and password reset, per client address and per account.
 
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,10 +37,27 @@ impl Limit {
     }
 }
 
+/// The key of a client address in the limits: an IPv4 address itself, an IPv6 address by its
+/// /64 prefix (one subscriber usually gets a whole /64 and may pick any address in it).
+#[must_use]
+pub fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return v4.to_string();
+            }
+            let [a, b, c, d, ..] = v6.segments();
+            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+    }
+}
+
 /// All limits, managed as Rocket state (clones share the counters).
 #[derive(Clone)]
 pub struct Limits {
-    /// Login attempts per account: 10 in 15 minutes.
+    /// Login attempts per account and client address: 10 in 15 minutes. Keyed by both, so
+    /// that someone guessing a password from elsewhere cannot lock the account's owner out.
     pub login_account: Limit,
     /// Login attempts per client address.
     pub login_ip: Limit,
@@ -97,6 +115,21 @@ impl Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_are_limited_by_their_64_prefix() {
+        let key = |text: &str| address_key(text.parse().unwrap());
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff:1:2:3"));
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        let limit = Limit::new(2, Duration::from_mins(15));
+        for host in 1..=2 {
+            limit.check(&key(&format!("2001:db8::{host}"))).unwrap();
+        }
+        assert!(limit.check(&key("2001:db8::ffff")).is_err());
+    }
 
     #[test]
     fn the_eleventh_attempt_is_refused_with_a_wait_time() {

@@ -8,8 +8,9 @@ use rocket::response::{Flash, Redirect, Responder};
 use rocket::{FromForm, Route, State, get, post, routes};
 use serde::Serialize;
 
-use super::limits::Limits;
+use super::limits::{Limits, address_key};
 use super::{groups, password, sessions, users};
+use crate::config::Config;
 use crate::db::Db;
 use crate::settings::{AUTO_ASSIGN_GROUPS, Settings};
 use crate::web::page::Page;
@@ -80,16 +81,20 @@ async fn login(
     ip: ClientIp,
     limits: &State<Limits>,
     settings: &State<Settings>,
+    config: &State<Config>,
     form: Form<LoginForm>,
 ) -> AppResult<FormAnswer> {
-    limits.login_ip.check(&ip.0.to_string())?;
-    limits.login_account.check(form.login.trim())?;
+    let address = address_key(ip.0);
+    limits.login_ip.check(&address)?;
+    limits
+        .login_account
+        .check(&format!("{}|{address}", form.login.trim()))?;
     let user = users::by_login(db, &form.login).await?;
     // Verify against a dummy hash for unknown users, so timing does not tell who exists.
     let hash = user
         .as_ref()
         .map_or(password::dummy_hash(), |user| user.password_hash.as_str());
-    let matches = password::verify(&form.password, hash);
+    let matches = password::verify_off_thread(&form.password, hash).await;
     let Some(user) = user.filter(|user| matches && user.is_active) else {
         let again = LoginPage {
             login: form.login.clone(),
@@ -101,7 +106,8 @@ async fn login(
             page.render("accounts/login.html", &again)?,
         )));
     };
-    sessions::start(db, cookies, user.id, origin.https).await?;
+    let lifetime = sessions::Lifetime::of(config);
+    sessions::start(db, cookies, user.id, origin.https, lifetime).await?;
     users::touch_login(db, user.id).await?;
     let auto_groups = settings
         .list(db, &AUTO_ASSIGN_GROUPS)

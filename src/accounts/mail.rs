@@ -1,4 +1,5 @@
-//! Outgoing mail over SMTP (`EMAIL_URL`), or into the log when no server is configured.
+//! Outgoing mail over SMTP (`EMAIL_URL`); without a server, debug builds write mails to the log
+//! and release builds only their recipient and subject (bodies hold activation and reset links).
 
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -53,7 +54,7 @@ impl Mailer {
         if let Some(transport) = &self.transport {
             transport.send(message).await?;
             tracing::info!(subject, "mail sent");
-        } else {
+        } else if cfg!(debug_assertions) {
             // Development without a mail server: the link must be readable somewhere.
             tracing::info!(
                 to,
@@ -61,6 +62,9 @@ impl Mailer {
                 body,
                 "EMAIL_URL is not set: mail written to the log"
             );
+        } else {
+            // Bodies carry activation and reset links: a release build never logs them.
+            tracing::warn!(to, subject, "EMAIL_URL is not set: mail not sent");
         }
         Ok(())
     }

@@ -18,7 +18,7 @@ use std::time::Duration;
 use rocket::fairing::AdHoc;
 use rocket_db_pools::Database;
 
-pub use limits::{Limits, TooMany};
+pub use limits::{Limits, TooMany, address_key};
 pub use login::form as login_form;
 pub use sessions::{CurrentUser, Denied, MaybeUser, Staff};
 pub use users::User;
@@ -41,6 +41,8 @@ pub fn stage() -> AdHoc {
                 return Err(rocket);
             }
         };
+        // The dummy hash (for logins of unknown users) is made once; not on an async thread.
+        tokio::task::spawn_blocking(|| password::dummy_hash().len());
         let rocket = rocket
             .manage(mailer)
             .manage(Limits::default())
@@ -52,6 +54,7 @@ pub fn stage() -> AdHoc {
                 Box::pin(async move {
                     let db = Db::fetch(rocket).expect("database is attached").0.clone();
                     let limits = rocket.state::<Limits>().expect("limits are managed").clone();
+                    let lifetime = sessions::Lifetime::of(rocket.state::<Config>().expect("config is managed"));
                     let shutdown = rocket.shutdown();
                     tokio::spawn(async move {
                         let mut tick = tokio::time::interval(Duration::from_mins(1));
@@ -64,7 +67,12 @@ pub fn stage() -> AdHoc {
                                     if minutes % 60 != 1 {
                                         continue;
                                     }
-                                    match users::prune_inactive(&db, Timestamp::now().plus(-ACTIVATION_PERIOD)).await {
+                                    match sessions::prune(&db, lifetime).await {
+                        Ok(0) => {}
+                        Ok(removed) => tracing::info!(removed, "removed expired sessions"),
+                        Err(error) => tracing::error!(%error, "pruning expired sessions failed"),
+                    }
+                    match users::prune_inactive(&db, Timestamp::now().plus(-ACTIVATION_PERIOD)).await {
                                         Ok(0) => {}
                                         Ok(removed) => tracing::info!(removed, "removed accounts never activated"),
                                         Err(error) => tracing::error!(%error, "pruning unactivated accounts failed"),

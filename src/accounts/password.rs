@@ -27,6 +27,38 @@ pub fn verify(password: &str, hash: &str) -> bool {
     })
 }
 
+/// Hashes running at once: one core fewer than the machine has (at least one), so a burst of
+/// logins leaves a core to answer every other request.
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+});
+
+/// Runs `work` on a blocking thread once a hashing permit is free: Argon2 spends tens of
+/// milliseconds of CPU by design, and on an async thread a burst of logins would stall every
+/// other request.
+async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let _permit = HASHING.acquire().await.ok()?;
+    tokio::task::spawn_blocking(work).await.ok()
+}
+
+/// [`hash`] off the async threads (see [`off_thread`]).
+pub async fn hash_off_thread(password: &str) -> String {
+    let owned = password.to_owned();
+    match off_thread(move || hash(&owned)).await {
+        Some(hashed) => hashed,
+        None => hash(password),
+    }
+}
+
+/// [`verify`] off the async threads (see [`off_thread`]).
+pub async fn verify_off_thread(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_owned(), hash.to_owned());
+    off_thread(move || verify(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
 /// A hash no password matches, to spend the same time on unknown accounts as on known ones.
 #[must_use]
 pub fn dummy_hash() -> &'static str {

@@ -108,7 +108,7 @@ async fn change_password(
     form: Form<PasswordForm>,
 ) -> AppResult<FormAnswer> {
     let user = user.0;
-    let problem = if !password::verify(&form.old_password, &user.password_hash) {
+    let problem = if !password::verify_off_thread(&form.old_password, &user.password_hash).await {
         Some(("old_password", "Your current password is not correct."))
     } else if form.password1 != form.password2 {
         Some(("password2", "The two passwords do not match."))
@@ -123,7 +123,12 @@ async fn change_password(
         )?;
         return Ok(FormAnswer::Again((Status::UnprocessableEntity, html)));
     }
-    users::set_password_hash(db, user.id, &password::hash(&form.password1)).await?;
+    users::set_password_hash(
+        db,
+        user.id,
+        &password::hash_off_thread(&form.password1).await,
+    )
+    .await?;
     // Every session ends, this one too: whoever knew the old password is out.
     sessions::end_all(db, user.id).await?;
     sessions::end(db, cookies).await?;

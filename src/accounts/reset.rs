@@ -8,7 +8,7 @@ use rocket::response::{Flash, Redirect};
 use rocket::{FromForm, Route, State, get, post, routes};
 use serde::Serialize;
 
-use super::limits::Limits;
+use super::limits::{Limits, address_key};
 use super::mail::Mailer;
 use super::tokens::{self, Purpose};
 use super::{password, sessions, users};
@@ -43,7 +43,7 @@ async fn request(
     ip: ClientIp,
     form: Form<ResetRequest>,
 ) -> AppResult<Html> {
-    limits.reset_ip.check(&ip.0.to_string())?;
+    limits.reset_ip.check(&address_key(ip.0))?;
     let email = form.email.trim();
     // The same answer whether or not the address has an account, and the mail only if it has.
     if limits.reset_email.check(email).is_ok()
@@ -148,7 +148,12 @@ async fn reset(
         let html = page.render("accounts/password_reset_confirm.html", &again)?;
         return Ok(FormAnswer::Again((Status::UnprocessableEntity, html)));
     }
-    users::set_password_hash(db, user.id, &password::hash(&form.password1)).await?;
+    users::set_password_hash(
+        db,
+        user.id,
+        &password::hash_off_thread(&form.password1).await,
+    )
+    .await?;
     sessions::end_all(db, user.id).await?;
     Ok(FormAnswer::Done(Flash::success(
         Redirect::to("/login/"),

@@ -7,7 +7,7 @@ use rocket::http::Status;
 use rocket::{FromForm, Route, State, get, post, routes};
 use serde::Serialize;
 
-use super::limits::Limits;
+use super::limits::{Limits, address_key};
 use super::mail::Mailer;
 use super::password;
 use super::tokens::{self, Purpose, TokenError};
@@ -115,17 +115,33 @@ async fn problems(
             "username",
             "This username is reserved. Please choose another one.".into(),
         );
-    } else if users::username_taken(db, username).await? {
-        errors.insert("username", "This username is already taken.".into());
+    } else {
+        match users::login_taken(db, username).await? {
+            Some(users::Taken::AsUsername) => {
+                errors.insert("username", "This username is already taken.".into());
+            }
+            Some(users::Taken::AsEmail) => {
+                errors.insert(
+                    "username",
+                    "This username is already taken: it is another account's e-mail address."
+                        .into(),
+                );
+            }
+            None => {}
+        }
     }
     let email = form.email.trim();
     if email.parse::<lettre::Address>().is_err() {
         errors.insert("email", "Enter a valid e-mail address.".into());
-    } else if users::email_taken(db, email).await? {
-        errors.insert(
-            "email",
-            "An account with this e-mail address exists already.".into(),
-        );
+    } else if let Some(taken) = users::login_taken(db, email).await? {
+        let message = match taken {
+            users::Taken::AsEmail => "An account with this e-mail address exists already.",
+            users::Taken::AsUsername => {
+                "This address is another account's username, so it cannot log in as yours. \
+                 Please use another address."
+            }
+        };
+        errors.insert("email", message.into());
     } else {
         let pattern = settings_text(settings, db, &EMAIL_PATTERN).await?;
         let matches =
@@ -171,7 +187,7 @@ async fn signup(
             page.render("accounts/signup.html", &again)?,
         ));
     }
-    limits.signup_ip.check(&ip.0.to_string())?;
+    limits.signup_ip.check(&address_key(ip.0))?;
     let errors = problems(db, settings, &form).await?;
     if !errors.is_empty() {
         again.username = form.username.clone();
@@ -182,7 +198,7 @@ async fn signup(
             page.render("accounts/signup.html", &again)?,
         ));
     }
-    let hash = password::hash(&form.password1);
+    let hash = password::hash_off_thread(&form.password1).await;
     let new_user = NewUser {
         username: form.username.trim(),
         email: form.email.trim(),

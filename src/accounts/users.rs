@@ -69,10 +69,12 @@ pub async fn by_id(db: &DbPool, id: i64) -> Result<Option<User>, sqlx::Error> {
     on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
 }
 
-/// The user whose username or e-mail is `login` (case-insensitive).
+/// The user whose username or e-mail is `login` (case-insensitive). Sign-up keeps names and
+/// addresses apart (see [`login_taken`]); should older data hold both, the username wins.
 pub async fn by_login(db: &DbPool, login: &str) -> Result<Option<User>, sqlx::Error> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM users WHERE lower(username) = lower($1) OR lower(email) = lower($1)"
+        "SELECT {COLUMNS} FROM users WHERE lower(username) = lower($1) OR lower(email) = lower($1)
+         ORDER BY CASE WHEN lower(username) = lower($1) THEN 0 ELSE 1 END, id LIMIT 1"
     );
     on_pool!(db, pool => sqlx::query_as(&sql).bind(login.trim()).fetch_optional(pool).await)
 }
@@ -83,20 +85,30 @@ pub async fn by_email(db: &DbPool, email: &str) -> Result<Option<User>, sqlx::Er
     on_pool!(db, pool => sqlx::query_as(&sql).bind(email.trim()).fetch_optional(pool).await)
 }
 
-/// Whether a username (any case) is taken.
-pub async fn username_taken(db: &DbPool, username: &str) -> Result<bool, sqlx::Error> {
-    let sql = "SELECT COUNT(*) FROM users WHERE lower(username) = lower($1)";
-    let count: i64 =
-        on_pool!(db, pool => sqlx::query_scalar(sql).bind(username).fetch_one(pool).await)?;
-    Ok(count > 0)
+/// Which account, if any, already logs in with `name`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Taken {
+    /// Another account has this username.
+    AsUsername,
+    /// Another account has this e-mail address.
+    AsEmail,
 }
 
-/// Whether an e-mail address (any case) is taken.
-pub async fn email_taken(db: &DbPool, email: &str) -> Result<bool, sqlx::Error> {
-    let sql = "SELECT COUNT(*) FROM users WHERE lower(email) = lower($1)";
-    let count: i64 =
-        on_pool!(db, pool => sqlx::query_scalar(sql).bind(email).fetch_one(pool).await)?;
-    Ok(count > 0)
+/// Whether `name` (any case) is some account's username or e-mail address: login accepts both,
+/// so a new username must not be anyone's address, nor a new address anyone's username.
+pub async fn login_taken(db: &DbPool, name: &str) -> Result<Option<Taken>, sqlx::Error> {
+    let sql = "SELECT
+                 (SELECT COUNT(*) FROM users WHERE lower(username) = lower($1)),
+                 (SELECT COUNT(*) FROM users WHERE lower(email) = lower($1))";
+    let (as_username, as_email): (i64, i64) =
+        on_pool!(db, pool => sqlx::query_as(sql).bind(name.trim()).fetch_one(pool).await)?;
+    Ok(if as_username > 0 {
+        Some(Taken::AsUsername)
+    } else if as_email > 0 {
+        Some(Taken::AsEmail)
+    } else {
+        None
+    })
 }
 
 /// Marks the account active (e-mail confirmed).

@@ -11,7 +11,7 @@ use crate::accounts::{Staff, groups};
 use crate::db::{Db, DbPool};
 use crate::on_pool;
 use crate::web::page::Page;
-use crate::web::{AppError, AppResult, Html};
+use crate::web::{AppError, AppResult, Html, PathNumber};
 
 /// The longest category description staff may write.
 const DESCRIPTION_LIMIT: usize = 20_000;
@@ -45,9 +45,10 @@ async fn categories(page: Page<'_>, _staff: Staff, db: &Db) -> AppResult<Html> {
 async fn save_category(
     _staff: Staff,
     db: &Db,
-    id: i64,
+    id: PathNumber,
     form: Form<CategoryForm>,
 ) -> AppResult<Flash<Redirect>> {
+    let id = id.get()?;
     let back = Redirect::to("/admin/categories/");
     let Ok(ordering) = form.ordering.trim().parse::<i64>() else {
         return Ok(Flash::error(back, "The order must be a whole number."));
@@ -103,9 +104,10 @@ async fn tasks(page: Page<'_>, _staff: Staff, db: &Db) -> AppResult<Html> {
 async fn save_task(
     _staff: Staff,
     db: &Db,
-    id: i64,
+    id: PathNumber,
     form: Form<TaskForm>,
 ) -> AppResult<Flash<Redirect>> {
+    let id = id.get()?;
     let back = Redirect::to("/admin/tasks/");
     let limit = match form.submission_limit.trim() {
         "" => None,

@@ -1,6 +1,5 @@
 //! `/admin/imports/`: the recent import runs, one run's outputs, and "Import now".
 
-use rocket::request::FromParam;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes, uri};
 use serde::Serialize;
@@ -11,21 +10,10 @@ use crate::db::{Db, Timestamp};
 use crate::import::runs::{self, ImportRun};
 use crate::import::{Trigger, Wakeup};
 use crate::web::page::Page;
-use crate::web::{AppError, AppResult, Html};
+use crate::web::{AppError, AppResult, Html, PathNumber};
 
 /// How many runs the list shows.
 const RECENT: i64 = 50;
-
-/// The id of an import run in a path.
-pub struct RunId(i64);
-
-impl FromParam<'_> for RunId {
-    type Error = std::num::ParseIntError;
-
-    fn from_param(param: &str) -> Result<Self, Self::Error> {
-        param.parse().map(Self)
-    }
-}
 
 /// A run as the pages show it, with local times.
 #[derive(Serialize)]
@@ -92,10 +80,11 @@ async fn detail(
     _staff: Staff,
     db: &Db,
     config: &State<Config>,
-    id: RunId,
+    id: PathNumber,
 ) -> AppResult<Html> {
-    let run = runs::get(&db.0, id.0).await?.ok_or(AppError::NotFound)?;
-    let results = runs::results(&db.0, id.0).await?;
+    let id = id.get()?;
+    let run = runs::get(&db.0, id).await?.ok_or(AppError::NotFound)?;
+    let results = runs::results(&db.0, id).await?;
     page.render(
         "admin/import.html",
         &serde_json::json!({ "run": view(run, config), "results": results }),

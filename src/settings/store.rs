@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::RwLock;
 
@@ -23,17 +24,29 @@ pub enum SettingError {
     Database(#[from] sqlx::Error),
 }
 
+type Values = HashMap<String, serde_json::Value>;
+
+/// Runs between a refill's read and its store (tests only: to interleave deterministically).
+#[cfg(test)]
+type RefillHook = Arc<std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>>;
+
 /// The settings of this process: shared, cached, invalidated over the event bus.
+///
+/// Every invalidation bumps a generation counter; a refill stores what it read only when no
+/// invalidation came while it was reading, so a change announced meanwhile is never lost.
 #[derive(Clone, Default)]
 pub struct Settings {
-    cache: Arc<RwLock<Option<HashMap<String, serde_json::Value>>>>,
+    cache: Arc<RwLock<Option<Values>>>,
+    generation: Arc<AtomicU64>,
+    #[cfg(test)]
+    during_refill: RefillHook,
 }
 
 impl Settings {
     /// Drops the cache whenever any process announces a change.
     pub fn follow(&self, bus: &Bus) {
         let mut messages = bus.subscribe();
-        let cache = Arc::clone(&self.cache);
+        let settings = self.clone();
         tokio::spawn(async move {
             loop {
                 match messages.recv().await {
@@ -41,12 +54,18 @@ impl Settings {
                         if message.topic != TOPIC
                             && message.topic != crate::events::RESUBSCRIBED => {}
                     Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        *cache.write().await = None;
+                        settings.invalidate().await;
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 }
             }
         });
+    }
+
+    /// Forgets the cached values, including any refill still reading.
+    pub async fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        *self.cache.write().await = None;
     }
 
     /// The current value of `setting` (its default when never set).
@@ -61,7 +80,17 @@ impl Settings {
                 .cloned()
                 .unwrap_or_else(|| setting.default_value()));
         }
+        let generation = self.generation.load(Ordering::SeqCst);
         let rows: Vec<(String, String)> = crate::on_pool!(db, pool => sqlx::query_as("SELECT key, value FROM settings").fetch_all(pool).await)?;
+        #[cfg(test)]
+        if let Some(hook) = self
+            .during_refill
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+        {
+            hook();
+        }
         let values: HashMap<_, _> = rows
             .into_iter()
             .filter_map(|(key, value)| Some((key, serde_json::from_str(&value).ok()?)))
@@ -70,7 +99,11 @@ impl Settings {
             .get(setting.key)
             .cloned()
             .unwrap_or_else(|| setting.default_value());
-        *self.cache.write().await = Some(values);
+        let mut cache = self.cache.write().await;
+        // An invalidation while reading: what was read may predate the change.
+        if self.generation.load(Ordering::SeqCst) == generation {
+            *cache = Some(values);
+        }
         Ok(value)
     }
 
@@ -128,8 +161,53 @@ impl Settings {
         .execute(pool)
         .await
         .map(drop))?;
-        *self.cache.write().await = None;
+        self.invalidate().await;
         bus.publish(TOPIC, setting.key).await;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::SUBMISSION_LIMIT;
+
+    async fn store(db: &DbPool, value: &str) {
+        crate::on_pool!(db, pool => sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES ('submission_limit', $1, 0)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(value)
+        .execute(pool)
+        .await
+        .map(drop))
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_change_announced_while_the_cache_refills_is_not_lost() {
+        let db = DbPool::connect("sqlite::memory:", 1).await.unwrap();
+        crate::on_pool!(&db, pool => sqlx::query(
+            "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL)",
+        )
+        .execute(pool)
+        .await
+        .map(drop))
+        .unwrap();
+        store(&db, "5").await;
+        let settings = Settings::default();
+        // Another process stores 7 and announces it after this refill read 5, before it stores.
+        let generation = Arc::clone(&settings.generation);
+        *settings.during_refill.lock().unwrap() = Some(Box::new(move || {
+            generation.fetch_add(1, Ordering::SeqCst);
+        }));
+        assert_eq!(settings.int(&db, &SUBMISSION_LIMIT).await.unwrap(), 5);
+        store(&db, "7").await;
+        assert_eq!(settings.int(&db, &SUBMISSION_LIMIT).await.unwrap(), 7);
+        // Without an announcement the cache serves: the database is not read on every call.
+        store(&db, "9").await;
+        assert_eq!(settings.int(&db, &SUBMISSION_LIMIT).await.unwrap(), 7);
+        settings.invalidate().await;
+        assert_eq!(settings.int(&db, &SUBMISSION_LIMIT).await.unwrap(), 9);
     }
 }

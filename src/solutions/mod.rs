@@ -14,6 +14,7 @@ pub mod queue_state;
 pub mod recovery;
 mod staff;
 pub mod store;
+mod stream_slots;
 mod streaming;
 mod streams;
 pub mod submit;
@@ -33,9 +34,11 @@ pub use submit::Doorbell;
 #[must_use]
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Solutions", |rocket| async {
-        let workers = rocket.state::<Config>().expect("config is managed").workers;
+        let config = rocket.state::<Config>().expect("config is managed");
+        let (workers, max_streams) = (config.workers, config.sse_max_streams_per_user);
         rocket
             .manage(Doorbell::default())
+            .manage(stream_slots::StreamSlots::new(max_streams))
             .manage(queue_state::QueueCache::new(workers))
             .mount("/", pages::routes())
             .mount("/", handin::routes())

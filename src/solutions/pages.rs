@@ -16,7 +16,7 @@ use crate::db::{Db, Timestamp};
 use crate::settings::Settings;
 use crate::tasks::catalog::{self, TaskDetail, Viewer};
 use crate::web::page::Page;
-use crate::web::{AppError, AppResult, Html};
+use crate::web::{AppError, AppResult, Html, PageNumber, PathNumber};
 
 /// Solutions per page of the list.
 pub(super) const PAGE_SIZE: i64 = 20;
@@ -64,16 +64,16 @@ async fn list(
     settings: &State<Settings>,
     user: CurrentUser,
     slug: &str,
-    page: Option<i64>,
+    page: rocket::form::Result<'_, PageNumber>,
 ) -> AppResult<Html> {
+    let page = PageNumber::of(page)?;
     let task = open_task(db, settings, &user.0, slug).await?;
-    let page = page.unwrap_or(1).max(1);
     let mut solutions = store::of_author(
         db,
         user.0.id,
         task.summary.id,
         PAGE_SIZE + 1,
-        (page - 1) * PAGE_SIZE,
+        page.offset(PAGE_SIZE),
     )
     .await?;
     let more = solutions.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
@@ -101,13 +101,13 @@ async fn list(
             .iter()
             .map(|solution| view::row(slug, solution, &queue_state.places, &zone))
             .collect(),
-        page,
-        previous: (page > 1).then(|| page - 1),
-        next: more.then(|| page + 1),
+        page: page.0,
+        previous: (page.0 > 1).then(|| page.0 - 1),
+        next: more.then(|| page.0 + 1),
         limit: (limit >= 0).then_some(limit),
         handed_in: store::count(db, user.0.id, task.summary.id).await?,
         // The first page also shows new solutions as they come; later ones follow their rows.
-        live: page == 1 || unfinished,
+        live: page.0 == 1 || unfinished,
         events: live::EVENTS,
     };
     ctx.render("solutions/list.html", &data)
@@ -164,9 +164,10 @@ async fn detail(
     queue: &State<QueueCache>,
     user: CurrentUser,
     slug: &str,
-    number: i64,
+    number: PathNumber,
     author: Option<&str>,
 ) -> AppResult<Html> {
+    let number = number.get()?;
     let (task, solution, owner) =
         visible_solution(db, settings, &user.0, slug, number, author).await?;
     let zone = config.zone();
@@ -206,10 +207,11 @@ async fn file(
     ctx: Page<'_>,
     user: CurrentUser,
     slug: &str,
-    number: i64,
+    number: PathNumber,
     name: &str,
     author: Option<&str>,
 ) -> AppResult<Html> {
+    let number = number.get()?;
     let (_, solution, _) = visible_solution(db, settings, &user.0, slug, number, author).await?;
     let files = store::file_contents(db, solution.id).await?;
     let file = files
@@ -235,9 +237,10 @@ async fn download(
     settings: &State<Settings>,
     user: CurrentUser,
     slug: &str,
-    number: i64,
+    number: PathNumber,
     author: Option<&str>,
 ) -> AppResult<ZipFile> {
+    let number = number.get()?;
     let (_, solution, _) = visible_solution(db, settings, &user.0, slug, number, author).await?;
     let files = store::file_contents(db, solution.id).await?;
     let zip = super::archive::zip(&files).map_err(|e| AppError::internal("building a zip", e))?;

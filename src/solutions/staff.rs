@@ -11,7 +11,7 @@ use crate::accounts::Staff;
 use crate::db::Db;
 use crate::events::Bus;
 use crate::settings::Settings;
-use crate::web::AppResult;
+use crate::web::{AppResult, PathNumber};
 
 #[post("/solutions/detail/<slug>/<number>/rerun?<author>")]
 #[allow(clippy::too_many_arguments)]
@@ -22,9 +22,10 @@ async fn rerun(
     doorbell: &State<Doorbell>,
     bus: &State<Bus>,
     slug: &str,
-    number: i64,
+    number: PathNumber,
     author: Option<&str>,
 ) -> AppResult<Flash<Redirect>> {
+    let number = number.get()?;
     let (_, solution, _) = visible_solution(db, settings, &staff.0, slug, number, author).await?;
     let queued = super::queue::rerun(db, solution.id).await?;
     if queued {
@@ -49,9 +50,10 @@ async fn cancel(
     staff: Staff,
     bus: &State<Bus>,
     slug: &str,
-    number: i64,
+    number: PathNumber,
     author: Option<&str>,
 ) -> AppResult<Flash<Redirect>> {
+    let number = number.get()?;
     let (_, solution, _) = visible_solution(db, settings, &staff.0, slug, number, author).await?;
     let cancelled = super::queue::cancel(db, solution.id).await?;
     if cancelled {

@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use super::stream_slots::StreamSlots;
+
 use rocket::request::{FromRequest, Outcome};
 use rocket::response::stream::Event;
 use rocket::response::{self, Responder};
@@ -12,6 +14,7 @@ use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::queue_state::QueueCache;
+use crate::accounts::sessions::{Lifetime, SessionKey};
 use crate::config::Config;
 use crate::db::Db;
 use crate::events::{Bus, Message, RESUBSCRIBED};
@@ -29,6 +32,35 @@ pub(super) struct Streaming<'r> {
     pub config: &'r Config,
     pub first_id: u64,
     pub shutdown: Shutdown,
+    /// The per-user count of open streams.
+    pub slots: &'r StreamSlots,
+    /// The session the stream was opened in, checked as the stream goes.
+    pub session: SessionCheck<'r>,
+}
+
+/// Whether the stream's session still stands (logout, password change, deactivation and
+/// expiry end it): asked before every re-read and at every heartbeat.
+pub(super) struct SessionCheck<'r> {
+    db: &'r Db,
+    key: Option<SessionKey>,
+    lifetime: Lifetime,
+    every: Duration,
+}
+
+impl SessionCheck<'_> {
+    async fn live(&self) -> bool {
+        let Some(key) = &self.key else {
+            return false;
+        };
+        match key.is_live(self.db, self.lifetime).await {
+            Ok(live) => live,
+            Err(error) => {
+                // A database hiccup should not close every stream; the next check decides.
+                tracing::warn!(%error, "checking a stream's session failed");
+                true
+            }
+        }
+    }
 }
 
 impl Streaming<'_> {
@@ -45,14 +77,24 @@ impl<'r> FromRequest<'r> for Streaming<'r> {
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
         let rocket = request.rocket();
         let last = request.guard::<LastEventId>().await.succeeded();
+        let key = SessionKey::of(request);
         let streaming = (|| {
+            let db = Db::fetch(rocket)?;
+            let config: &Config = rocket.state()?;
             Some(Streaming {
-                db: Db::fetch(rocket)?,
+                db,
                 settings: rocket.state()?,
                 bus: rocket.state()?,
                 queue: rocket.state()?,
                 templates: rocket.state()?,
-                config: rocket.state()?,
+                config,
+                slots: rocket.state()?,
+                session: SessionCheck {
+                    db,
+                    key,
+                    lifetime: Lifetime::of(config),
+                    every: Duration::from_secs(config.sse_heartbeat_secs.max(1)),
+                },
                 first_id: last
                     .and_then(|last| last.0)
                     .map_or(1, |id| id.saturating_add(1)),
@@ -74,24 +116,38 @@ pub(super) enum Wake {
     Stop,
 }
 
-/// Waits for a message whose topic `wanted` accepts, a resubscription, or shutdown.
+/// Waits for a message whose topic `wanted` accepts, a resubscription, or shutdown; ends the
+/// stream when its session no longer stands (checked before a re-read and periodically).
 pub(super) async fn wait(
     messages: &mut Receiver<Message>,
     shutdown: &mut Shutdown,
+    session: &SessionCheck<'_>,
     wanted: impl Fn(&str) -> bool,
 ) -> Wake {
-    loop {
+    let mut next_check = tokio::time::Instant::now() + session.every;
+    let wake = loop {
         tokio::select! {
             message = messages.recv() => match message {
-                Ok(Message { topic, .. }) if topic == RESUBSCRIBED => return Wake::Changed(None),
-                Ok(Message { topic, .. }) if wanted(&topic) => return Wake::Changed(Some(topic)),
+                Ok(Message { topic, .. }) if topic == RESUBSCRIBED => break Wake::Changed(None),
+                Ok(Message { topic, .. }) if wanted(&topic) => break Wake::Changed(Some(topic)),
                 Ok(_) => {}
                 // Missed messages might have been ours: read everything again.
-                Err(RecvError::Lagged(_)) => return Wake::Changed(None),
+                Err(RecvError::Lagged(_)) => break Wake::Changed(None),
                 Err(RecvError::Closed) => return Wake::Stop,
             },
+            () = tokio::time::sleep_until(next_check) => {
+                if !session.live().await {
+                    return Wake::Stop;
+                }
+                next_check = tokio::time::Instant::now() + session.every;
+            }
             () = &mut *shutdown => return Wake::Stop,
         }
+    };
+    if session.live().await {
+        wake
+    } else {
+        Wake::Stop
     }
 }
 

@@ -19,7 +19,7 @@ use super::{events, store, view};
 use crate::accounts::CurrentUser;
 use crate::config::Config;
 use crate::db::DbPool;
-use crate::web::{AppError, AppResult, Templates};
+use crate::web::{AppError, AppResult, PageNumber, PathNumber, Templates};
 
 /// The status event, and the results and the closing event when the check is final.
 fn snapshot_events(
@@ -58,9 +58,10 @@ async fn detail_events<'r>(
     streaming: Streaming<'r>,
     user: CurrentUser,
     slug: &str,
-    number: i64,
+    number: PathNumber,
     author: Option<&str>,
 ) -> AppResult<Lean<EventStream![Event + 'r]>> {
+    let number = number.get()?;
     let heartbeat = streaming.heartbeat();
     let Streaming {
         db,
@@ -71,13 +72,20 @@ async fn detail_events<'r>(
         config,
         first_id: mut id,
         mut shutdown,
+        slots,
+        session,
     } = streaming;
+    let slot = slots
+        .take(user.0.id)
+        .ok_or(AppError::TooManyStreams(slots.max()))?;
     let (_, solution, _) = visible_solution(db, settings, &user.0, slug, number, author).await?;
     let mut messages = bus.subscribe();
     // Whatever changed before this moment has been read by the first read below.
     let mut changed = Some(Instant::now());
     let topic = events::topic(solution.id);
     let stream = EventStream! {
+        // Held while the stream is open.
+        let _slot = slot;
         let mut sent = String::new();
         let mut throttle = Throttle::default();
         loop {
@@ -118,7 +126,7 @@ async fn detail_events<'r>(
             // Only a queued check's place moves with the queue.
             let queued = snapshot.solution.status == "queued";
             let wanted = |t: &str| t == topic || (queued && t == events::QUEUE_MOVED);
-            changed = match wait(&mut messages, &mut shutdown, wanted).await {
+            changed = match wait(&mut messages, &mut shutdown, &session, wanted).await {
                 Wake::Stop => break,
                 Wake::Changed(Some(t)) if t == events::QUEUE_MOVED => {
                     if !throttle.settle(&mut messages, &mut shutdown).await {
@@ -145,8 +153,9 @@ async fn list_events<'r>(
     streaming: Streaming<'r>,
     user: CurrentUser,
     slug: &'r str,
-    page: Option<i64>,
+    page: rocket::form::Result<'r, PageNumber>,
 ) -> AppResult<Lean<EventStream![Event + 'r]>> {
+    let page = PageNumber::of(page)?;
     let heartbeat = streaming.heartbeat();
     let Streaming {
         db,
@@ -157,18 +166,23 @@ async fn list_events<'r>(
         config,
         first_id: mut id,
         mut shutdown,
+        slots,
+        session,
     } = streaming;
+    let slot = slots
+        .take(user.0.id)
+        .ok_or(AppError::TooManyStreams(slots.max()))?;
     let task = open_task(db, settings, &user.0, slug).await?;
-    let page = page.unwrap_or(1).max(1);
     let mut messages = bus.subscribe();
     let mut changed = Some(Instant::now());
     let (author_id, task_id) = (user.0.id, task.summary.id);
     let solutions =
-        store::of_author(db, author_id, task_id, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
-    let first_page = page == 1;
+        store::of_author(db, author_id, task_id, PAGE_SIZE, page.offset(PAGE_SIZE)).await?;
+    let first_page = page.0 == 1;
     let added_topic = events::handed_in_topic(author_id, task_id);
     let zone = config.zone();
     let stream = EventStream! {
+        let _slot = slot;
         let mut rows = Rows::following(&solutions);
         let mut newest = solutions.first().map_or(0, |solution| solution.number);
         let mut throttle = Throttle::default();
@@ -237,7 +251,7 @@ async fn list_events<'r>(
                     || (topic == events::QUEUE_MOVED && !rows.queued.is_empty())
                     || rows.topics.get(topic).is_some_and(|id| rows.pending.contains(id))
             };
-            (to_read, look_for_new, changed) = match wait(&mut messages, &mut shutdown, wanted).await {
+            (to_read, look_for_new, changed) = match wait(&mut messages, &mut shutdown, &session, wanted).await {
                 Wake::Stop => break,
                 Wake::Changed(Some(topic)) if topic == events::QUEUE_MOVED => {
                     if !throttle.settle(&mut messages, &mut shutdown).await {

@@ -21,6 +21,9 @@ pub enum AppError {
     Unauthorized,
     #[error("too many requests")]
     TooManyRequests(std::time::Duration),
+    /// A user opened more event streams than allowed (the maximum).
+    #[error("too many open streams")]
+    TooManyStreams(usize),
     #[error("forbidden")]
     Forbidden,
     #[error("{0}")]
@@ -66,7 +69,7 @@ impl AppError {
         match self {
             Self::NotFound => Status::NotFound,
             Self::Unauthorized => Status::Unauthorized,
-            Self::TooManyRequests(_) => Status::TooManyRequests,
+            Self::TooManyRequests(_) | Self::TooManyStreams(_) => Status::TooManyRequests,
             Self::Forbidden => Status::Forbidden,
             Self::BadRequest(_) => Status::BadRequest,
             Self::Database(_) | Self::Template(_) | Self::Internal { .. } => {
@@ -186,7 +189,12 @@ impl<'r> Responder<'r, 'static> for AppError {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
         let status = self.status();
         if status.code >= 500 {
-            tracing::error!(path = %request.uri().path(), "{}", cause_chain(&self));
+            let route = request.route().map(|route| route.uri.path().to_string());
+            tracing::error!(
+                route = route.as_deref().unwrap_or("-"),
+                "{}",
+                cause_chain(&self)
+            );
         }
         match &self {
             Self::BadRequest(message) => render(request, status, Some(message)),
@@ -199,6 +207,15 @@ impl<'r> Responder<'r, 'static> for AppError {
                 );
                 let mut response = render(request, status, Some(&message))?;
                 response.set_header(Header::new("Retry-After", seconds.to_string()));
+                Ok(response)
+            }
+            Self::TooManyStreams(max) => {
+                let message = format!(
+                    "You have {max} live INLOOP pages open already, the most one account may have. \
+                     Close some of them, then reload this page."
+                );
+                let mut response = render(request, status, Some(&message))?;
+                response.set_header(Header::new("Retry-After", "30"));
                 Ok(response)
             }
             _ => render(request, status, None),

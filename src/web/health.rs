@@ -14,19 +14,33 @@ fn healthz() -> &'static str {
     "ok"
 }
 
-/// One dependency's state: `ok`, `not configured`, or what failed.
+/// Each dependency's state, in words only (`ok`, `error`, `unavailable`, `not configured`,
+/// `not required`): what failed goes to the log, never to an anonymous caller.
 #[derive(Serialize)]
 struct Readiness {
     ready: bool,
-    database: String,
-    redis: String,
-    docker: String,
+    database: &'static str,
+    redis: &'static str,
+    docker: &'static str,
 }
 
-fn describe<E: std::fmt::Display>(result: Result<(), E>) -> String {
-    result.map_or_else(|error| format!("down: {error}"), |()| "ok".into())
+fn state<E: std::fmt::Display>(
+    what: &str,
+    failed: &'static str,
+    result: Result<(), E>,
+) -> &'static str {
+    match result {
+        Ok(()) => "ok",
+        Err(error) => {
+            tracing::warn!(%error, "readiness: {what} failed");
+            failed
+        }
+    }
 }
 
+/// Ready when the database answers (and Docker, where this process runs checks). Redis only
+/// carries hints (the database is the record, and streams re-read it after an outage), so its
+/// state is reported but does not take the instance out of rotation.
 #[get("/readyz")]
 async fn readyz(
     db: &Db,
@@ -34,16 +48,14 @@ async fn readyz(
     docker: &State<DockerClient>,
 ) -> (Status, Json<Readiness>) {
     let (database, redis, docker) = tokio::join!(db.ping(), bus.ping(), docker.ping());
-    let redis = match redis {
-        None => "not configured".to_owned(),
-        Some(result) => describe(result),
-    };
-    let docker_required = docker.is_some();
-    let docker = docker.map_or_else(|| "not required (no workers)".to_owned(), describe);
-    let database = describe(database);
-    let ready = database == "ok"
-        && (redis == "ok" || redis == "not configured")
-        && (!docker_required || docker == "ok");
+    let database = state("database", "error", database);
+    let redis = redis.map_or("not configured", |result| {
+        state("Redis", "unavailable", result)
+    });
+    let docker = docker.map_or("not required", |result| {
+        state("Docker", "unavailable", result)
+    });
+    let ready = database == "ok" && matches!(docker, "ok" | "not required");
     let status = if ready {
         Status::Ok
     } else {

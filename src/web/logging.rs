@@ -1,4 +1,4 @@
-//! One log line per request: method, path, status and duration.
+//! One log line per request: method, route, status and duration.
 
 use std::time::Instant;
 
@@ -26,13 +26,28 @@ impl Fairing for RequestLog {
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
         let started = request.local_cache(|| Started(Instant::now())).0;
-        // Query strings may carry tokens: only the path is logged.
         tracing::info!(
             target: "inloop::request",
             method = %request.method(),
-            path = %request.uri().path(),
+            route = %logged_route(request),
             status = response.status().code,
             millis = started.elapsed().as_millis(),
         );
     }
+}
+
+/// The route that answered (`/account/activate/<key>`), never the raw path or query: both may
+/// carry activation and reset tokens. Unrouted requests show only their first segment.
+fn logged_route(request: &Request<'_>) -> String {
+    if let Some(route) = request.route() {
+        return route.uri.path().to_string();
+    }
+    let first = request
+        .uri()
+        .path()
+        .segments()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    format!("/{first}/… (no route)")
 }

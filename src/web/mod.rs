@@ -7,6 +7,7 @@ mod guards;
 mod health;
 mod hosts;
 mod logging;
+pub mod numbers;
 pub mod page;
 mod security_headers;
 mod templates;
@@ -18,6 +19,7 @@ use rocket::shield::{Frame, Referrer, Shield};
 pub use csrf::CsrfToken;
 pub use error::{AppError, AppResult};
 pub use guards::{ClientIp, Htmx, LastEventId, Origin};
+pub use numbers::{PageNumber, PathNumber};
 pub use templates::{FormAnswer, Html, Templates};
 
 /// The path every rejected request is rewritten to before any handler runs (see `csrf`, `hosts`).

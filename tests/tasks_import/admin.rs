@@ -37,7 +37,7 @@ async fn staff_see_runs_and_their_results_after_an_import() {
     );
     assert_eq!(
         app.get("/admin/imports/nope/").await.status(),
-        StatusCode::UNPROCESSABLE_ENTITY
+        StatusCode::NOT_FOUND
     );
     remove_image(&run.image_tag).await;
 }
