@@ -1,9 +1,11 @@
 //! The sandbox that runs one check: a fresh, locked-down container per solution (SPEC section 2).
 
+mod archive;
 mod container;
 mod folders;
 mod output;
 mod supervise;
+mod user;
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -165,7 +167,7 @@ impl SandboxError {
 /// must see under the same path: bind mounts name host paths. If the future is dropped, the
 /// container is still removed, in the background.
 pub async fn run(docker: &Docker, request: &CheckRequest) -> Result<CheckOutcome, SandboxError> {
-    let user = container::checker_user(docker, &request.image).await?;
+    let user = user::checker_user(docker, request).await?;
     let folders = folders::RunFolders::prepare(&request.input_dir).await?;
     let outcome = run_in(docker, request, &user, &folders).await;
     folders.remove().await;

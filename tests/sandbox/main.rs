@@ -8,3 +8,4 @@ mod isolation;
 mod java;
 mod limits;
 mod support;
+mod users;

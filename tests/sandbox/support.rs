@@ -132,7 +132,7 @@ pub async fn java_image() -> String {
 
 /// Builds an image from `files` unless one built from the same files exists: the tag is a
 /// hash of them. Built with the classic builder, which uses local base images without a registry.
-async fn image(name: &str, files: &[(&str, &[u8])]) -> String {
+pub async fn image(name: &str, files: &[(&str, &[u8])]) -> String {
     let mut hash = Sha256::new();
     for (path, content) in files {
         hash.update(path.as_bytes());

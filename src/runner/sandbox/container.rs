@@ -16,43 +16,6 @@ use super::{CheckRequest, SandboxError};
 /// The label every check container carries (value `1`), so orphans can be found.
 pub const LABEL: &str = "inloop.check";
 
-/// Who runs the checker when the image names root or nobody: `nobody:nogroup`.
-const NOBODY: &str = "65534:65534";
-
-/// The user to run the checker as: the image's `USER`, unless that is root or unset.
-pub(super) async fn checker_user(docker: &Docker, image: &str) -> Result<String, SandboxError> {
-    let inspected = match docker.inspect_image(image).await {
-        Ok(inspected) => inspected,
-        Err(DockerError::DockerResponseServerError {
-            status_code: 404, ..
-        }) => {
-            return Err(SandboxError::ImageMissing {
-                image: image.to_owned(),
-            });
-        }
-        Err(source) => {
-            return Err(SandboxError::Docker {
-                action: "inspecting the checker image",
-                source,
-            });
-        }
-    };
-    let configured = inspected.config.and_then(|config| config.user);
-    Ok(user_or_nobody(configured.as_deref().unwrap_or_default()))
-}
-
-/// A group of root counts as root too: files writable by group 0 are common in images.
-fn user_or_nobody(configured: &str) -> String {
-    let configured = configured.trim();
-    let (user, group) = configured.split_once(':').unwrap_or((configured, ""));
-    let root = |name: &str| matches!(name, "root" | "0");
-    if user.is_empty() || root(user) || root(group) {
-        NOBODY.to_owned()
-    } else {
-        configured.to_owned()
-    }
-}
-
 /// The container for `request`: the contract of SPEC section 2, plus resource limits.
 pub(super) fn config(
     request: &CheckRequest,
@@ -220,29 +183,6 @@ pub(super) fn is_gone(error: &DockerError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn root_or_no_user_becomes_nobody() {
-        for configured in [
-            "",
-            " ",
-            "root",
-            "0",
-            "0:0",
-            "root:root",
-            "nobody:0",
-            "1000:root",
-        ] {
-            assert_eq!(user_or_nobody(configured), NOBODY, "{configured:?}");
-        }
-    }
-
-    #[test]
-    fn other_users_are_kept() {
-        for configured in ["nobody", "65534", "1000:1000", "checker:checker"] {
-            assert_eq!(user_or_nobody(configured), configured);
-        }
-    }
 
     #[test]
     fn cpus_become_nano_cpus() {
