@@ -45,14 +45,16 @@ pub fn stage() -> AdHoc {
                     if config.workers == 0 {
                         return;
                     }
+                    let instance = config.instance_name(&rocket.config().port.to_string());
                     let pool = worker::Pool {
+                        work_dir: crate::runner::sandbox::work_dir(&config.data_dir, &instance),
                         db: Db::fetch(rocket).expect("database is attached").0.clone(),
                         bus: rocket.state::<Bus>().expect("bus is managed").clone(),
                         docker: rocket
                             .state::<DockerClient>()
                             .expect("the Docker client is managed")
                             .clone(),
-                        instance: config.instance_name(&rocket.config().port.to_string()),
+                        instance,
                         wake: rocket
                             .state::<Doorbell>()
                             .expect("doorbell is managed")

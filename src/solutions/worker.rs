@@ -35,6 +35,8 @@ pub struct Pool {
     pub instance: String,
     /// Wakes idle workers when a check is queued in this process.
     pub wake: Arc<Notify>,
+    /// This instance's folder for the checks' temp folders ([`sandbox::work_dir`]).
+    pub work_dir: std::path::PathBuf,
 }
 
 impl Pool {
@@ -80,6 +82,13 @@ impl Pool {
             let removed = sandbox::remove_orphans_labelled(&docker, &labels).await?;
             if removed > 0 {
                 tracing::info!(removed, "removed check containers left by a previous run");
+            }
+            let removed = sandbox::remove_leftovers(&docker, &self.work_dir, &labels).await?;
+            if removed > 0 {
+                tracing::info!(
+                    removed,
+                    "removed check folders and volumes left by a previous run"
+                );
             }
         }
         let ids = queue::reclaim(
@@ -210,7 +219,9 @@ impl Pool {
         let files = super::store::file_contents(&self.db, job.solution_id)
             .await
             .map_err(|e| e.to_string())?;
-        let input = tempfile::tempdir().map_err(|e| format!("preparing the input folder: {e}"))?;
+        let input = std::fs::create_dir_all(&self.work_dir)
+            .and_then(|()| tempfile::tempdir_in(&self.work_dir))
+            .map_err(|e| format!("preparing the input folder: {e}"))?;
         super::files::write_all(input.path(), &files)
             .await
             .map_err(|e| format!("writing the input: {e}"))?;
@@ -223,6 +234,7 @@ impl Pool {
                 ("inloop.instance".to_owned(), self.instance.clone()),
                 ("inloop.check_id".to_owned(), job.check_id.to_string()),
             ]),
+            work_dir: self.work_dir.clone(),
         };
         let outcome = sandbox::run(&docker, &request)
             .await

@@ -41,6 +41,7 @@ impl Sandbox {
             input_dir: input.path().to_owned(),
             limits: Limits::default(),
             labels: self.labels(),
+            work_dir: std::env::temp_dir().join("inloop-sandbox-tests"),
         }
     }
 

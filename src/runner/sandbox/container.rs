@@ -11,7 +11,8 @@ use bollard::models::{
 use bollard::query_parameters::RemoveContainerOptions;
 
 use super::folders::RunFolders;
-use super::{CheckRequest, SandboxError};
+use super::storage::{Storage, tmpfs_bytes};
+use super::{CheckRequest, Limits, SandboxError};
 
 /// The label every check container carries (value `1`), so orphans can be found.
 pub const LABEL: &str = "inloop.check";
@@ -21,6 +22,7 @@ pub(super) fn config(
     request: &CheckRequest,
     user: &str,
     folders: &RunFolders,
+    storage: &Storage,
 ) -> ContainerCreateBody {
     let limits = &request.limits;
     let mut labels = request.labels.clone();
@@ -38,12 +40,11 @@ pub(super) fn config(
         "/checker/scratch".to_owned(),
         format!("size={}", limits.scratch_bytes),
     )]);
-    let nofile = saturating_i64(limits.open_files);
     let memory = saturating_i64(limits.memory_bytes);
     let host_config = HostConfig {
         mounts: Some(vec![
             bind(folders.input(), "/checker/input", true),
-            bind(folders.storage(), "/checker/output/storage", false),
+            storage.mount("/checker/output/storage"),
         ]),
         tmpfs: Some(scratch),
         readonly_rootfs: Some(true),
@@ -54,16 +55,13 @@ pub(super) fn config(
         memory_swap: Some(memory),
         nano_cpus: nano_cpus(limits.cpus),
         pids_limit: Some(limits.processes),
-        ulimits: Some(vec![ResourcesUlimits {
-            name: Some("nofile".to_owned()),
-            soft: Some(nofile),
-            hard: Some(nofile),
-        }]),
+        ulimits: Some(ulimits(limits)),
         // Output is read from the log, so it must be a driver `logs` can read, whatever the
-        // daemon's default is.
+        // daemon's default is. Capped: the log is on the host's disk, and a flood is read only
+        // up to the output limit before the container is killed.
         log_config: Some(HostConfigLogConfig {
             typ: Some("json-file".to_owned()),
-            config: None,
+            config: Some(log_options(limits)),
         }),
         // The exit state is inspected after the exit; removal is ours.
         auto_remove: Some(false),
@@ -82,6 +80,34 @@ pub(super) fn config(
         host_config: Some(host_config),
         ..ContainerCreateBody::default()
     }
+}
+
+/// Open files; no core dumps (they would land in the working folder, or wherever the host's
+/// `core_pattern` says); no file larger than the larger tmpfs, storage or scratch.
+fn ulimits(limits: &Limits) -> Vec<ResourcesUlimits> {
+    let nofile = saturating_i64(limits.open_files);
+    let fsize = saturating_i64(tmpfs_bytes(limits).max(limits.scratch_bytes));
+    [("nofile", nofile), ("core", 0), ("fsize", fsize)]
+        .into_iter()
+        .map(|(name, value)| ResourcesUlimits {
+            name: Some(name.to_owned()),
+            soft: Some(value),
+            hard: Some(value),
+        })
+        .collect()
+}
+
+/// `json-file` options: two files of at most four times the output kept per stream (JSON
+/// escaping makes binary output several times larger), and at least 1 MiB each.
+fn log_options(limits: &Limits) -> HashMap<String, String> {
+    let per_file = limits
+        .output_bytes_per_stream
+        .saturating_mul(4)
+        .max(1 << 20);
+    HashMap::from([
+        ("max-size".to_owned(), per_file.to_string()),
+        ("max-file".to_owned(), "2".to_owned()),
+    ])
 }
 
 fn saturating_i64(value: u64) -> i64 {

@@ -1,4 +1,4 @@
-//! Watching a running check: output, wall time and storage until exit or kill, then its state.
+//! Watching a running check: output and wall time until exit or kill, then its state.
 
 use std::time::{Duration, Instant};
 
@@ -7,15 +7,10 @@ use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
 use bollard::query_parameters::{LogsOptions, WaitContainerOptions};
 use futures_util::StreamExt;
-use tokio::time::MissedTickBehavior;
 
 use super::container::is_gone;
-use super::folders::RunFolders;
 use super::output::Capture;
 use super::{Limits, SandboxError};
-
-/// How often the storage folder's disk usage is measured.
-const STORAGE_POLL: Duration = Duration::from_millis(100);
 
 /// How long a killed container may take to stop; generous for a loaded machine.
 const STOP_GRACE: Duration = Duration::from_mins(1);
@@ -43,7 +38,6 @@ pub(super) async fn supervise(
     docker: &Docker,
     id: &str,
     limits: &Limits,
-    folders: &RunFolders,
 ) -> Result<Watched, SandboxError> {
     docker
         .start_container(id, None)
@@ -63,8 +57,6 @@ pub(super) async fn supervise(
     let mut stderr = Capture::new(limits.output_bytes_per_stream);
     let deadline = tokio::time::sleep(limits.wall_time);
     tokio::pin!(deadline);
-    let mut storage_poll = tokio::time::interval(STORAGE_POLL);
-    storage_poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let end = loop {
         tokio::select! {
             chunk = logs.next() => {
@@ -83,11 +75,6 @@ pub(super) async fn supervise(
                 }
             }
             () = &mut deadline => break End::TimeLimit,
-            _ = storage_poll.tick() => {
-                if folders.storage_exceeds(limits.storage_bytes).await {
-                    break End::OutputLimit;
-                }
-            }
         }
     };
     let duration = started.elapsed();

@@ -1,0 +1,254 @@
+//! A check's output storage: a size-capped tmpfs volume, never the host's disk, kept mounted by
+//! a holder container so its files can be read through Docker after the checker exits.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Component, Path};
+
+use bollard::Docker;
+use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType, VolumeCreateRequest};
+use bollard::query_parameters::{ListVolumesOptions, RemoveVolumeOptions};
+
+use super::container::{Container, LABEL, is_gone};
+use super::{CheckRequest, CollectedFile, Limits, SandboxError, archive, holder};
+
+/// Where the holder mounts the storage volume.
+const HOLDER_PATH: &str = "/storage";
+
+/// What one storage entry costs at least, so that a million empty files count too.
+const ENTRY_BYTES: u64 = 4096;
+
+/// The storage volume and its holder, removed by [`Storage::remove`], or in the background when
+/// dropped without it.
+pub(super) struct Storage {
+    docker: Docker,
+    volume: String,
+    holder: Option<Container>,
+}
+
+/// What the checker left in storage.
+pub(super) struct Stored {
+    pub(super) files: Vec<CollectedFile>,
+    /// Whether the checker used more than its storage limit (writes beyond it failed).
+    pub(super) over_limit: bool,
+}
+
+/// The tmpfs's size: a little more than the limit, so that a checker that filled it is seen to
+/// be over the limit. Its pages count against the check's memory limit too.
+pub(super) fn tmpfs_bytes(limits: &Limits) -> u64 {
+    limits.storage_bytes.saturating_add(64 * 1024)
+}
+
+impl Storage {
+    /// Creates the volume and starts its holder; the volume is mounted (and empty) from then on.
+    pub(super) async fn create(
+        docker: &Docker,
+        request: &CheckRequest,
+    ) -> Result<Self, SandboxError> {
+        let mut labels = request.labels.clone();
+        labels.insert(LABEL.to_owned(), "1".to_owned());
+        let limits = &request.limits;
+        // Entries beyond the limit's worth of `ENTRY_BYTES` fail too.
+        let inodes = limits.storage_bytes / ENTRY_BYTES + 16;
+        let options = format!(
+            "size={},nr_inodes={inodes},mode=1777,nosuid,nodev",
+            tmpfs_bytes(limits)
+        );
+        let volume = docker
+            .create_volume(VolumeCreateRequest {
+                name: Some(format!("inloop-storage-{:016x}", rand::random::<u64>())),
+                driver: Some("local".to_owned()),
+                driver_opts: Some(HashMap::from([
+                    ("type".to_owned(), "tmpfs".to_owned()),
+                    ("device".to_owned(), "tmpfs".to_owned()),
+                    ("o".to_owned(), options),
+                ])),
+                labels: Some(labels.clone()),
+                ..VolumeCreateRequest::default()
+            })
+            .await
+            .map_err(SandboxError::docker("creating the storage volume"))?
+            .name;
+        let mut storage = Self {
+            docker: docker.clone(),
+            volume,
+            holder: None,
+        };
+        let config = ContainerCreateBody {
+            image: Some(holder::image(docker).await?),
+            labels: Some(labels),
+            user: Some(super::user::NOBODY.to_owned()),
+            host_config: Some(HostConfig {
+                mounts: Some(vec![storage.mount(HOLDER_PATH)]),
+                network_mode: Some("none".to_owned()),
+                readonly_rootfs: Some(true),
+                cap_drop: Some(vec!["ALL".to_owned()]),
+                security_opt: Some(vec!["no-new-privileges".to_owned()]),
+                memory: Some(16 << 20),
+                pids_limit: Some(1),
+                ..HostConfig::default()
+            }),
+            ..ContainerCreateBody::default()
+        };
+        let holder = Container::create(docker, config).await?;
+        let started = docker.start_container(holder.id(), None).await;
+        storage.holder = Some(holder);
+        started.map_err(SandboxError::docker("starting the storage holder"))?;
+        Ok(storage)
+    }
+
+    /// The volume mounted at `target`, writable.
+    pub(super) fn mount(&self, target: &str) -> Mount {
+        Mount {
+            typ: Some(MountType::VOLUME),
+            source: Some(self.volume.clone()),
+            target: Some(target.to_owned()),
+            read_only: Some(false),
+            ..Mount::default()
+        }
+    }
+
+    /// The regular files directly in storage, by name, each and all within `limits`.
+    pub(super) async fn collect(&self, limits: &Limits) -> Result<Stored, SandboxError> {
+        let Some(holder) = &self.holder else {
+            return Ok(Stored {
+                files: Vec::new(),
+                over_limit: false,
+            });
+        };
+        // The tmpfs caps the content; tar adds headers (two blocks at most per entry).
+        let inodes = usize::try_from(limits.storage_bytes / ENTRY_BYTES + 16).unwrap_or(0);
+        let max_bytes = usize::try_from(tmpfs_bytes(limits))
+            .unwrap_or(usize::MAX)
+            .saturating_add(inodes.saturating_mul(2048))
+            .saturating_add(1 << 20);
+        let downloaded = archive::download(&self.docker, holder.id(), HOLDER_PATH, max_bytes)
+            .await
+            .map_err(SandboxError::docker("reading the storage"))?;
+        let Some((tar, cut)) = downloaded else {
+            return Ok(Stored {
+                files: Vec::new(),
+                over_limit: false,
+            });
+        };
+        let (max_files, file_bytes, limit) =
+            (limits.max_files, limits.file_bytes, limits.storage_bytes);
+        let mut stored =
+            tokio::task::spawn_blocking(move || read(&tar, max_files, file_bytes, limit))
+                .await
+                .map_err(|error| SandboxError::Host {
+                    action: "reading the storage archive",
+                    source: std::io::Error::other(error),
+                })?
+                .map_err(SandboxError::host("reading the storage archive"))?;
+        stored.over_limit |= cut;
+        Ok(stored)
+    }
+
+    /// Removes the holder, then the volume (and with it everything in it, whatever its modes).
+    pub(super) async fn remove(mut self) {
+        let holder = self.holder.take();
+        let volume = std::mem::take(&mut self.volume);
+        remove(&self.docker, holder, &volume).await;
+    }
+}
+
+impl Drop for Storage {
+    fn drop(&mut self) {
+        if self.volume.is_empty() {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let docker = self.docker.clone();
+            let holder = self.holder.take();
+            let volume = std::mem::take(&mut self.volume);
+            runtime.spawn(async move { remove(&docker, holder, &volume).await });
+        }
+    }
+}
+
+async fn remove(docker: &Docker, holder: Option<Container>, volume: &str) {
+    if let Some(holder) = holder {
+        holder.remove().await;
+    }
+    remove_volume(docker, volume).await;
+}
+
+async fn remove_volume(docker: &Docker, volume: &str) {
+    let options = RemoveVolumeOptions { force: true };
+    match docker.remove_volume(volume, Some(options)).await {
+        Ok(()) => {}
+        Err(error) if is_gone(&error) => {}
+        Err(error) => tracing::error!(volume, %error, "could not remove a check's storage volume"),
+    }
+}
+
+/// Removes the storage volumes that carry [`LABEL`] and all of `labels` (their holders must be
+/// gone: see [`super::remove_orphans_labelled`]); returns how many.
+pub(super) async fn remove_orphans(
+    docker: &Docker,
+    labels: &HashMap<String, String>,
+) -> Result<usize, SandboxError> {
+    let mut wanted = vec![format!("{LABEL}=1")];
+    wanted.extend(labels.iter().map(|(key, value)| format!("{key}={value}")));
+    let options = ListVolumesOptions {
+        filters: Some(HashMap::from([("label".to_owned(), wanted)])),
+    };
+    let volumes = docker
+        .list_volumes(Some(options))
+        .await
+        .map_err(SandboxError::docker("listing storage volumes"))?
+        .volumes
+        .unwrap_or_default();
+    for volume in &volumes {
+        remove_volume(docker, &volume.name).await;
+    }
+    Ok(volumes.len())
+}
+
+/// Files directly in the archived folder (`storage/<name>`), and whether all entries together
+/// cost more than `limit`, counted like a disk: whole pages, and at least one per entry.
+fn read(tar: &[u8], max_files: usize, file_bytes: usize, limit: u64) -> std::io::Result<Stored> {
+    let mut files = Vec::new();
+    let mut used = 0_u64;
+    let wanted = u64::try_from(file_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    for entry in tar::Archive::new(tar).entries()? {
+        let entry = entry?;
+        let path = entry.path()?.into_owned();
+        let depth = path
+            .components()
+            .filter(|part| matches!(part, Component::Normal(_)))
+            .count();
+        if depth <= 1 {
+            continue; // the storage folder itself
+        }
+        let size = entry.header().size()?;
+        used = used.saturating_add(size.div_ceil(ENTRY_BYTES).max(1) * ENTRY_BYTES);
+        // Not links or folders: a symlink to /etc/passwd names the host's file once outside.
+        if depth == 2 && entry.header().entry_type().is_file() {
+            let mut bytes = Vec::new();
+            entry.take(wanted).read_to_end(&mut bytes)?;
+            let truncated = bytes.len() > file_bytes;
+            bytes.truncate(file_bytes);
+            files.push(CollectedFile {
+                name: name(&path),
+                bytes,
+                truncated,
+            });
+        }
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    files.truncate(max_files);
+    Ok(Stored {
+        files,
+        over_limit: used > limit,
+    })
+}
+
+fn name(path: &Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
