@@ -12,6 +12,9 @@ use super::container::is_gone;
 use super::output::Capture;
 use super::{Limits, SandboxError};
 
+/// How long the rest of a killed check's log is read.
+const DRAIN: Duration = Duration::from_secs(2);
+
 /// How long a killed container may take to stop; generous for a loaded machine.
 const STOP_GRACE: Duration = Duration::from_mins(1);
 
@@ -78,10 +81,23 @@ pub(super) async fn supervise(
         }
     };
     let duration = started.elapsed();
-    drop(logs);
     if end != End::Exited {
         kill(docker, id).await?;
+        // Docker logs stdout and stderr from separate pipes: a line written to stderr before a
+        // flood on stdout can reach the log after the flood's first bytes. Read what was logged
+        // until the kill (the log is capped), keeping only what fits.
+        let _ = tokio::time::timeout(DRAIN, async {
+            while let Some(Ok(chunk)) = logs.next().await {
+                match chunk {
+                    LogOutput::StdOut { message } => drop(stdout.push(&message)),
+                    LogOutput::StdErr { message } => drop(stderr.push(&message)),
+                    _ => {}
+                }
+            }
+        })
+        .await;
     }
+    drop(logs);
     wait_stopped(docker, id).await?;
     let state = docker
         .inspect_container(id, None)
