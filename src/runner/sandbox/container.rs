@@ -211,6 +211,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn no_core_dumps_files_capped_and_the_log_too() {
+        let limits = Limits::default();
+        let named = |name: &str| {
+            let ulimits = ulimits(&limits);
+            let found = ulimits.iter().find(|u| u.name.as_deref() == Some(name));
+            found.and_then(|u| u.hard)
+        };
+        assert_eq!(named("core"), Some(0));
+        assert_eq!(
+            named("fsize"),
+            Some((32 << 20) + (64 << 10)),
+            "storage and a little"
+        );
+        assert_eq!(named("nofile"), Some(1024));
+        let log = log_options(&limits);
+        assert_eq!(
+            (log["max-size"].as_str(), log["max-file"].as_str()),
+            ("16777216", "2")
+        );
+    }
+
+    #[test]
     fn cpus_become_nano_cpus() {
         assert_eq!(nano_cpus(1.0), Some(1_000_000_000));
         assert_eq!(nano_cpus(0.5), Some(500_000_000));

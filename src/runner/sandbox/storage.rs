@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Component, Path};
 
+use std::time::Duration;
+
 use bollard::Docker;
+use bollard::errors::Error as DockerError;
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType, VolumeCreateRequest};
 use bollard::query_parameters::{ListVolumesOptions, RemoveVolumeOptions};
 
@@ -174,12 +177,22 @@ async fn remove(docker: &Docker, holder: Option<Container>, volume: &str) {
     remove_volume(docker, volume).await;
 }
 
+/// Removes a volume; while a container being removed in the background (a cancelled check)
+/// still uses it, Docker answers 409, so that is retried a few times.
 async fn remove_volume(docker: &Docker, volume: &str) {
     let options = RemoveVolumeOptions { force: true };
-    match docker.remove_volume(volume, Some(options)).await {
-        Ok(()) => {}
-        Err(error) if is_gone(&error) => {}
-        Err(error) => tracing::error!(volume, %error, "could not remove a check's storage volume"),
+    for attempt in 1..=10 {
+        match docker.remove_volume(volume, Some(options.clone())).await {
+            Ok(()) => return,
+            Err(error) if is_gone(&error) => return,
+            Err(DockerError::DockerResponseServerError {
+                status_code: 409, ..
+            }) if attempt < 10 => tokio::time::sleep(Duration::from_millis(500)).await,
+            Err(error) => {
+                tracing::error!(volume, %error, "could not remove a check's storage volume");
+                return;
+            }
+        }
     }
 }
 
@@ -251,4 +264,51 @@ fn name(path: &Path) -> String {
     path.file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn archive(entries: &[(&str, tar::EntryType, usize)]) -> Vec<u8> {
+        let mut tar = tar::Builder::new(Vec::new());
+        for &(path, kind, size) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(kind);
+            header.set_size(u64::try_from(size).unwrap());
+            header.set_mode(0o700);
+            if kind == tar::EntryType::Symlink {
+                header.set_link_name("/etc/passwd").unwrap();
+            }
+            header.set_cksum();
+            tar.append_data(&mut header, path, vec![b'x'; size].as_slice())
+                .unwrap();
+        }
+        tar.into_inner().unwrap()
+    }
+
+    #[test]
+    fn top_level_regular_files_are_collected_and_everything_is_counted() {
+        use tar::EntryType::{Directory, Regular, Symlink};
+        let tar = archive(&[
+            ("storage", Directory, 0),
+            ("storage/b.txt", Regular, 3),
+            ("storage/a.txt", Regular, 10),
+            ("storage/passwd", Symlink, 0),
+            ("storage/d", Directory, 0),
+            ("storage/d/fill", Regular, 40_000),
+        ]);
+
+        let stored = read(&tar, 10, 4, 1 << 20).unwrap();
+        let names: Vec<_> = stored.files.iter().map(|file| file.name.as_str()).collect();
+        assert_eq!(names, ["a.txt", "b.txt"]);
+        assert!(stored.files[0].truncated && !stored.files[1].truncated);
+        assert_eq!(stored.files[0].bytes, b"xxxx");
+        assert!(!stored.over_limit);
+
+        // 4 entries of one page and 40,000 bytes in 10 pages: 14 pages.
+        assert!(read(&tar, 10, 4, 13 * ENTRY_BYTES).unwrap().over_limit);
+        assert!(!read(&tar, 10, 4, 14 * ENTRY_BYTES).unwrap().over_limit);
+        assert_eq!(read(&tar, 1, 4, 1 << 20).unwrap().files.len(), 1);
+    }
 }
