@@ -97,13 +97,14 @@ fn ulimits(limits: &Limits) -> Vec<ResourcesUlimits> {
         .collect()
 }
 
-/// `json-file` options: two files of at most four times the output kept per stream (JSON
-/// escaping makes binary output several times larger), and at least 1 MiB each.
+/// `json-file` options: two files of 16 MiB (or 64 times the output kept per stream) each.
+/// The check is killed once the output limit is read, so the log stays far smaller unless
+/// reading lags behind; then a small log would rotate output away before it is read.
 fn log_options(limits: &Limits) -> HashMap<String, String> {
     let per_file = limits
         .output_bytes_per_stream
-        .saturating_mul(4)
-        .max(1 << 20);
+        .saturating_mul(64)
+        .max(16 << 20);
     HashMap::from([
         ("max-size".to_owned(), per_file.to_string()),
         ("max-file".to_owned(), "2".to_owned()),
