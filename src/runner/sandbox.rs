@@ -176,8 +176,8 @@ pub async fn run(docker: &Docker, request: &CheckRequest) -> Result<CheckOutcome
     let user = user::checker_user(docker, request).await?;
     let folders = folders::RunFolders::prepare(&request.input_dir, &request.work_dir).await?;
     let outcome = match storage::Storage::create(docker, request).await {
-        Ok(storage) => {
-            let outcome = run_in(docker, request, &user, &folders, &storage).await;
+        Ok(mut storage) => {
+            let outcome = run_in(docker, request, &user, &folders, &mut storage).await;
             storage.remove().await;
             outcome
         }
@@ -192,10 +192,17 @@ async fn run_in(
     request: &CheckRequest,
     user: &str,
     folders: &folders::RunFolders,
-    storage: &storage::Storage,
+    storage: &mut storage::Storage,
 ) -> Result<CheckOutcome, SandboxError> {
     let config = container::config(request, user, folders, storage);
-    let container = container::Container::create(docker, config).await?;
+    // The holder must run before the checker starts (and can exit); creating both at once
+    // saves a round trip per check.
+    let (held, container) = tokio::join!(
+        storage.hold(docker, request),
+        container::Container::create(docker, config)
+    );
+    held?;
+    let container = container?;
     let watched = supervise::supervise(docker, container.id(), &request.limits).await;
     container.remove().await;
     let watched = watched?;

@@ -2,6 +2,7 @@
 //! storage volume mounted after the checker exits (a tmpfs volume empties when unmounted).
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use bollard::Docker;
 use bollard::query_parameters::BuildImageOptionsBuilder;
@@ -12,8 +13,29 @@ use super::SandboxError;
 /// The label marking the holder image, so that operators can tell what it is.
 const IMAGE_LABEL: &str = "org.inloop.sandbox";
 
+/// The tag last found or built; asked for again if the image disappears.
+static KNOWN: Mutex<Option<String>> = Mutex::new(None);
+
 /// The holder image's tag for the Docker host's architecture; built on first use.
 pub(super) async fn image(docker: &Docker) -> Result<String, SandboxError> {
+    if let Some(tag) = KNOWN.lock().ok().and_then(|known| known.clone()) {
+        return Ok(tag);
+    }
+    let tag = find_or_build(docker).await?;
+    if let Ok(mut known) = KNOWN.lock() {
+        *known = Some(tag.clone());
+    }
+    Ok(tag)
+}
+
+/// Forgets the holder image, after Docker said it does not exist.
+pub(super) fn forget() {
+    if let Ok(mut known) = KNOWN.lock() {
+        *known = None;
+    }
+}
+
+async fn find_or_build(docker: &Docker) -> Result<String, SandboxError> {
     let version = docker
         .version()
         .await

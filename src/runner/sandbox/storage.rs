@@ -43,7 +43,7 @@ pub(super) fn tmpfs_bytes(limits: &Limits) -> u64 {
 }
 
 impl Storage {
-    /// Creates the volume and starts its holder; the volume is mounted (and empty) from then on.
+    /// Creates the volume; [`Storage::hold`] starts its holder.
     pub(super) async fn create(
         docker: &Docker,
         request: &CheckRequest,
@@ -66,23 +66,33 @@ impl Storage {
                     ("device".to_owned(), "tmpfs".to_owned()),
                     ("o".to_owned(), options),
                 ])),
-                labels: Some(labels.clone()),
+                labels: Some(labels),
                 ..VolumeCreateRequest::default()
             })
             .await
             .map_err(SandboxError::docker("creating the storage volume"))?
             .name;
-        let mut storage = Self {
+        Ok(Self {
             docker: docker.clone(),
             volume,
             holder: None,
-        };
+        })
+    }
+
+    /// Starts the holder: the volume is mounted (and empty) from then on, until it is removed.
+    pub(super) async fn hold(
+        &mut self,
+        docker: &Docker,
+        request: &CheckRequest,
+    ) -> Result<(), SandboxError> {
+        let mut labels = request.labels.clone();
+        labels.insert(LABEL.to_owned(), "1".to_owned());
         let config = ContainerCreateBody {
             image: Some(holder::image(docker).await?),
             labels: Some(labels),
             user: Some(super::user::NOBODY.to_owned()),
             host_config: Some(HostConfig {
-                mounts: Some(vec![storage.mount(HOLDER_PATH)]),
+                mounts: Some(vec![self.mount(HOLDER_PATH)]),
                 network_mode: Some("none".to_owned()),
                 readonly_rootfs: Some(true),
                 cap_drop: Some(vec!["ALL".to_owned()]),
@@ -93,11 +103,24 @@ impl Storage {
             }),
             ..ContainerCreateBody::default()
         };
-        let holder = Container::create(docker, config).await?;
+        let holder = Container::create(docker, config)
+            .await
+            .inspect_err(|error| {
+                // The image was removed since it was found: find or build it again next time.
+                if let SandboxError::Docker {
+                    source:
+                        DockerError::DockerResponseServerError {
+                            status_code: 404, ..
+                        },
+                    ..
+                } = error
+                {
+                    holder::forget();
+                }
+            })?;
         let started = docker.start_container(holder.id(), None).await;
-        storage.holder = Some(holder);
-        started.map_err(SandboxError::docker("starting the storage holder"))?;
-        Ok(storage)
+        self.holder = Some(holder);
+        started.map_err(SandboxError::docker("starting the storage holder"))
     }
 
     /// The volume mounted at `target`, writable.
