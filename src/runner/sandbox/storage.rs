@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Component, Path};
-
 use std::time::Duration;
 
 use bollard::Docker;
