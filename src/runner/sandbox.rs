@@ -227,7 +227,7 @@ async fn run_in(
 /// daemon resolves bind mounts from `/`), with the instance name made safe for a path.
 #[must_use]
 pub fn work_dir(data_dir: &std::path::Path, instance: &str) -> PathBuf {
-    let safe: String = instance
+    let mut safe: String = instance
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "._-".contains(c) {
@@ -237,6 +237,10 @@ pub fn work_dir(data_dir: &std::path::Path, instance: &str) -> PathBuf {
             }
         })
         .collect();
+    // ``, `.` and `..` would name a folder above, whose contents leftovers are removed from.
+    if safe.chars().all(|c| c == '.') {
+        safe.insert(0, '_');
+    }
     let folder = data_dir.join("checks").join(safe);
     std::path::absolute(&folder).unwrap_or(folder)
 }
@@ -298,4 +302,20 @@ pub async fn remove_orphans_labelled<S: BuildHasher>(
         }
     }
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_work_dir_is_absolute_and_one_folder_per_instance() {
+        let dir = work_dir(std::path::Path::new("data"), "host:8000/../x");
+        assert!(dir.is_absolute());
+        assert!(
+            dir.ends_with("data/checks/host_8000_.._x"),
+            "{}",
+            dir.display()
+        );
+    }
 }
