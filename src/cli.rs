@@ -278,13 +278,15 @@ async fn workers(config: &Config, count: u32) -> CommandResult {
         Ok::<_, std::io::Error>(())
     };
     let stop = futures_util::FutureExt::shared(Box::pin(async move { drop(stop.await) }));
+    let instance = config.instance_name(&format!("worker-{}", std::process::id()));
     let pool = crate::solutions::worker::Pool {
         db,
         bus,
         docker: crate::runner::docker::DockerClient::new(config, true)?,
-        instance: config.instance_name(&format!("worker-{}", std::process::id())),
         installation: crate::import::image::owner(config),
         stale: config.check_stale(),
+        work_dir: crate::runner::sandbox::work_dir(&config.data_dir, &instance),
+        instance,
         wake: std::sync::Arc::default(),
     };
     let running = pool.start(count, stop.clone()).await;

@@ -3,12 +3,19 @@
 mod trace;
 mod xml;
 
+use std::sync::LazyLock;
+
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 pub use trace::{INTERNAL_FRAME_PREFIXES, filter_trace};
 use xml::{Attributes, name, next, next_child, read_text, skip, unreadable};
+
+/// `&#0;`, `&#x00;` and the like.
+static NUL_REFERENCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("&#(0+|[xX]0+);").expect("a valid pattern"));
 
 /// One `<testsuite>`: usually one test class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,7 +117,10 @@ pub fn parse(report: &[u8], max_bytes: usize) -> Result<Vec<TestSuite>, ReportEr
             limit: max_bytes,
         });
     }
-    let text = String::from_utf8_lossy(report);
+    // NUL too, also as a character reference: XML 1.0 allows it nowhere, PostgreSQL refuses it
+    // in text, and a student's program can print it into a message or `<system-out>`.
+    let text = crate::runner::text::from_bytes(report);
+    let text = NUL_REFERENCE.replace_all(&text, "\u{fffd}");
     let mut reader = Reader::from_str(text.trim_start_matches('\u{feff}'));
     let mut suites = Vec::new();
     let mut seen_root = false;

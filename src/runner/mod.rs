@@ -3,4 +3,5 @@
 pub mod docker;
 pub mod junit;
 pub mod sandbox;
+pub mod text;
 pub mod verdict;

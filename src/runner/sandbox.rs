@@ -1,9 +1,13 @@
 //! The sandbox that runs one check: a fresh, locked-down container per solution (SPEC section 2).
 
+mod archive;
 mod container;
 mod folders;
+mod holder;
 mod output;
+mod storage;
 mod supervise;
+mod user;
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -30,8 +34,9 @@ pub struct Limits {
     pub open_files: u64,
     /// Size of the `/checker/scratch` tmpfs.
     pub scratch_bytes: u64,
-    /// Disk space the checker may use in `/checker/output/storage`, which lives on the host's
-    /// disk; the container is killed beyond it (an output limit).
+    /// Space the checker may use in `/checker/output/storage`: a tmpfs volume of about this
+    /// size (never the host's disk), where writes beyond it fail; using it up is an output limit.
+    /// Like scratch, its contents count against `memory_bytes`.
     pub storage_bytes: u64,
     /// Bytes kept of stdout and of stderr each; the container is killed beyond it.
     pub output_bytes_per_stream: usize,
@@ -72,8 +77,12 @@ pub struct CheckRequest {
     pub input_dir: PathBuf,
     /// What the check may use.
     pub limits: Limits,
-    /// Extra container labels, e.g. the solution's id; `inloop.check=1` is always added.
+    /// Extra container labels, e.g. the solution's id; `inloop.check=1` is always added. The
+    /// storage volume and its holder container carry them too.
     pub labels: HashMap<String, String>,
+    /// Where the run's temp folder is made; the Docker daemon must see it under the same path
+    /// (bind mounts name host paths). [`remove_leftovers`] empties it after a crash.
+    pub work_dir: PathBuf,
 }
 
 /// What happened in a check that ran; how to judge it is [`super::verdict`]'s business.
@@ -161,13 +170,19 @@ impl SandboxError {
 /// means the check could not be run or observed and says nothing about the solution.
 ///
 /// `docker` should have its API version negotiated ([`super::docker::DockerClient::negotiated`]).
-/// The run's folders are made in the system temp folder (`TMPDIR`), which the Docker daemon
-/// must see under the same path: bind mounts name host paths. If the future is dropped, the
-/// container is still removed, in the background.
+/// If the future is dropped, the containers and the storage volume are still removed, in the
+/// background.
 pub async fn run(docker: &Docker, request: &CheckRequest) -> Result<CheckOutcome, SandboxError> {
-    let user = container::checker_user(docker, &request.image).await?;
-    let folders = folders::RunFolders::prepare(&request.input_dir).await?;
-    let outcome = run_in(docker, request, &user, &folders).await;
+    let user = user::checker_user(docker, request).await?;
+    let folders = folders::RunFolders::prepare(&request.input_dir, &request.work_dir).await?;
+    let outcome = match storage::Storage::create(docker, request).await {
+        Ok(mut storage) => {
+            let outcome = run_in(docker, request, &user, &folders, &mut storage).await;
+            storage.remove().await;
+            outcome
+        }
+        Err(error) => Err(error),
+    };
     folders.remove().await;
     outcome
 }
@@ -177,13 +192,21 @@ async fn run_in(
     request: &CheckRequest,
     user: &str,
     folders: &folders::RunFolders,
+    storage: &mut storage::Storage,
 ) -> Result<CheckOutcome, SandboxError> {
-    let config = container::config(request, user, folders);
-    let container = container::Container::create(docker, config).await?;
-    let watched = supervise::supervise(docker, container.id(), &request.limits, folders).await;
+    let config = container::config(request, user, folders, storage);
+    // The holder must run before the checker starts (and can exit); creating both at once
+    // saves a round trip per check.
+    let (held, container) = tokio::join!(
+        storage.hold(docker, request),
+        container::Container::create(docker, config)
+    );
+    held?;
+    let container = container?;
+    let watched = supervise::supervise(docker, container.id(), &request.limits).await;
     container.remove().await;
     let watched = watched?;
-    let files = folders.collect(&request.limits).await?;
+    let stored = storage.collect(&request.limits).await?;
     let (stdout, stdout_truncated) = watched.stdout.into_text();
     let (stderr, stderr_truncated) = watched.stderr.into_text();
     Ok(CheckOutcome {
@@ -194,10 +217,47 @@ async fn run_in(
         stderr_truncated,
         timed_out: watched.timed_out,
         oom_killed: watched.oom_killed,
-        output_limit_hit: watched.output_limit_hit,
+        output_limit_hit: watched.output_limit_hit || stored.over_limit,
         duration: watched.duration,
-        files,
+        files: stored.files,
     })
+}
+
+/// The work folder of an instance's checks: `<data_dir>/checks/<instance>`, absolute (the Docker
+/// daemon resolves bind mounts from `/`), with the instance name made safe for a path.
+#[must_use]
+pub fn work_dir(data_dir: &std::path::Path, instance: &str) -> PathBuf {
+    let mut safe: String = instance
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    // ``, `.` and `..` would name a folder above, whose contents leftovers are removed from.
+    if safe.chars().all(|c| c == '.') {
+        safe.insert(0, '_');
+    }
+    let folder = data_dir.join("checks").join(safe);
+    std::path::absolute(&folder).unwrap_or(folder)
+}
+
+/// Removes what checks interrupted by a crash left: every run folder in `work_dir` (whatever
+/// modes it holds), and the storage volumes carrying [`LABEL`] and all of `labels`. Call it after
+/// [`remove_orphans_labelled`] with the same labels, which removes the containers using them.
+/// Returns how many folders and volumes it removed.
+pub async fn remove_leftovers<S: BuildHasher>(
+    docker: &Docker,
+    work_dir: &std::path::Path,
+    labels: &HashMap<String, String, S>,
+) -> Result<usize, SandboxError> {
+    let folders = folders::remove_leftovers(work_dir).await?;
+    let labels: HashMap<String, String> =
+        labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    Ok(folders + storage::remove_orphans(docker, &labels).await?)
 }
 
 /// Removes every check container (labelled [`LABEL`]), running or not; for startup, when no
@@ -242,4 +302,20 @@ pub async fn remove_orphans_labelled<S: BuildHasher>(
         }
     }
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_work_dir_is_absolute_and_one_folder_per_instance() {
+        let dir = work_dir(std::path::Path::new("data"), "host:8000/../x");
+        assert!(dir.is_absolute());
+        assert!(
+            dir.ends_with("data/checks/host_8000_.._x"),
+            "{}",
+            dir.display()
+        );
+    }
 }

@@ -51,14 +51,16 @@ pub fn stage() -> AdHoc {
                     if config.workers == 0 {
                         return;
                     }
+                    let instance = config.instance_name(&rocket.config().port.to_string());
                     let pool = worker::Pool {
+                        work_dir: crate::runner::sandbox::work_dir(&config.data_dir, &instance),
                         db: worker_connections(rocket, config).await,
                         bus: rocket.state::<Bus>().expect("bus is managed").clone(),
                         docker: rocket
                             .state::<DockerClient>()
                             .expect("the Docker client is managed")
                             .clone(),
-                        instance: config.instance_name(&rocket.config().port.to_string()),
+                        instance,
                         installation: crate::import::image::owner(config),
                         stale: config.check_stale(),
                         wake: rocket

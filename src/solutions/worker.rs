@@ -43,6 +43,8 @@ pub struct Pool {
     pub stale: Duration,
     /// Wakes idle workers when a check is queued in this process.
     pub wake: Arc<Notify>,
+    /// This instance's folder for the checks' temp folders ([`sandbox::work_dir`]).
+    pub work_dir: std::path::PathBuf,
 }
 
 /// The tasks of a started pool; [`Running::stopped`] resolves once they ended after shutdown.
@@ -114,6 +116,13 @@ impl Pool {
             let removed = sandbox::remove_orphans_labelled(&docker, &labels).await?;
             if removed > 0 {
                 tracing::info!(removed, "removed check containers left by a previous run");
+            }
+            let removed = sandbox::remove_leftovers(&docker, &self.work_dir, &labels).await?;
+            if removed > 0 {
+                tracing::info!(
+                    removed,
+                    "removed check folders and volumes left by a previous run"
+                );
             }
         }
         let ids = recovery::requeue_own(&self.db, &self.instance).await?;
@@ -276,7 +285,9 @@ impl Pool {
         let files = super::store::file_contents(&self.db, job.solution_id)
             .await
             .map_err(|e| e.to_string())?;
-        let input = tempfile::tempdir().map_err(|e| format!("preparing the input folder: {e}"))?;
+        let input = std::fs::create_dir_all(&self.work_dir)
+            .and_then(|()| tempfile::tempdir_in(&self.work_dir))
+            .map_err(|e| format!("preparing the input folder: {e}"))?;
         super::files::write_all(input.path(), &files)
             .await
             .map_err(|e| format!("writing the input: {e}"))?;
@@ -286,6 +297,7 @@ impl Pool {
             input_dir: input.path().to_owned(),
             limits: limits::for_task(&job.task_limits, &maximums),
             labels: orphans::labels(&self.installation, &self.instance, job),
+            work_dir: self.work_dir.clone(),
         };
         let outcome = sandbox::run(&docker, &request)
             .await

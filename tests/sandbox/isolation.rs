@@ -117,7 +117,7 @@ async fn a_missing_image_is_an_infrastructure_error() {
 }
 
 #[tokio::test]
-async fn a_cancelled_check_still_removes_its_container() {
+async fn a_cancelled_check_still_removes_its_containers_and_volume() {
     let sandbox = Sandbox::new().await;
     let input = no_input();
     let request = sandbox.request(&shell_image().await, "sleep 600", &input);
@@ -134,10 +134,10 @@ async fn a_cancelled_check_still_removes_its_container() {
 
     // Removal goes on in the background after the cancellation.
     let waited = Instant::now();
-    while !sandbox.containers_left().await.is_empty() {
+    while !sandbox.containers_left().await.is_empty() || !sandbox.volumes_left().await.is_empty() {
         assert!(
             waited.elapsed() < Duration::from_secs(30),
-            "the container was not removed"
+            "the containers or the storage volume were not removed"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

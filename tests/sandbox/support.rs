@@ -5,7 +5,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
 use bollard::Docker;
-use bollard::query_parameters::ListContainersOptions;
+use bollard::query_parameters::{ListContainersOptions, ListVolumesOptions};
 use inloop::runner::sandbox::{self, CheckOutcome, CheckRequest, LABEL, Limits, SandboxError};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
@@ -41,6 +41,7 @@ impl Sandbox {
             input_dir: input.path().to_owned(),
             limits: Limits::default(),
             labels: self.labels(),
+            work_dir: std::env::temp_dir().join("inloop-sandbox-tests"),
         }
     }
 
@@ -49,6 +50,8 @@ impl Sandbox {
         let outcome = sandbox::run(&self.docker, request).await;
         let left = self.containers_left().await;
         assert!(left.is_empty(), "containers left behind: {left:?}");
+        let left = self.volumes_left().await;
+        assert!(left.is_empty(), "storage volumes left behind: {left:?}");
         outcome
     }
 
@@ -63,6 +66,23 @@ impl Sandbox {
         let mut request = self.request(&shell_image().await, script, input);
         request.limits = limits;
         self.run(&request).await
+    }
+
+    pub async fn volumes_left(&self) -> Vec<String> {
+        let filters = HashMap::from([(
+            "label".to_owned(),
+            vec![format!("{TEST_LABEL}={}", self.test_id)],
+        )]);
+        let options = ListVolumesOptions {
+            filters: Some(filters),
+        };
+        let volumes = self.docker.list_volumes(Some(options)).await.unwrap();
+        volumes
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|volume| volume.name)
+            .collect()
     }
 
     pub async fn containers_left(&self) -> Vec<String> {
@@ -132,7 +152,7 @@ pub async fn java_image() -> String {
 
 /// Builds an image from `files` unless one built from the same files exists: the tag is a
 /// hash of them. Built with the classic builder, which uses local base images without a registry.
-async fn image(name: &str, files: &[(&str, &[u8])]) -> String {
+pub async fn image(name: &str, files: &[(&str, &[u8])]) -> String {
     let mut hash = Sha256::new();
     for (path, content) in files {
         hash.update(path.as_bytes());

@@ -4,6 +4,7 @@ mod checks;
 #[path = "../common/mod.rs"]
 mod common;
 mod docker_proxy;
+mod hostile_output;
 mod list_live;
 mod live;
 mod live_redis;

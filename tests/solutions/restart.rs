@@ -142,3 +142,65 @@ async fn inloop_worker_runs_checks_for_a_web_only_instance() {
     let html = app.get_text("/solutions/detail/shell-task/1/").await;
     assert!(html.contains("badge-passed") && html.contains("from the worker"));
 }
+
+fn volumes_of(instance: &str) -> usize {
+    let filter = format!("label=inloop.instance={instance}");
+    let out = Command::new("docker")
+        .args(["volume", "ls", "-q", "--filter", &filter])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+#[tokio::test]
+async fn a_restarted_instance_removes_the_run_folders_and_volumes_of_a_crash() {
+    use std::os::unix::fs::PermissionsExt;
+
+    support::ensure_image();
+    let app = support::app(0, &[]).await;
+    support::upload(&app, &[("solution.sh", b"sleep 600")]).await;
+    let db = app.db().await;
+    let data_dir = app.dir.path().join("crash");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let instance = format!("crash-test-{}", std::process::id());
+    let work_dir = inloop::runner::sandbox::work_dir(&data_dir, &instance);
+
+    let mut first = serve(app.config.database_url(), &data_dir, &instance);
+    wait_for_state(&db, "running", Duration::from_mins(1)).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while containers_of(&instance) < 2 {
+        assert!(Instant::now() < deadline, "the check never started");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    first.0.kill().unwrap(); // SIGKILL: no clean-up of any kind
+    first.0.wait().unwrap();
+    assert!(
+        volumes_of(&instance) > 0,
+        "the crash left the storage volume"
+    );
+    assert!(
+        std::fs::read_dir(&work_dir).unwrap().count() > 0,
+        "and run folders"
+    );
+    let private = work_dir.join("inloop-check-private/input");
+    std::fs::create_dir_all(&private).unwrap();
+    for folder in [private.as_path(), private.parent().unwrap()] {
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    // The check must not run again meanwhile: it would make a new folder and volume.
+    let sql = "UPDATE checks SET status = 'cancelled'";
+    inloop::on_pool!(&db, pool => sqlx::query(sql).execute(pool).await.map(drop)).unwrap();
+
+    let _second = serve(app.config.database_url(), &data_dir, &instance);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while volumes_of(&instance) > 0 || std::fs::read_dir(&work_dir).unwrap().count() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "leftovers stayed: {} volumes, {:?}",
+            volumes_of(&instance),
+            std::fs::read_dir(&work_dir).unwrap().collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(containers_of(&instance), 0, "no container is left");
+}

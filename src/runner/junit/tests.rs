@@ -301,3 +301,17 @@ fn round_trips_through_json() {
     let back: Vec<TestSuite> = serde_json::from_str(&json).unwrap();
     assert_eq!(back, suites);
 }
+
+#[test]
+fn nul_and_invalid_utf8_anywhere_are_replaced_and_the_report_still_counts() {
+    let report = b"<testsuite name=\"N\0\xff\" tests=\"1\"><testcase name=\"t\0\" classname=\"C\">\
+        <failure message=\"m\0&#0;\" type=\"E\">trace\0\xfe&#0;</failure></testcase>\
+        <system-out>out\0&#x0;</system-out></testsuite>";
+    let suites = parse(report, LIMIT).unwrap();
+    let json = serde_json::to_string(&suites).unwrap();
+    assert!(!json.contains("\\u0000"), "{json}");
+    assert_eq!(suites[0].name, "N\u{fffd}\u{fffd}");
+    assert_eq!(suites[0].failures, 1);
+    assert_eq!(suites[0].cases[0].name, "t\u{fffd}");
+    assert!(suites[0].system_out.starts_with("out\u{fffd}"));
+}

@@ -11,53 +11,18 @@ use bollard::models::{
 use bollard::query_parameters::RemoveContainerOptions;
 
 use super::folders::RunFolders;
-use super::{CheckRequest, SandboxError};
+use super::storage::{Storage, tmpfs_bytes};
+use super::{CheckRequest, Limits, SandboxError};
 
 /// The label every check container carries (value `1`), so orphans can be found.
 pub const LABEL: &str = "inloop.check";
-
-/// Who runs the checker when the image names root or nobody: `nobody:nogroup`.
-const NOBODY: &str = "65534:65534";
-
-/// The user to run the checker as: the image's `USER`, unless that is root or unset.
-pub(super) async fn checker_user(docker: &Docker, image: &str) -> Result<String, SandboxError> {
-    let inspected = match docker.inspect_image(image).await {
-        Ok(inspected) => inspected,
-        Err(DockerError::DockerResponseServerError {
-            status_code: 404, ..
-        }) => {
-            return Err(SandboxError::ImageMissing {
-                image: image.to_owned(),
-            });
-        }
-        Err(source) => {
-            return Err(SandboxError::Docker {
-                action: "inspecting the checker image",
-                source,
-            });
-        }
-    };
-    let configured = inspected.config.and_then(|config| config.user);
-    Ok(user_or_nobody(configured.as_deref().unwrap_or_default()))
-}
-
-/// A group of root counts as root too: files writable by group 0 are common in images.
-fn user_or_nobody(configured: &str) -> String {
-    let configured = configured.trim();
-    let (user, group) = configured.split_once(':').unwrap_or((configured, ""));
-    let root = |name: &str| matches!(name, "root" | "0");
-    if user.is_empty() || root(user) || root(group) {
-        NOBODY.to_owned()
-    } else {
-        configured.to_owned()
-    }
-}
 
 /// The container for `request`: the contract of SPEC section 2, plus resource limits.
 pub(super) fn config(
     request: &CheckRequest,
     user: &str,
     folders: &RunFolders,
+    storage: &Storage,
 ) -> ContainerCreateBody {
     let limits = &request.limits;
     let mut labels = request.labels.clone();
@@ -75,12 +40,11 @@ pub(super) fn config(
         "/checker/scratch".to_owned(),
         format!("size={}", limits.scratch_bytes),
     )]);
-    let nofile = saturating_i64(limits.open_files);
     let memory = saturating_i64(limits.memory_bytes);
     let host_config = HostConfig {
         mounts: Some(vec![
             bind(folders.input(), "/checker/input", true),
-            bind(folders.storage(), "/checker/output/storage", false),
+            storage.mount("/checker/output/storage"),
         ]),
         tmpfs: Some(scratch),
         readonly_rootfs: Some(true),
@@ -91,16 +55,13 @@ pub(super) fn config(
         memory_swap: Some(memory),
         nano_cpus: nano_cpus(limits.cpus),
         pids_limit: Some(limits.processes),
-        ulimits: Some(vec![ResourcesUlimits {
-            name: Some("nofile".to_owned()),
-            soft: Some(nofile),
-            hard: Some(nofile),
-        }]),
+        ulimits: Some(ulimits(limits)),
         // Output is read from the log, so it must be a driver `logs` can read, whatever the
-        // daemon's default is.
+        // daemon's default is. Capped: the log is on the host's disk, and a flood is read only
+        // up to the output limit before the container is killed.
         log_config: Some(HostConfigLogConfig {
             typ: Some("json-file".to_owned()),
-            config: None,
+            config: Some(log_options(limits)),
         }),
         // The exit state is inspected after the exit; removal is ours.
         auto_remove: Some(false),
@@ -119,6 +80,35 @@ pub(super) fn config(
         host_config: Some(host_config),
         ..ContainerCreateBody::default()
     }
+}
+
+/// Open files; no core dumps (they would land in the working folder, or wherever the host's
+/// `core_pattern` says); no file larger than the larger tmpfs, storage or scratch.
+fn ulimits(limits: &Limits) -> Vec<ResourcesUlimits> {
+    let nofile = saturating_i64(limits.open_files);
+    let fsize = saturating_i64(tmpfs_bytes(limits).max(limits.scratch_bytes));
+    [("nofile", nofile), ("core", 0), ("fsize", fsize)]
+        .into_iter()
+        .map(|(name, value)| ResourcesUlimits {
+            name: Some(name.to_owned()),
+            soft: Some(value),
+            hard: Some(value),
+        })
+        .collect()
+}
+
+/// `json-file` options: two files of 16 MiB (or 64 times the output kept per stream) each.
+/// The check is killed once the output limit is read, so the log stays far smaller unless
+/// reading lags behind; then a small log would rotate output away before it is read.
+fn log_options(limits: &Limits) -> HashMap<String, String> {
+    let per_file = limits
+        .output_bytes_per_stream
+        .saturating_mul(64)
+        .max(16 << 20);
+    HashMap::from([
+        ("max-size".to_owned(), per_file.to_string()),
+        ("max-file".to_owned(), "2".to_owned()),
+    ])
 }
 
 fn saturating_i64(value: u64) -> i64 {
@@ -223,26 +213,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn root_or_no_user_becomes_nobody() {
-        for configured in [
-            "",
-            " ",
-            "root",
-            "0",
-            "0:0",
-            "root:root",
-            "nobody:0",
-            "1000:root",
-        ] {
-            assert_eq!(user_or_nobody(configured), NOBODY, "{configured:?}");
-        }
-    }
-
-    #[test]
-    fn other_users_are_kept() {
-        for configured in ["nobody", "65534", "1000:1000", "checker:checker"] {
-            assert_eq!(user_or_nobody(configured), configured);
-        }
+    fn no_core_dumps_files_capped_and_the_log_too() {
+        let limits = Limits::default();
+        let named = |name: &str| {
+            let ulimits = ulimits(&limits);
+            let found = ulimits.iter().find(|u| u.name.as_deref() == Some(name));
+            found.and_then(|u| u.hard)
+        };
+        assert_eq!(named("core"), Some(0));
+        assert_eq!(
+            named("fsize"),
+            Some((32 << 20) + (64 << 10)),
+            "storage and a little"
+        );
+        assert_eq!(named("nofile"), Some(1024));
+        let log = log_options(&limits);
+        assert_eq!(
+            (log["max-size"].as_str(), log["max-file"].as_str()),
+            ("16777216", "2")
+        );
     }
 
     #[test]

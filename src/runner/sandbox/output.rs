@@ -34,10 +34,10 @@ impl Capture {
     /// The text with invalid UTF-8 replaced, a marker line when cut, and whether it was cut.
     pub(super) fn into_text(self) -> (String, bool) {
         if !self.truncated {
-            return (String::from_utf8_lossy(&self.bytes).into_owned(), false);
+            return (crate::runner::text::from_bytes(&self.bytes), false);
         }
         let kept = without_cut_character(&self.bytes);
-        let mut text = String::from_utf8_lossy(kept).into_owned();
+        let mut text = crate::runner::text::from_bytes(kept);
         if !text.is_empty() && !text.ends_with('\n') {
             text.push('\n');
         }
@@ -109,6 +109,13 @@ mod tests {
         let mut capture = Capture::new(100);
         capture.push(b"ok \xff\xfe end");
         assert_eq!(capture.into_text().0, "ok \u{fffd}\u{fffd} end");
+    }
+
+    #[test]
+    fn replaces_nul_which_postgresql_refuses_in_text() {
+        let mut capture = Capture::new(100);
+        capture.push(b"a\0b");
+        assert_eq!(capture.into_text().0, "a\u{fffd}b");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Watching a running check: output, wall time and storage until exit or kill, then its state.
+//! Watching a running check: output and wall time until exit or kill, then its state.
 
 use std::time::{Duration, Instant};
 
@@ -7,15 +7,13 @@ use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
 use bollard::query_parameters::{LogsOptions, WaitContainerOptions};
 use futures_util::StreamExt;
-use tokio::time::MissedTickBehavior;
 
 use super::container::is_gone;
-use super::folders::RunFolders;
 use super::output::Capture;
 use super::{Limits, SandboxError};
 
-/// How often the storage folder's disk usage is measured.
-const STORAGE_POLL: Duration = Duration::from_millis(100);
+/// How long the rest of a killed check's log is read.
+const DRAIN: Duration = Duration::from_secs(2);
 
 /// How long a killed container may take to stop; generous for a loaded machine.
 const STOP_GRACE: Duration = Duration::from_mins(1);
@@ -43,7 +41,6 @@ pub(super) async fn supervise(
     docker: &Docker,
     id: &str,
     limits: &Limits,
-    folders: &RunFolders,
 ) -> Result<Watched, SandboxError> {
     docker
         .start_container(id, None)
@@ -63,8 +60,6 @@ pub(super) async fn supervise(
     let mut stderr = Capture::new(limits.output_bytes_per_stream);
     let deadline = tokio::time::sleep(limits.wall_time);
     tokio::pin!(deadline);
-    let mut storage_poll = tokio::time::interval(STORAGE_POLL);
-    storage_poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let end = loop {
         tokio::select! {
             chunk = logs.next() => {
@@ -83,18 +78,26 @@ pub(super) async fn supervise(
                 }
             }
             () = &mut deadline => break End::TimeLimit,
-            _ = storage_poll.tick() => {
-                if folders.storage_exceeds(limits.storage_bytes).await {
-                    break End::OutputLimit;
-                }
-            }
         }
     };
     let duration = started.elapsed();
-    drop(logs);
     if end != End::Exited {
         kill(docker, id).await?;
+        // Docker logs stdout and stderr from separate pipes: a line written to stderr before a
+        // flood on stdout can reach the log after the flood's first bytes. Read what was logged
+        // until the kill (the log is capped), keeping only what fits.
+        let _ = tokio::time::timeout(DRAIN, async {
+            while let Some(Ok(chunk)) = logs.next().await {
+                match chunk {
+                    LogOutput::StdOut { message } => drop(stdout.push(&message)),
+                    LogOutput::StdErr { message } => drop(stderr.push(&message)),
+                    _ => {}
+                }
+            }
+        })
+        .await;
     }
+    drop(logs);
     wait_stopped(docker, id).await?;
     let state = docker
         .inspect_container(id, None)
