@@ -36,8 +36,9 @@ test-sqlite: assets
 test-pg: assets
     INLOOP_TEST_DATABASE_URL=postgres://inloop:inloop@127.0.0.1:5432/inloop cargo nextest run --no-fail-fast
 
-# Formatting and clippy, warnings as errors.
+# Formatting, clippy (warnings as errors), and no dependency cycle between top-level modules.
 lint: assets
+    python3 .ci/module-cycles
     cargo fmt --check
     cargo clippy --all-targets -- -D warnings
 

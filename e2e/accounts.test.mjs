@@ -49,3 +49,28 @@ test('a student signs up, activates by mail, logs in and out', { timeout: 120_00
     assert.deepEqual(b.problems.filter((p) => !/422.*\/account\/signup\//.test(p)), []);
   }, mail.stop);
 });
+
+// The release binary without EMAIL_URL: a mail is announced in the log by recipient and subject
+// only, and neither its body nor the activation token reaches the log (mail or request lines).
+test('a release server never logs mail bodies or activation tokens', { timeout: 120_000 }, async () => {
+  const server = await startServer();
+  await inBrowser(server, async (b) => {
+    const page = await b.newPage();
+    await page.goto('/account/signup/');
+    await page.getByLabel('Username').fill('grace');
+    await page.getByLabel('E-mail address').fill('grace@example.org');
+    await page.getByLabel('Password', { exact: true }).fill('Tulpen-Fahrrad-Ostsee-81');
+    await page.getByLabel('Password (again)').fill('Tulpen-Fahrrad-Ostsee-81');
+    await page.getByLabel(/I have read and agree/).check();
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByRole('heading', { name: 'Almost done' }).waitFor();
+    // A made-up activation key still passes through the request log.
+    await page.goto('/account/activate/made-up-secret-key-1234/');
+
+    const log = server.output();
+    assert.match(log, /grace@example\.org/, 'the unsent mail is announced with its recipient');
+    assert.doesNotMatch(log, /\/account\/activate\/[A-Za-z0-9_-]{8,}/, 'no activation link or key');
+    assert.doesNotMatch(log, /made-up-secret-key/, 'no raw path of a request');
+    assert.doesNotMatch(log, /please confirm your INLOOP account/i, 'no mail body');
+  });
+});

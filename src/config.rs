@@ -271,6 +271,12 @@ impl Config {
         Ok(config)
     }
 
+    /// The local copy of the task repository, inside the data directory.
+    #[must_use]
+    pub fn repository_dir(&self) -> PathBuf {
+        self.data_dir.join("repository")
+    }
+
     /// The configured time zone (validated by [`Config::load`]).
     #[must_use]
     pub fn zone(&self) -> jiff::tz::TimeZone {

@@ -112,6 +112,13 @@ impl Limits {
     }
 }
 
+/// Over a limit: the answer is 429 with `Retry-After`.
+impl From<TooMany> for crate::web::AppError {
+    fn from(too_many: TooMany) -> Self {
+        Self::TooManyRequests(too_many.retry_after)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::db::{Db, DbPool, Timestamp};
 use crate::on_pool;
 use crate::settings::{OWNWORK_REQUIRED, Settings};
+use crate::web::page::PageUser;
 
 const COOKIE: &str = "session";
 
@@ -196,6 +197,23 @@ impl<'r> FromRequest<'r> for MaybeUser {
             })
             .await;
         Outcome::Success(Self(cached.clone()))
+    }
+}
+
+/// The logged-in user as every page shows it (forwards when nobody is logged in).
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for PageUser {
+    type Error = ();
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
+        match request.guard::<MaybeUser>().await {
+            Outcome::Success(MaybeUser(Some(user))) => Outcome::Success(PageUser {
+                id: user.id,
+                is_staff: user.is_staff(),
+                username: user.username,
+            }),
+            _ => Outcome::Forward(Status::Unauthorized),
+        }
     }
 }
 

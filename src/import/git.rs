@@ -192,9 +192,3 @@ fn ssh_command(remote: &Remote<'_>) -> Option<String> {
 fn shell_quote(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
 }
-
-/// The local copy of the repository inside the data directory.
-#[must_use]
-pub fn repository_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("repository")
-}

@@ -69,7 +69,7 @@ impl Importer {
             ssh_key: self.config.git_ssh_key.as_deref(),
             known_hosts: self.config.git_known_hosts.as_deref(),
         };
-        let dir = git::repository_dir(&self.config.data_dir);
+        let dir = self.config.repository_dir();
         let checkout = git::sync(&dir, &remote)
             .await
             .map_err(|error| format!("{error}\n{}", error.output).trim().to_owned())?;

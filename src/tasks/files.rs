@@ -51,7 +51,7 @@ async fn task_file(
     if task.summary.pubdate > Timestamp::now() && !viewer.staff {
         return Err(AppError::NotFound);
     }
-    let repository = crate::import::git::repository_dir(&config.data_dir);
+    let repository = config.repository_dir();
     let wanted = repository
         .join(&task.summary.system_name)
         .join(folder)

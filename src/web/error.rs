@@ -79,12 +79,6 @@ impl AppError {
     }
 }
 
-impl From<crate::accounts::TooMany> for AppError {
-    fn from(too_many: crate::accounts::TooMany) -> Self {
-        Self::TooManyRequests(too_many.retry_after)
-    }
-}
-
 impl From<crate::db::DbError> for AppError {
     fn from(error: crate::db::DbError) -> Self {
         Self::internal("database", error)

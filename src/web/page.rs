@@ -5,12 +5,11 @@ use rocket::{Request, State};
 use serde::Serialize;
 
 use super::{AppError, CsrfToken, Html, Templates};
-use crate::accounts::{MaybeUser, User};
 
 /// A page about to be rendered; take it as a guard and call [`Page::render`].
 pub struct Page<'r> {
     templates: &'r Templates,
-    pub user: Option<User>,
+    pub user: Option<PageUser>,
     csrf_token: String,
     flash: Option<Flash>,
 }
@@ -21,11 +20,13 @@ struct Flash {
     message: String,
 }
 
-#[derive(Serialize)]
-struct UserView<'a> {
-    id: i64,
-    username: &'a str,
-    is_staff: bool,
+/// What every page shows of the logged-in user. The `accounts` module answers the request guard
+/// `Option<PageUser>` (it knows sessions; this layer must not depend on it).
+#[derive(Clone, Debug, Serialize)]
+pub struct PageUser {
+    pub id: i64,
+    pub username: String,
+    pub is_staff: bool,
 }
 
 #[rocket::async_trait]
@@ -37,7 +38,7 @@ impl<'r> FromRequest<'r> for Page<'r> {
             Outcome::Success(templates) => templates.inner(),
             _ => return Outcome::Error((rocket::http::Status::InternalServerError, ())),
         };
-        let Outcome::Success(MaybeUser(user)) = request.guard::<MaybeUser>().await else {
+        let Outcome::Success(user) = request.guard::<Option<PageUser>>().await else {
             return Outcome::Error((rocket::http::Status::InternalServerError, ()));
         };
         let Outcome::Success(CsrfToken(csrf_token)) = request.guard::<CsrfToken>().await else {
@@ -67,7 +68,7 @@ impl Page<'_> {
         let mut context =
             serde_json::to_value(data).map_err(|error| AppError::internal("page data", error))?;
         let shared = serde_json::json!({
-            "user": self.user.as_ref().map(|user| UserView { id: user.id, username: &user.username, is_staff: user.is_staff() }),
+            "user": self.user,
             "csrf_token": self.csrf_token,
             "flash": self.flash,
         });

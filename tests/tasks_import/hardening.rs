@@ -89,7 +89,7 @@ async fn makefile_cannot_read_server_secrets() {
 }
 
 fn repo_copy(app: &common::TestApp) -> std::path::PathBuf {
-    inloop::import::git::repository_dir(&app.config.data_dir)
+    app.config.repository_dir()
 }
 
 #[tokio::test]
