@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::settings::{AUTO_ASSIGN_GROUPS, Settings};
 use crate::web::page::Page;
-use crate::web::{AppError, AppResult, ClientIp, FormAnswer, Html, Origin};
+use crate::web::{AppResult, ClientIp, FormAnswer, Html, Origin};
 
 /// The message for every failed login, so that it tells nothing about which accounts exist.
 const FAILED: &str = "Please enter a correct username (or e-mail address) and password. \
@@ -109,10 +109,7 @@ async fn login(
     let lifetime = sessions::Lifetime::of(config);
     sessions::start(db, cookies, user.id, origin.https, lifetime).await?;
     users::touch_login(db, user.id).await?;
-    let auto_groups = settings
-        .list(db, &AUTO_ASSIGN_GROUPS)
-        .await
-        .map_err(|e| AppError::internal("settings", e))?;
+    let auto_groups = settings.list(db, &AUTO_ASSIGN_GROUPS).await?;
     groups::join_all(db, user.id, &auto_groups).await?;
     let message = if user.matriculation_number.is_empty() || user.last_name.is_empty() {
         "Welcome! Please complete your profile (name and matriculation number) so your work can be graded."

@@ -148,10 +148,7 @@ async fn ownwork_page(
     if user.0.is_none() {
         return Err(AppError::Unauthorized);
     }
-    let text = settings
-        .text(db, &OWNWORK_DECLARATION)
-        .await
-        .map_err(|e| AppError::internal("settings", e))?;
+    let text = settings.text(db, &OWNWORK_DECLARATION).await?;
     page.render(
         "accounts/ownwork.html",
         &serde_json::json!({ "declaration": markdown::render(&text) }),
@@ -170,10 +167,7 @@ async fn confirm_ownwork(db: &Db, user: MaybeUser) -> AppResult<Flash<Redirect>>
 
 #[get("/privacy")]
 async fn privacy(db: &Db, page: Page<'_>, settings: &State<Settings>) -> AppResult<Html> {
-    let text = settings
-        .text(db, &PRIVACY_TEXT)
-        .await
-        .map_err(|e| AppError::internal("settings", e))?;
+    let text = settings.text(db, &PRIVACY_TEXT).await?;
     page.render(
         "privacy.html",
         &serde_json::json!({ "text": markdown::render(&text) }),

@@ -72,17 +72,11 @@ async fn settings_text(
     db: &DbPool,
     setting: &crate::settings::Setting,
 ) -> AppResult<String> {
-    settings
-        .text(db, setting)
-        .await
-        .map_err(|error| AppError::internal("settings", error))
+    Ok(settings.text(db, setting).await?)
 }
 
 async fn blank_page(db: &DbPool, settings: &Settings) -> AppResult<SignupPage> {
-    let allowed = settings
-        .bool(db, &SIGNUP_ALLOWED)
-        .await
-        .map_err(|e| AppError::internal("settings", e))?;
+    let allowed = settings.bool(db, &SIGNUP_ALLOWED).await?;
     let email_help = markdown::render(&settings_text(settings, db, &EMAIL_HELP_TEXT).await?);
     Ok(SignupPage {
         allowed,

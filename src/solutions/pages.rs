@@ -81,10 +81,7 @@ async fn list(
     let zone = config.zone();
     let limit = match task.submission_limit {
         Some(limit) => limit,
-        None => settings
-            .int(db, &crate::settings::SUBMISSION_LIMIT)
-            .await
-            .map_err(|e| AppError::internal("settings", e))?,
+        None => settings.int(db, &crate::settings::SUBMISSION_LIMIT).await?,
     };
     let unfinished = solutions
         .iter()
