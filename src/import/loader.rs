@@ -1,4 +1,5 @@
-//! Reading the task directories of a checked-out repository (SPEC section 1).
+//! Reading the task directories of a checked-out repository: every directory with a
+//! `task.md` is a task, described by its `meta.json`.
 
 use std::path::Path;
 

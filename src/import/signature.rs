@@ -1,4 +1,5 @@
-//! Verifying the HMAC signature GitHub puts on webhook deliveries (SPEC section 3).
+//! Verifying the HMAC signature GitHub puts on webhook deliveries: HMAC-SHA256 in
+//! `X-Hub-Signature-256`, or HMAC-SHA1 in the legacy `X-Hub-Signature`, compared in constant time.
 
 use hmac::digest::{KeyInit, OutputSizeUser};
 use hmac::{Hmac, Mac};
@@ -85,7 +86,7 @@ fn check<M: Mac + KeyInit>(
 mod tests {
     use super::*;
 
-    // From SPEC section 3.
+    // INLOOP's reference vector: key `secret`, body `foo`.
     const SHA1_FOO: &str = "sha1=9baed91be7f58b57c824b60da7cb262b2ecafbd2";
     // python3 -c "import hmac,hashlib; print(hmac.new(b'secret',b'foo',hashlib.sha256).hexdigest())"
     const SHA256_FOO: &str =

@@ -1,4 +1,5 @@
-//! `POST /gitload/webhook_handler/`: GitHub push deliveries start an import (SPEC section 3).
+//! `POST /gitload/webhook_handler/`: GitHub push deliveries start an import (signed
+//! with `GITHUB_SECRET`: `X-Hub-Signature-256`, or the legacy `X-Hub-Signature`).
 
 use std::convert::Infallible;
 

@@ -1,4 +1,5 @@
-//! The sandbox that runs one check: a fresh, locked-down container per solution (SPEC section 2).
+//! The sandbox that runs one check: a fresh, locked-down container per solution,
+//! under INLOOP's checker contract (see `container`).
 
 mod archive;
 mod container;

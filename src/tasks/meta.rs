@@ -6,7 +6,8 @@ use jiff::tz::TimeZone;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-/// The metadata of one task, read from its directory's `meta.json` (SPEC section 1).
+/// The metadata of one task, read from its directory's `meta.json`: title, category,
+/// pubdate, deadline, disabled and INLOOP's own keys; unknown keys are ignored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskMeta {
     /// Shown to students; the slug is derived from it.
@@ -264,7 +265,7 @@ fn parse_date(text: &str, zone: &TimeZone) -> Option<OffsetDateTime> {
     if !has_date_shape(text.as_bytes()) || text.contains('[') {
         return None;
     }
-    // jiff wants the offset glued to the time; the SPEC allows a space before it.
+    // jiff wants the offset glued to the time; INLOOP's repositories may put a space before it.
     let glued = match text.rsplit_once(' ') {
         Some((head, offset)) if head.len() >= 16 && offset.starts_with(['+', '-', 'Z', 'z']) => {
             format!("{}{offset}", head.trim_end())

@@ -17,7 +17,9 @@ use super::{CheckRequest, Limits, SandboxError};
 /// The label every check container carries (value `1`), so orphans can be found.
 pub const LABEL: &str = "inloop.check";
 
-/// The container for `request`: the contract of SPEC section 2, plus resource limits.
+/// The container for `request`: INLOOP's checker contract (one argument, the task's system name;
+/// `/checker/input` read-only, `/checker/output/storage` and `/checker/scratch` writable; read-only
+/// root; no network; hostname `localhost`), plus resource limits.
 pub(super) fn config(
     request: &CheckRequest,
     user: &str,

@@ -48,7 +48,7 @@ pub(super) async fn supervise(
         .map_err(SandboxError::docker("starting the container"))?;
     let started = Instant::now();
     // `logs` with `follow`, not `attach`: killing a container with an attach stream open can
-    // wedge Docker 20.10 (STACK.md). The log stream ends when the container stops.
+    // wedge Docker 20.10 until dockerd restarts. The log stream ends when the container stops.
     let options = LogsOptions {
         follow: true,
         stdout: true,
