@@ -4,6 +4,7 @@ pub mod catalog;
 mod files;
 pub mod meta;
 mod pages;
+pub mod staff_fields;
 pub mod store;
 
 use rocket::fairing::AdHoc;

@@ -1,0 +1,89 @@
+//! What staff set on top of the task repository, stored beside the imported fields: the order and
+//! description of categories, each task's submission limit and group. Imports never change these.
+
+use serde::Serialize;
+
+use crate::db::DbPool;
+use crate::on_pool;
+
+/// A category as staff edit it.
+#[derive(Serialize, sqlx::FromRow)]
+pub struct CategoryFields {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub ordering: i64,
+}
+
+/// A task as staff edit it, with what identifies it.
+#[derive(Serialize, sqlx::FromRow)]
+pub struct TaskFields {
+    pub id: i64,
+    pub title: String,
+    pub system_name: String,
+    pub category: String,
+    pub hidden: bool,
+    pub submission_limit: Option<i64>,
+    pub group_name: Option<String>,
+}
+
+const CATEGORIES: &str =
+    "SELECT id, name, description, ordering FROM categories ORDER BY ordering, name";
+
+const SAVE_CATEGORY: &str = "
+    UPDATE categories SET ordering = $1, description = $2, description_html = $3
+    WHERE id = $4 RETURNING name";
+
+const TASKS: &str = "
+    SELECT t.id, t.title, t.system_name, c.name AS category, t.hidden,
+           t.submission_limit, g.name AS group_name
+    FROM tasks t JOIN categories c ON c.id = t.category_id
+    LEFT JOIN groups g ON g.id = t.group_id
+    ORDER BY c.ordering, c.name, t.pubdate, t.title";
+
+const SAVE_TASK: &str =
+    "UPDATE tasks SET submission_limit = $1, group_id = $2 WHERE id = $3 RETURNING title";
+
+/// Every category in the order students see them.
+pub async fn categories(db: &DbPool) -> Result<Vec<CategoryFields>, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query_as(CATEGORIES).fetch_all(pool).await)
+}
+
+/// Stores the order and the description (Markdown, and its sanitised `html`) of category `id`;
+/// returns its name, or `None` when there is no such category.
+pub async fn save_category(
+    db: &DbPool,
+    id: i64,
+    ordering: i64,
+    description: &str,
+    html: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query_scalar(SAVE_CATEGORY)
+        .bind(ordering)
+        .bind(description)
+        .bind(html)
+        .bind(id)
+        .fetch_optional(pool)
+        .await)
+}
+
+/// Every task, hidden ones too, in catalogue order.
+pub async fn tasks(db: &DbPool) -> Result<Vec<TaskFields>, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query_as(TASKS).fetch_all(pool).await)
+}
+
+/// Stores the submission limit and group of task `id`; returns its title, or `None` when there
+/// is no such task.
+pub async fn save_task(
+    db: &DbPool,
+    id: i64,
+    limit: Option<i64>,
+    group: Option<i64>,
+) -> Result<Option<String>, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query_scalar(SAVE_TASK)
+        .bind(limit)
+        .bind(group)
+        .bind(id)
+        .fetch_optional(pool)
+        .await)
+}
