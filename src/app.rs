@@ -33,15 +33,12 @@ pub fn rocket(config: Config, figment: &Figment) -> Rocket<Build> {
 fn infrastructure() -> AdHoc {
     AdHoc::try_on_ignite("Event bus and Docker", |rocket| async {
         let config = rocket.state::<Config>().expect("config is managed");
-        let bus = match config.redis_url.as_deref().filter(|url| !url.is_empty()) {
-            Some(url) => match Bus::redis(url) {
-                Ok(bus) => bus,
-                Err(error) => {
-                    tracing::error!("REDIS_URL: {error}");
-                    return Err(rocket);
-                }
-            },
-            None => Bus::local(),
+        let bus = match Bus::from_config(config) {
+            Ok(bus) => bus,
+            Err(error) => {
+                tracing::error!("REDIS_URL: {error}");
+                return Err(rocket);
+            }
         };
         let docker = match DockerClient::new(config, config.workers > 0) {
             Ok(docker) => docker,

@@ -242,10 +242,7 @@ async fn settings_command(config: &Config, action: SettingsAction) -> CommandRes
             println!("{}", settings::display(&store.value(&db, setting).await?));
         }
         SettingsAction::Set { key, value } => {
-            let bus = match config.redis_url.as_deref().filter(|url| !url.is_empty()) {
-                Some(url) => Bus::redis(url)?,
-                None => Bus::local(),
-            };
+            let bus = Bus::from_config(config)?;
             bus.ready().await;
             store.set(&db, &bus, &key, &value).await?;
             println!(
@@ -264,10 +261,7 @@ async fn settings_command(config: &Config, action: SettingsAction) -> CommandRes
 /// `inloop worker`: the check workers of `serve`, without the web server.
 async fn workers(config: &Config, count: u32) -> CommandResult {
     let db = database(config).await?;
-    let bus = match config.redis_url.as_deref().filter(|url| !url.is_empty()) {
-        Some(url) => Bus::redis(url)?,
-        None => Bus::local(),
-    };
+    let bus = Bus::from_config(config)?;
     let stop = async {
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

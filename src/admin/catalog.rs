@@ -96,7 +96,7 @@ async fn save_task(
     Ok(Flash::success(back, format!("Saved the task {title}.")))
 }
 
-/// The catalogue pages.
+/// The catalog pages.
 pub fn routes() -> Vec<Route> {
     routes![categories, save_category, tasks, save_task]
 }

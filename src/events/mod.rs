@@ -48,6 +48,14 @@ pub struct Bus {
 }
 
 impl Bus {
+    /// The bus `config` asks for: Redis when `REDIS_URL` is set (and not empty), else in-process.
+    pub fn from_config(config: &crate::config::Config) -> Result<Self, BusError> {
+        match config.redis_url.as_deref().filter(|url| !url.is_empty()) {
+            Some(url) => Self::redis(url),
+            None => Ok(Self::local()),
+        }
+    }
+
     /// A bus that only reaches this process.
     #[must_use]
     pub fn local() -> Self {

@@ -19,10 +19,7 @@ pub async fn load_tasks(
 ) -> CommandResult {
     let store = Settings::default();
     if url.is_some() || branch.is_some() {
-        let bus = match config.redis_url.as_deref().filter(|url| !url.is_empty()) {
-            Some(url) => Bus::redis(url)?,
-            None => Bus::local(),
-        };
+        let bus = Bus::from_config(&config)?;
         bus.ready().await;
         for (setting, value) in [(&settings::GIT_URL, url), (&settings::GIT_BRANCH, branch)] {
             if let Some(value) = value {

@@ -3,10 +3,10 @@
 //! Admins change them at run time (the admin area, `inloop settings set`). Every process caches
 //! all values; a change publishes `settings` on the event bus and every process drops its cache.
 
-mod catalogue;
+mod catalog;
 mod store;
 
-pub use catalogue::*;
+pub use catalog::*;
 pub use store::{SettingError, Settings};
 
 /// The kind of a setting's value, which decides how text is parsed and validated.
@@ -72,7 +72,7 @@ impl Setting {
     #[must_use]
     pub fn default_value(&self) -> serde_json::Value {
         self.parse(self.default)
-            .expect("defaults in the catalogue are valid")
+            .expect("defaults in the catalog are valid")
     }
 }
 

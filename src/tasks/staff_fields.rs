@@ -67,7 +67,7 @@ pub async fn save_category(
         .await)
 }
 
-/// Every task, hidden ones too, in catalogue order.
+/// Every task, hidden ones too, in catalog order.
 pub async fn tasks(db: &DbPool) -> Result<Vec<TaskFields>, sqlx::Error> {
     on_pool!(db, pool => sqlx::query_as(TASKS).fetch_all(pool).await)
 }
