@@ -7,6 +7,7 @@ mod commands;
 mod common;
 mod foundation;
 mod sandbox;
+mod schema;
 mod sessions;
 mod solutions;
 mod tasks_import;

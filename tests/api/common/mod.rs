@@ -237,7 +237,7 @@ pub fn location(response: &reqwest::Response) -> String {
 }
 
 /// A database of its own for one test.
-struct TestDatabase {
+pub struct TestDatabase {
     url: String,
     admin_url: Option<String>,
     name: String,
@@ -245,14 +245,20 @@ struct TestDatabase {
 
 impl TestDatabase {
     async fn create(dir: &TempDir) -> Self {
-        let Ok(admin_url) = std::env::var("INLOOP_TEST_DATABASE_URL") else {
-            let url = format!("sqlite://{}", dir.path().join("test.sqlite3").display());
-            return Self {
-                url,
-                admin_url: None,
-                name: String::new(),
-            };
-        };
+        if let Some(database) = Self::postgres().await {
+            return database;
+        }
+        Self {
+            url: format!("sqlite://{}", dir.path().join("test.sqlite3").display()),
+            admin_url: None,
+            name: String::new(),
+        }
+    }
+
+    /// A fresh PostgreSQL database when `INLOOP_TEST_DATABASE_URL` names a server, dropped with
+    /// the value; `None` when the suite runs on SQLite.
+    pub async fn postgres() -> Option<Self> {
+        let admin_url = std::env::var("INLOOP_TEST_DATABASE_URL").ok()?;
         let name = format!("inloop_test_{}", hex::encode(rand::random::<[u8; 8]>()));
         let admin = sqlx::PgPool::connect(&admin_url)
             .await
@@ -264,11 +270,17 @@ impl TestDatabase {
         admin.close().await;
         let mut url = url::Url::parse(&admin_url).expect("INLOOP_TEST_DATABASE_URL");
         url.set_path(&name);
-        Self {
+        Some(Self {
             url: url.to_string(),
             admin_url: Some(admin_url),
             name,
-        }
+        })
+    }
+
+    /// The URL of this database.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
     }
 }
 
