@@ -1,0 +1,13 @@
+//! INLOOP's integration tests, one binary: a real server per test over real HTTP, the operators'
+//! commands, the check sandbox against Docker, and task imports.
+
+mod abuse;
+mod accounts;
+mod commands;
+mod common;
+mod foundation;
+mod sandbox;
+mod schema;
+mod sessions;
+mod solutions;
+mod tasks_import;

@@ -1,0 +1,15 @@
+//! Solutions over real HTTP with real checks: submitting, the queue, results, staff operations.
+
+mod checks;
+mod docker_proxy;
+mod hostile_output;
+mod list_live;
+mod live;
+mod live_redis;
+mod queue_live;
+mod resilience;
+mod restart;
+mod sse;
+mod submitting;
+mod support;
+mod takeover;

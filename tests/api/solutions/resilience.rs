@@ -1,0 +1,196 @@
+//! The queue under stress: Docker going away, many students at once, a killed server.
+
+use std::time::{Duration, Instant};
+
+use super::docker_proxy::DockerProxy;
+use super::support::{self, check_states, upload, upload_as, wait_for};
+
+async fn wait_until_done(db: &inloop::db::DbPool, count: i64, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let states = check_states(db).await;
+        if states == [("done".to_owned(), count)] {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "checks not done in time: {states:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test]
+async fn checks_wait_while_docker_is_down_and_complete_when_it_returns() {
+    let proxy = DockerProxy::start();
+    proxy.set(false);
+    let url = proxy.url();
+    let app = support::app_with(
+        |config| {
+            config.workers = 2;
+            config.docker_host = Some(url);
+        },
+        &[],
+    )
+    .await;
+    for _ in 0..3 {
+        upload(&app, &[("solution.sh", b"echo ok; exit 0")]).await;
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let db = app.db().await;
+    assert_eq!(
+        check_states(&db).await,
+        [("queued".to_owned(), 3)],
+        "nothing runs, nothing fails"
+    );
+    let attempts: i64 = inloop::on_pool!(&db, pool => sqlx::query_scalar("SELECT MAX(attempts) FROM checks").fetch_one(pool).await).unwrap();
+    assert_eq!(attempts, 0, "no attempt was spent on a missing daemon");
+    let page = app.get_text("/solutions/detail/shell-task/3/").await;
+    assert!(
+        page.contains("badge-queued"),
+        "the student sees it waiting, not failed"
+    );
+
+    proxy.set(true);
+    wait_until_done(&db, 3, Duration::from_secs(90)).await;
+    for number in 1..=3 {
+        wait_for(
+            &app,
+            &format!("/solutions/detail/shell-task/{number}/"),
+            "badge-passed",
+            Duration::from_secs(5),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn two_hundred_submissions_from_twenty_students_complete_fairly() {
+    let proxy = DockerProxy::start();
+    proxy.set(false);
+    let url = proxy.url();
+    let app = support::app_with(
+        |config| {
+            config.workers = 4;
+            config.docker_host = Some(url);
+        },
+        &[],
+    )
+    .await;
+    let mut students = Vec::new();
+    for index in 0..20 {
+        students.push(support::student(&app, &format!("student{index:02}")).await);
+    }
+    // Every student hands in ten solutions, all students at the same time.
+    let rounds = students.iter().map(|browser| async {
+        for _ in 0..10 {
+            let response = upload_as(&app, browser, &[("solution.sh", b"exit 0")]).await;
+            assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+        }
+    });
+    futures_util::future::join_all(rounds).await;
+    let db = app.db().await;
+    let numbers: Vec<(i64, i64, i64)> = inloop::on_pool!(&db, pool => sqlx::query_as(
+        "SELECT author_id, COUNT(*), MAX(number) FROM solutions GROUP BY author_id"
+    ).fetch_all(pool).await)
+    .unwrap();
+    assert_eq!(numbers.len(), 20);
+    assert!(
+        numbers
+            .iter()
+            .all(|(_, count, max)| *count == 10 && *max == 10),
+        "numbering is gapless: {numbers:?}"
+    );
+
+    proxy.set(true);
+    wait_until_done(&db, 200, Duration::from_mins(5)).await;
+    // Nobody's second check started before everybody's first.
+    let sql = "WITH ranked AS (SELECT started_at, ROW_NUMBER() OVER (PARTITION BY author_id ORDER BY id) AS rank FROM checks)
+               SELECT (SELECT MAX(started_at) FROM ranked WHERE rank = 1), (SELECT MIN(started_at) FROM ranked WHERE rank = 2)";
+    let (last_first, first_second): (i64, i64) =
+        inloop::on_pool!(&db, pool => sqlx::query_as(sql).fetch_one(pool).await).unwrap();
+    assert!(
+        last_first <= first_second,
+        "a second check started before someone's first"
+    );
+    let verdicts: Vec<(Option<String>, i64)> = inloop::on_pool!(&db, pool => sqlx::query_as(
+        "SELECT verdict, COUNT(*) FROM solutions GROUP BY verdict"
+    ).fetch_all(pool).await)
+    .unwrap();
+    assert_eq!(verdicts, [(Some("passed".to_owned()), 200)]);
+    assert_eq!(support::check_containers(&app), 0);
+}
+
+#[tokio::test]
+async fn infrastructure_failures_are_retried_then_reported_to_staff_only() {
+    let app = support::app(1, &[]).await;
+    let db = app.db().await;
+    inloop::on_pool!(&db, pool => sqlx::query("UPDATE import_runs SET image_tag = 'inloop-test/no-such-image:1'").execute(pool).await.map(drop)).unwrap();
+    upload(&app, &[("solution.sh", b"exit 0")]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (attempts, message): (i64, String) = loop {
+        let row: (i64, String, String) = inloop::on_pool!(&db, pool => sqlx::query_as(
+            "SELECT attempts, status, staff_message FROM checks").fetch_one(pool).await)
+        .unwrap();
+        if row.0 >= 1 && row.1 == "queued" {
+            break (row.0, row.2);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the failed attempt was not queued again: {row:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(attempts, 1);
+    assert!(message.contains("no-such-image"), "{message}");
+    let page = app.get_text("/solutions/detail/shell-task/1/").await;
+    assert!(
+        page.contains("badge-queued") && !page.contains("no-such-image"),
+        "students see it waiting"
+    );
+
+    // Jump to the last attempt: it ends as an infrastructure error, explained to the student.
+    let now = inloop::db::Timestamp::now();
+    inloop::on_pool!(&db, pool => sqlx::query("UPDATE checks SET attempts = 4, not_before = $1").bind(now).execute(pool).await.map(drop)).unwrap();
+    let html = wait_for(
+        &app,
+        "/solutions/detail/shell-task/1/",
+        "badge-infrastructure_error",
+        Duration::from_secs(30),
+    )
+    .await;
+    assert!(
+        !html.contains("no-such-image"),
+        "the cause is for staff only"
+    );
+}
+
+#[tokio::test]
+async fn two_instances_share_one_queue_and_run_each_check_once() {
+    let app = support::app(2, &[]).await;
+    let url = app.config.database_url.clone();
+    let _second = crate::common::spawn_with(|config| {
+        config.database_url = url;
+        config.workers = 2;
+        config.instance = Some("second-instance".into());
+    })
+    .await;
+    let mut students = Vec::new();
+    for index in 0..6 {
+        students.push(support::student(&app, &format!("pupil{index}")).await);
+    }
+    let rounds = students.iter().map(|browser| async {
+        for _ in 0..3 {
+            upload_as(&app, browser, &[("solution.sh", b"exit 0")]).await;
+        }
+    });
+    futures_util::future::join_all(rounds).await;
+    let db = app.db().await;
+    wait_until_done(&db, 18, Duration::from_mins(3)).await;
+    let sql = "SELECT COUNT(*), MAX(attempts), COUNT(DISTINCT CASE WHEN worker LIKE 'second-instance/%' THEN 1 ELSE 0 END)
+               FROM checks";
+    let (count, attempts, instances): (i64, i64, i64) =
+        inloop::on_pool!(&db, pool => sqlx::query_as(sql).fetch_one(pool).await).unwrap();
+    assert_eq!((count, attempts), (18, 1), "every check ran exactly once");
+    assert_eq!(instances, 2, "both instances took checks from the queue");
+}
