@@ -85,7 +85,7 @@ async fn list(
     };
     let unfinished = solutions
         .iter()
-        .any(|solution| !view::status(&solution.status, solution.verdict.as_deref()).is_final);
+        .any(|solution| !view::status(solution.status, solution.verdict).is_final);
     let queue_state = if unfinished {
         queue.get(db, Some(Instant::now())).await?
     } else {

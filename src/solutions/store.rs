@@ -2,8 +2,10 @@
 
 use serde::Serialize;
 
+use super::state::SolutionStatus;
 use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
+use crate::runner::verdict::Verdict;
 
 /// A solution as lists and result pages show it.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -14,8 +16,8 @@ pub struct Solution {
     pub number: i64,
     pub submitted_at: Timestamp,
     pub files_hash: String,
-    pub status: String,
-    pub verdict: Option<String>,
+    pub status: SolutionStatus,
+    pub verdict: Option<Verdict>,
     pub tests_total: i64,
     pub tests_passed: i64,
 }
@@ -84,7 +86,11 @@ fn serialised(db: &DbPool) -> (&'static str, &'static str) {
 
 async fn try_create(db: &DbPool, new: &NewSolution<'_>) -> Result<Option<Solution>, sqlx::Error> {
     let now = Timestamp::now();
-    let status = if new.check { "queued" } else { "saved" };
+    let status = if new.check {
+        SolutionStatus::Queued
+    } else {
+        SolutionStatus::Saved
+    };
     let (begin, lock) = serialised(db);
     on_pool!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;

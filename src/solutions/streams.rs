@@ -14,6 +14,7 @@ use rocket::{get, routes};
 use super::live::{self, EVENTS, Snapshot};
 use super::pages::{PAGE_SIZE, open_task, visible_solution};
 use super::queue_state::{QueueCache, QueueState};
+use super::state::SolutionStatus;
 use super::streaming::{Lean, Streaming, Throttle, Wake, event, wait};
 use super::{events, store, view};
 use crate::accounts::CurrentUser;
@@ -124,7 +125,7 @@ async fn detail_events<'r>(
                 break;
             }
             // Only a queued check's place moves with the queue.
-            let queued = snapshot.solution.status == "queued";
+            let queued = snapshot.solution.status == SolutionStatus::Queued;
             let wanted = |t: &str| t == topic || (queued && t == events::QUEUE_MOVED);
             changed = match wait(&mut messages, &mut shutdown, &session, wanted).await {
                 Wake::Stop => break,
@@ -199,7 +200,7 @@ async fn list_events<'r>(
                 let solution = match store::by_id(db, *solution_id).await {
                     Ok(Some(solution)) => solution,
                     Ok(None) => {
-                        rows.update(*solution_id, "cancelled", true);
+                        rows.update(*solution_id, SolutionStatus::Cancelled, true);
                         continue;
                     }
                     Err(error) => {
@@ -309,15 +310,15 @@ impl Rows {
     }
 
     fn update_from(&mut self, solution: &store::Solution) {
-        let status = view::status(&solution.status, solution.verdict.as_deref());
-        self.update(solution.id, &solution.status, status.is_final);
+        let status = view::status(solution.status, solution.verdict);
+        self.update(solution.id, solution.status, status.is_final);
     }
 
-    fn update(&mut self, id: i64, status: &str, is_final: bool) {
+    fn update(&mut self, id: i64, status: SolutionStatus, is_final: bool) {
         if is_final {
             self.pending.retain(|p| *p != id);
         }
-        if status == "queued" {
+        if status == SolutionStatus::Queued {
             self.queued.insert(id);
         } else {
             self.queued.remove(&id);
