@@ -2,7 +2,7 @@
 //! handed in, over the event bus.
 
 use super::state::SolutionStatus;
-use crate::db::DbPool;
+use crate::db::{DbPool, TaskId, UserId};
 use crate::events::Bus;
 use crate::on_pool;
 
@@ -19,7 +19,7 @@ pub fn topic(solution_id: i64) -> String {
 
 /// The bus topic of new solutions of one author for one task: `handed-in:<author>:<task>`.
 #[must_use]
-pub fn handed_in_topic(author_id: i64, task_id: i64) -> String {
+pub fn handed_in_topic(author_id: UserId, task_id: TaskId) -> String {
     format!("handed-in:{author_id}:{task_id}")
 }
 
@@ -47,7 +47,7 @@ pub async fn queue_moved(bus: &Bus) {
 }
 
 /// Publishes that solution `number` of `author_id` for `task_id` was handed in, for open lists.
-pub async fn handed_in(bus: &Bus, author_id: i64, task_id: i64, number: i64) {
+pub async fn handed_in(bus: &Bus, author_id: UserId, task_id: TaskId, number: i64) {
     bus.publish(&handed_in_topic(author_id, task_id), number.to_string())
         .await;
 }

@@ -19,7 +19,7 @@ use super::streaming::{Lean, Streaming, Throttle, Wake, event, wait};
 use super::{events, store, view};
 use crate::accounts::CurrentUser;
 use crate::config::Config;
-use crate::db::DbPool;
+use crate::db::{DbPool, TaskId, UserId};
 use crate::web::{AppError, AppResult, PageNumber, PathNumber, Templates};
 
 /// The status event, and the results and the closing event when the check is final.
@@ -176,7 +176,7 @@ async fn list_events<'r>(
     let task = open_task(db, settings, &user.0, slug).await?;
     let mut messages = bus.subscribe();
     let mut changed = Some(Instant::now());
-    let (author_id, task_id) = (user.0.id, task.summary.id);
+    let (author_id, task_id) = (UserId(user.0.id), TaskId(task.summary.id));
     let solutions =
         store::of_author(db, author_id, task_id, PAGE_SIZE, page.offset(PAGE_SIZE)).await?;
     let first_page = page.0 == 1;
