@@ -1,8 +1,10 @@
 //! The database: one pool over SQLite or PostgreSQL, chosen by the URL scheme at startup.
 
+mod ids;
 mod pool;
 mod timestamp;
 
+pub use ids::{TaskId, UserId};
 pub use pool::{Db, DbError, DbPool};
 pub use timestamp::Timestamp;
 

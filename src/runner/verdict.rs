@@ -1,13 +1,18 @@
 //! Judging a check: the verdict from its outcome and `JUnit` reports, in words for students.
 
+use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
 
 use super::junit::{self, ReportError, TestSuite};
 use super::sandbox::{CheckOutcome, CollectedFile};
 
-/// How a check ended, as students see it and as it is stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// How a check ended, as students see it and as it is stored (`TEXT`, e.g. `compile_error`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type, Serialize, Deserialize)]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The checker exited with 0.
     Passed,
@@ -94,7 +99,7 @@ impl Verdict {
 
     /// The stored name, e.g. `compile_error`.
     #[must_use]
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Passed => "passed",
             Self::Failed => "failed",
@@ -138,6 +143,13 @@ impl Verdict {
                  happening."
             }
         }
+    }
+}
+
+/// The stored name, e.g. inside SQL texts (`verdict = '{}'`).
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

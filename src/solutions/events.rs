@@ -1,7 +1,8 @@
 //! Telling pages that a solution's check changed, that the queue moved, or that a solution was
 //! handed in, over the event bus.
 
-use crate::db::DbPool;
+use super::state::SolutionStatus;
+use crate::db::{DbPool, TaskId, UserId};
 use crate::events::Bus;
 use crate::on_pool;
 
@@ -18,7 +19,7 @@ pub fn topic(solution_id: i64) -> String {
 
 /// The bus topic of new solutions of one author for one task: `handed-in:<author>:<task>`.
 #[must_use]
-pub fn handed_in_topic(author_id: i64, task_id: i64) -> String {
+pub fn handed_in_topic(author_id: UserId, task_id: TaskId) -> String {
     format!("handed-in:{author_id}:{task_id}")
 }
 
@@ -26,18 +27,18 @@ pub fn handed_in_topic(author_id: i64, task_id: i64) -> String {
 /// database stays the record, pages re-read it).
 pub async fn check_changed(db: &DbPool, bus: &Bus, check_id: i64) {
     let sql = "SELECT s.id, s.status FROM solutions s JOIN checks c ON c.solution_id = s.id WHERE c.id = $1";
-    let row: Result<Option<(i64, String)>, _> =
+    let row: Result<Option<(i64, SolutionStatus)>, _> =
         on_pool!(db, pool => sqlx::query_as(sql).bind(check_id).fetch_optional(pool).await);
     match row {
-        Ok(Some((solution_id, status))) => solution_changed(bus, solution_id, &status).await,
+        Ok(Some((solution_id, status))) => solution_changed(bus, solution_id, status).await,
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, "reading a check's state for its event failed"),
     }
 }
 
 /// Publishes that solution `solution_id` now has `status`.
-pub async fn solution_changed(bus: &Bus, solution_id: i64, status: &str) {
-    bus.publish(&topic(solution_id), status).await;
+pub async fn solution_changed(bus: &Bus, solution_id: i64, status: SolutionStatus) {
+    bus.publish(&topic(solution_id), status.as_str()).await;
 }
 
 /// Publishes that the queue moved (see [`QUEUE_MOVED`]).
@@ -46,7 +47,7 @@ pub async fn queue_moved(bus: &Bus) {
 }
 
 /// Publishes that solution `number` of `author_id` for `task_id` was handed in, for open lists.
-pub async fn handed_in(bus: &Bus, author_id: i64, task_id: i64, number: i64) {
+pub async fn handed_in(bus: &Bus, author_id: UserId, task_id: TaskId, number: i64) {
     bus.publish(&handed_in_topic(author_id, task_id), number.to_string())
         .await;
 }

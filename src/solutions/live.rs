@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::limits::{self, Maximums};
 use super::queue::{self, CheckView, Places};
 use super::queue_state::QueueCache;
+use super::state::CheckStatus;
 use super::store::Solution;
 use super::view::{self, Progress, Timing};
 use crate::db::DbPool;
@@ -89,13 +90,13 @@ pub async fn snapshot(
     let check = queue::latest_check(db, solution.id).await?;
     let mut timing = Timing::default();
     let mut position = None;
-    match check.as_ref().map(|check| check.status.as_str()) {
-        Some("queued") => {
+    match check.as_ref().map(|check| check.status) {
+        Some(CheckStatus::Queued) => {
             let state = queue.get(db, changed).await?;
             position = state.places.of(solution.id);
             timing.start_in_secs = position.map(|place| state.start_in_secs(place));
         }
-        Some("running") => {
+        Some(CheckStatus::Running) => {
             let wishes = queue::task_limits(db, solution.id).await?;
             let limits = limits::for_task(&wishes, &Maximums::load(db).await);
             timing.limit_secs = Some(limits.wall_time.as_secs());

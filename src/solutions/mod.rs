@@ -13,6 +13,7 @@ pub mod queue;
 pub mod queue_state;
 pub mod recovery;
 mod staff;
+pub mod state;
 pub mod store;
 mod stream_slots;
 mod streaming;

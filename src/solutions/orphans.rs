@@ -12,6 +12,7 @@ use bollard::models::ContainerSummary;
 use bollard::query_parameters::{ListContainersOptions, RemoveContainerOptions};
 
 use super::queue::Job;
+use super::state::CheckStatus;
 use crate::db::DbPool;
 use crate::import::image::OWNER_LABEL;
 use crate::on_pool;
@@ -63,9 +64,9 @@ pub async fn sweep(
     if containers.is_empty() {
         return Ok(0);
     }
-    let sql = "SELECT id, attempts FROM checks WHERE status = 'running'";
+    let sql = "SELECT id, attempts FROM checks WHERE status = $1";
     let running: HashSet<(i64, i64)> =
-        on_pool!(db, pool => sqlx::query_as(sql).fetch_all(pool).await)?
+        on_pool!(db, pool => sqlx::query_as(sql).bind(CheckStatus::Running).fetch_all(pool).await)?
             .into_iter()
             .collect();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();

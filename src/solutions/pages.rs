@@ -12,7 +12,7 @@ use super::store::{self, Solution};
 use super::{live, view};
 use crate::accounts::{CurrentUser, User, users};
 use crate::config::Config;
-use crate::db::{Db, Timestamp};
+use crate::db::{Db, TaskId, Timestamp, UserId};
 use crate::settings::Settings;
 use crate::tasks::catalog::{self, TaskDetail, Viewer};
 use crate::web::page::Page;
@@ -70,8 +70,8 @@ async fn list(
     let task = open_task(db, settings, &user.0, slug).await?;
     let mut solutions = store::of_author(
         db,
-        user.0.id,
-        task.summary.id,
+        UserId(user.0.id),
+        TaskId(task.summary.id),
         PAGE_SIZE + 1,
         page.offset(PAGE_SIZE),
     )
@@ -85,7 +85,7 @@ async fn list(
     };
     let unfinished = solutions
         .iter()
-        .any(|solution| !view::status(&solution.status, solution.verdict.as_deref()).is_final);
+        .any(|solution| !view::status(solution.status, solution.verdict).is_final);
     let queue_state = if unfinished {
         queue.get(db, Some(Instant::now())).await?
     } else {
@@ -102,7 +102,7 @@ async fn list(
         previous: (page.0 > 1).then(|| page.0 - 1),
         next: more.then(|| page.0 + 1),
         limit: (limit >= 0).then_some(limit),
-        handed_in: store::count(db, user.0.id, task.summary.id).await?,
+        handed_in: store::count(db, UserId(user.0.id), TaskId(task.summary.id)).await?,
         // The first page also shows new solutions as they come; later ones follow their rows.
         live: page.0 == 1 || unfinished,
         events: live::EVENTS,
@@ -128,7 +128,7 @@ pub(super) async fn visible_solution(
         None => None,
     };
     let author_id = owner.as_ref().map_or(user.id, |owner| owner.id);
-    let solution = store::by_number(db, author_id, task.summary.id, number)
+    let solution = store::by_number(db, UserId(author_id), TaskId(task.summary.id), number)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok((task, solution, owner))

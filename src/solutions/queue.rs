@@ -1,6 +1,6 @@
 //! The durable check queue: claiming fairly, heartbeats, results, retries, recovery.
 //!
-//! Claiming is a conditional `UPDATE … WHERE status = 'queued'` on the chosen row, so two
+//! Claiming is a conditional `UPDATE … WHERE status = queued` on the chosen row, so two
 //! workers (in any number of processes) never run the same check; a partial unique index allows
 //! one running check per student. Both work the same on SQLite and PostgreSQL. (A `FOR UPDATE
 //! SKIP LOCKED` select cannot be combined with the window function that orders students fairly.)
@@ -15,8 +15,10 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::recovery::db_now;
+use super::state::{CheckStatus, SolutionStatus};
 use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
+use crate::runner::verdict::Verdict;
 
 /// A claimed check, with what the worker needs to run it. `worker` and `attempts` together
 /// are the claim: every claim counts an attempt, so no two claims of a check are equal.
@@ -34,22 +36,30 @@ pub struct Job {
 /// or finished in the last half hour before it: everyone's first check before anyone's second,
 /// so one student submitting fifty times delays nobody else. Staff re-runs (lane 1) come last.
 /// `$1` is now, `$2` half an hour ago.
-const RANKED: &str = "
+fn ranked() -> String {
+    format!(
+        "
     WITH recent AS (
         SELECT c.id, c.solution_id, c.lane, c.status, c.not_before, c.author_id,
                ROW_NUMBER() OVER (PARTITION BY c.author_id ORDER BY c.id) AS rank
-        FROM checks c WHERE c.status IN ('queued', 'running') OR c.finished_at > $2
+        FROM checks c WHERE c.status IN ('{queued}', '{running}') OR c.finished_at > $2
     ),
-    queued AS (SELECT * FROM recent WHERE status = 'queued')";
+    queued AS (SELECT * FROM recent WHERE status = '{queued}')",
+        queued = CheckStatus::Queued,
+        running = CheckStatus::Running,
+    )
+}
 
 /// The next candidates: queued checks due now whose student has no check running.
 fn candidates_sql() -> String {
     format!(
-        "{RANKED}
+        "{}
         SELECT q.id FROM queued q
         WHERE q.not_before <= $1
-          AND NOT EXISTS (SELECT 1 FROM checks r WHERE r.status = 'running' AND r.author_id = q.author_id)
-        ORDER BY q.lane, q.rank, q.id LIMIT 8"
+          AND NOT EXISTS (SELECT 1 FROM checks r WHERE r.status = '{}' AND r.author_id = q.author_id)
+        ORDER BY q.lane, q.rank, q.id LIMIT 8",
+        ranked(),
+        CheckStatus::Running,
     )
 }
 
@@ -62,16 +72,18 @@ pub async fn claim(db: &DbPool, worker: &str) -> Result<Option<Job>, sqlx::Error
     let ranked = candidates_sql();
     let candidates: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(&ranked).bind(now).bind(now.plus(-RECENT)).fetch_all(pool).await)?;
     let sql = format!(
-        "UPDATE checks SET status = 'running', worker = $2, started_at = $3, heartbeat_at = {},
-                attempts = attempts + 1 WHERE id = $1 AND status = 'queued'",
-        db_now(db)
+        "UPDATE checks SET status = '{}', worker = $2, started_at = $3, heartbeat_at = {},
+                attempts = attempts + 1 WHERE id = $1 AND status = '{}'",
+        CheckStatus::Running,
+        db_now(db),
+        CheckStatus::Queued,
     );
     for id in candidates {
         let sql = sql.as_str();
         let claimed = on_pool!(db, pool => sqlx::query(sql).bind(id).bind(worker).bind(now).execute(pool).await.map(|done| done.rows_affected()));
         match claimed {
             Ok(1) => {
-                set_solution_status(db, id, "running", None).await?;
+                set_solution_status(db, id, SolutionStatus::Running, None).await?;
                 return job(db, id).await;
             }
             Ok(_) => {}
@@ -98,8 +110,8 @@ async fn job(db: &DbPool, check_id: i64) -> Result<Option<Job>, sqlx::Error> {
 pub(super) async fn set_solution_status(
     db: &DbPool,
     check_id: i64,
-    status: &str,
-    verdict: Option<&str>,
+    status: SolutionStatus,
+    verdict: Option<Verdict>,
 ) -> Result<(), sqlx::Error> {
     let sql = "UPDATE solutions SET status = $2, verdict = $3 WHERE id = (SELECT solution_id FROM checks WHERE id = $1)";
     on_pool!(db, pool => sqlx::query(sql).bind(check_id).bind(status).bind(verdict).execute(pool).await.map(drop))
@@ -107,14 +119,20 @@ pub(super) async fn set_solution_status(
 
 /// The condition that a check is still running under `job`'s claim: `$1` its id, `$2` the
 /// worker, `$3` the attempt.
-const HELD: &str = "id = $1 AND status = 'running' AND worker = $2 AND attempts = $3";
+fn held() -> String {
+    format!(
+        "id = $1 AND status = '{}' AND worker = $2 AND attempts = $3",
+        CheckStatus::Running
+    )
+}
 
 /// Says the worker is still at it; returns `false` when the check was cancelled meanwhile or
 /// its claim was lost (taken for dead and claimed again).
 pub async fn heartbeat(db: &DbPool, job: &Job) -> Result<bool, sqlx::Error> {
     let sql = format!(
-        "UPDATE checks SET heartbeat_at = {} WHERE {HELD}",
-        db_now(db)
+        "UPDATE checks SET heartbeat_at = {} WHERE {}",
+        db_now(db),
+        held()
     );
     let done = on_pool!(db, pool => sqlx::query(&sql).bind(job.check_id).bind(&job.worker).bind(job.attempts).execute(pool).await.map(|d| d.rows_affected()))?;
     Ok(done == 1)
@@ -122,7 +140,7 @@ pub async fn heartbeat(db: &DbPool, job: &Job) -> Result<bool, sqlx::Error> {
 
 /// The result of a check that ran.
 pub struct Finished<'a> {
-    pub verdict: &'a str,
+    pub verdict: Verdict,
     pub exit_code: i64,
     pub duration_ms: i64,
     pub stdout: &'a str,
@@ -140,8 +158,15 @@ pub async fn finish(db: &DbPool, job: &Job, result: &Finished<'_>) -> Result<boo
     let now = Timestamp::now();
     let check_id = job.check_id;
     let sql = format!(
-        "UPDATE checks SET status = 'done', finished_at = $4, verdict = $5, exit_code = $6, duration_ms = $7,
-         stdout = $8, stderr = $9, reports = $10, notes = $11, image = $12 WHERE {HELD}"
+        "UPDATE checks SET status = '{}', finished_at = $4, verdict = $5, exit_code = $6, duration_ms = $7,
+         stdout = $8, stderr = $9, reports = $10, notes = $11, image = $12 WHERE {}",
+        CheckStatus::Done,
+        held()
+    );
+    let mirror = format!(
+        "UPDATE solutions SET status = '{}', verdict = $2, tests_total = $3, tests_passed = $4
+         WHERE id = (SELECT solution_id FROM checks WHERE id = $1)",
+        SolutionStatus::Finished
     );
     on_pool!(db, pool => {
         let mut tx = pool.begin().await?;
@@ -160,10 +185,7 @@ pub async fn finish(db: &DbPool, job: &Job, result: &Finished<'_>) -> Result<boo
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query(
-            "UPDATE solutions SET status = 'finished', verdict = $2, tests_total = $3, tests_passed = $4
-             WHERE id = (SELECT solution_id FROM checks WHERE id = $1)",
-        )
+        sqlx::query(&mirror)
         .bind(check_id).bind(result.verdict).bind(result.tests_total).bind(result.tests_passed)
         .execute(&mut *tx)
         .await?;
@@ -192,14 +214,19 @@ pub async fn fail(db: &DbPool, job: &Job, staff_message: &str) -> Result<Failed,
     let (sql, at, outcome) = if job.attempts < MAX_ATTEMPTS {
         let backoff = time::Duration::seconds(2_i64.pow(u32::try_from(job.attempts).unwrap_or(5)));
         let sql = format!(
-            "UPDATE checks SET status = 'queued', worker = '', not_before = $4, staff_message = $5
-             WHERE {HELD}"
+            "UPDATE checks SET status = '{}', worker = '', not_before = $4, staff_message = $5
+             WHERE {}",
+            CheckStatus::Queued,
+            held()
         );
         (sql, Timestamp::now().plus(backoff), Failed::Retried)
     } else {
         let sql = format!(
-            "UPDATE checks SET status = 'done', finished_at = $4, verdict = 'infrastructure_error',
-             staff_message = $5 WHERE {HELD}"
+            "UPDATE checks SET status = '{}', finished_at = $4, verdict = '{}',
+             staff_message = $5 WHERE {}",
+            CheckStatus::Done,
+            Verdict::InfrastructureError,
+            held()
         );
         (sql, Timestamp::now(), Failed::GaveUp)
     };
@@ -207,11 +234,17 @@ pub async fn fail(db: &DbPool, job: &Job, staff_message: &str) -> Result<Failed,
     match (updated, outcome) {
         (0, _) => Ok(Failed::NotHeld),
         (_, Failed::GaveUp) => {
-            set_solution_status(db, job.check_id, "finished", Some("infrastructure_error")).await?;
+            set_solution_status(
+                db,
+                job.check_id,
+                SolutionStatus::Finished,
+                Some(Verdict::InfrastructureError),
+            )
+            .await?;
             Ok(Failed::GaveUp)
         }
         (_, outcome) => {
-            set_solution_status(db, job.check_id, "queued", None).await?;
+            set_solution_status(db, job.check_id, SolutionStatus::Queued, None).await?;
             Ok(outcome)
         }
     }
@@ -220,22 +253,30 @@ pub async fn fail(db: &DbPool, job: &Job, staff_message: &str) -> Result<Failed,
 /// Gives a check back to the queue, due at once, while `job`'s claim holds (this worker stops:
 /// the process shuts down). Returns whether it did.
 pub async fn release(db: &DbPool, job: &Job) -> Result<bool, sqlx::Error> {
-    let sql =
-        format!("UPDATE checks SET status = 'queued', worker = '', not_before = $4 WHERE {HELD}");
+    let sql = format!(
+        "UPDATE checks SET status = '{}', worker = '', not_before = $4 WHERE {}",
+        CheckStatus::Queued,
+        held()
+    );
     let updated = on_pool!(db, pool => sqlx::query(&sql).bind(job.check_id).bind(&job.worker).bind(job.attempts).bind(Timestamp::now()).execute(pool).await.map(|d| d.rows_affected()))?;
     if updated == 1 {
-        set_solution_status(db, job.check_id, "queued", None).await?;
+        set_solution_status(db, job.check_id, SolutionStatus::Queued, None).await?;
     }
     Ok(updated == 1)
 }
 
 /// Cancels a solution's queued or running check; returns whether there was one.
 pub async fn cancel(db: &DbPool, solution_id: i64) -> Result<bool, sqlx::Error> {
-    let sql = "UPDATE checks SET status = 'cancelled', finished_at = $2
-               WHERE solution_id = $1 AND status IN ('queued', 'running') RETURNING id";
-    let ids: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(sql).bind(solution_id).bind(Timestamp::now()).fetch_all(pool).await)?;
+    let sql = format!(
+        "UPDATE checks SET status = '{}', finished_at = $2
+         WHERE solution_id = $1 AND status IN ('{}', '{}') RETURNING id",
+        CheckStatus::Cancelled,
+        CheckStatus::Queued,
+        CheckStatus::Running
+    );
+    let ids: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(&sql).bind(solution_id).bind(Timestamp::now()).fetch_all(pool).await)?;
     if let Some(id) = ids.first() {
-        set_solution_status(db, *id, "cancelled", None).await?;
+        set_solution_status(db, *id, SolutionStatus::Cancelled, None).await?;
     }
     Ok(!ids.is_empty())
 }
@@ -244,13 +285,17 @@ pub async fn cancel(db: &DbPool, solution_id: i64) -> Result<bool, sqlx::Error> 
 /// queued or running already.
 pub async fn rerun(db: &DbPool, solution_id: i64) -> Result<bool, sqlx::Error> {
     let now = Timestamp::now();
-    let sql = "INSERT INTO checks (solution_id, author_id, lane, not_before, queued_at)
-               SELECT id, author_id, 1, $2, $2 FROM solutions s WHERE id = $1
-               AND NOT EXISTS (SELECT 1 FROM checks c WHERE c.solution_id = s.id AND c.status IN ('queued', 'running'))
-               RETURNING id";
-    let ids: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(sql).bind(solution_id).bind(now).fetch_all(pool).await)?;
+    let sql = format!(
+        "INSERT INTO checks (solution_id, author_id, lane, not_before, queued_at)
+         SELECT id, author_id, 1, $2, $2 FROM solutions s WHERE id = $1
+         AND NOT EXISTS (SELECT 1 FROM checks c WHERE c.solution_id = s.id AND c.status IN ('{}', '{}'))
+         RETURNING id",
+        CheckStatus::Queued,
+        CheckStatus::Running
+    );
+    let ids: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(&sql).bind(solution_id).bind(now).fetch_all(pool).await)?;
     if let Some(id) = ids.first() {
-        set_solution_status(db, *id, "queued", None).await?;
+        set_solution_status(db, *id, SolutionStatus::Queued, None).await?;
     }
     Ok(!ids.is_empty())
 }
@@ -259,13 +304,13 @@ pub async fn rerun(db: &DbPool, solution_id: i64) -> Result<bool, sqlx::Error> {
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct CheckView {
     pub id: i64,
-    pub status: String,
+    pub status: CheckStatus,
     pub lane: i64,
     pub attempts: i64,
     pub queued_at: Timestamp,
     pub started_at: Option<Timestamp>,
     pub finished_at: Option<Timestamp>,
-    pub verdict: Option<String>,
+    pub verdict: Option<Verdict>,
     pub exit_code: Option<i64>,
     pub duration_ms: Option<i64>,
     pub stdout: String,
@@ -298,8 +343,9 @@ impl Places {
 /// The places of all queued checks: one query for a whole list.
 pub async fn places(db: &DbPool) -> Result<Places, sqlx::Error> {
     let sql = format!(
-        "{RANKED}
-        SELECT solution_id, ROW_NUMBER() OVER (ORDER BY lane, rank, id) AS place FROM queued"
+        "{}
+        SELECT solution_id, ROW_NUMBER() OVER (ORDER BY lane, rank, id) AS place FROM queued",
+        ranked()
     );
     let now = Timestamp::now();
     let rows: Vec<(i64, i64)> = on_pool!(db, pool => sqlx::query_as(&sql).bind(now).bind(now.plus(-RECENT)).fetch_all(pool).await)?;
@@ -308,9 +354,12 @@ pub async fn places(db: &DbPool) -> Result<Places, sqlx::Error> {
 
 /// Durations of the last finished checks (newest first), to estimate when a queued one starts.
 pub async fn recent_durations(db: &DbPool, count: i64) -> Result<Vec<i64>, sqlx::Error> {
-    let sql = "SELECT duration_ms FROM checks WHERE status = 'done' AND duration_ms IS NOT NULL
-               ORDER BY finished_at DESC LIMIT $1";
-    on_pool!(db, pool => sqlx::query_scalar(sql).bind(count).fetch_all(pool).await)
+    let sql = format!(
+        "SELECT duration_ms FROM checks WHERE status = '{}' AND duration_ms IS NOT NULL
+         ORDER BY finished_at DESC LIMIT $1",
+        CheckStatus::Done
+    );
+    on_pool!(db, pool => sqlx::query_scalar(&sql).bind(count).fetch_all(pool).await)
 }
 
 /// The limits (`meta.json` wishes, as JSON) of a solution's task.

@@ -2,6 +2,7 @@
 //! instance's whose heartbeat stopped, judged by the database's clock.
 
 use super::queue::set_solution_status;
+use super::state::{CheckStatus, SolutionStatus};
 use crate::db::DbPool;
 use crate::on_pool;
 
@@ -21,9 +22,9 @@ pub fn db_now(db: &DbPool) -> &'static str {
 /// Queues again the running checks of `instance`'s workers (named `<instance>/<n>`): after a
 /// restart none of them runs any more. Returns their ids.
 pub async fn requeue_own(db: &DbPool, instance: &str) -> Result<Vec<i64>, sqlx::Error> {
-    let sql = "SELECT id, worker, attempts FROM checks WHERE status = 'running'";
+    let sql = "SELECT id, worker, attempts FROM checks WHERE status = $1";
     let running: Vec<(i64, String, i64)> =
-        on_pool!(db, pool => sqlx::query_as(sql).fetch_all(pool).await)?;
+        on_pool!(db, pool => sqlx::query_as(sql).bind(CheckStatus::Running).fetch_all(pool).await)?;
     let mut ids = Vec::new();
     for (id, worker, attempts) in running {
         let own = worker
@@ -33,11 +34,11 @@ pub async fn requeue_own(db: &DbPool, instance: &str) -> Result<Vec<i64>, sqlx::
             continue;
         }
         // Fenced by the claim read above, like every other write of a running check.
-        let sql = "UPDATE checks SET status = 'queued', worker = ''
-                   WHERE id = $1 AND status = 'running' AND worker = $2 AND attempts = $3";
-        let updated = on_pool!(db, pool => sqlx::query(sql).bind(id).bind(&worker).bind(attempts).execute(pool).await.map(|d| d.rows_affected()))?;
+        let sql = "UPDATE checks SET status = $4, worker = ''
+                   WHERE id = $1 AND status = $5 AND worker = $2 AND attempts = $3";
+        let updated = on_pool!(db, pool => sqlx::query(sql).bind(id).bind(&worker).bind(attempts).bind(CheckStatus::Queued).bind(CheckStatus::Running).execute(pool).await.map(|d| d.rows_affected()))?;
         if updated == 1 {
-            set_solution_status(db, id, "queued", None).await?;
+            set_solution_status(db, id, SolutionStatus::Queued, None).await?;
             ids.push(id);
         }
     }
@@ -51,15 +52,17 @@ pub async fn requeue_stale(
     stale: std::time::Duration,
 ) -> Result<Vec<i64>, sqlx::Error> {
     let sql = format!(
-        "UPDATE checks SET status = 'queued', worker = ''
-         WHERE status = 'running' AND heartbeat_at < {} - $1 RETURNING id",
+        "UPDATE checks SET status = '{}', worker = ''
+         WHERE status = '{}' AND heartbeat_at < {} - $1 RETURNING id",
+        CheckStatus::Queued,
+        CheckStatus::Running,
         db_now(db)
     );
     let stale_ms = i64::try_from(stale.as_millis()).unwrap_or(i64::MAX);
     let ids: Vec<i64> =
         on_pool!(db, pool => sqlx::query_scalar(&sql).bind(stale_ms).fetch_all(pool).await)?;
     for id in &ids {
-        set_solution_status(db, *id, "queued", None).await?;
+        set_solution_status(db, *id, SolutionStatus::Queued, None).await?;
     }
     Ok(ids)
 }

@@ -4,6 +4,7 @@ use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, post, routes};
 
 use super::pages::{open_task, visible_solution};
+use super::state::SolutionStatus;
 use super::submit::Doorbell;
 use super::view;
 use super::{events, store};
@@ -29,7 +30,7 @@ async fn rerun(
     let (_, solution, _) = visible_solution(db, settings, &staff.0, slug, number, author).await?;
     let queued = super::queue::rerun(db, solution.id).await?;
     if queued {
-        events::solution_changed(bus, solution.id, "queued").await;
+        events::solution_changed(bus, solution.id, SolutionStatus::Queued).await;
         doorbell.ring(bus).await;
     }
     let back = Redirect::to(detail_url(slug, number, author));
@@ -58,7 +59,7 @@ async fn cancel(
     let cancelled = super::queue::cancel(db, solution.id).await?;
     if cancelled {
         // A running check's worker notices by its heartbeat; a queued one has no worker to tell.
-        events::solution_changed(bus, solution.id, "cancelled").await;
+        events::solution_changed(bus, solution.id, SolutionStatus::Cancelled).await;
         events::queue_moved(bus).await;
     }
     let back = Redirect::to(detail_url(slug, number, author));
@@ -82,7 +83,7 @@ async fn rerun_task(
     let mut queued = 0;
     for solution in store::latest_per_author(db, task.summary.id).await? {
         if super::queue::rerun(db, solution.id).await? {
-            events::solution_changed(bus, solution.id, "queued").await;
+            events::solution_changed(bus, solution.id, SolutionStatus::Queued).await;
             queued += 1;
         }
     }

@@ -2,8 +2,10 @@
 
 use serde::Serialize;
 
-use crate::db::{DbPool, Timestamp};
+use super::state::SolutionStatus;
+use crate::db::{DbPool, TaskId, Timestamp, UserId};
 use crate::on_pool;
+use crate::runner::verdict::Verdict;
 
 /// A solution as lists and result pages show it.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -14,8 +16,8 @@ pub struct Solution {
     pub number: i64,
     pub submitted_at: Timestamp,
     pub files_hash: String,
-    pub status: String,
-    pub verdict: Option<String>,
+    pub status: SolutionStatus,
+    pub verdict: Option<Verdict>,
     pub tests_total: i64,
     pub tests_passed: i64,
 }
@@ -84,7 +86,11 @@ fn serialised(db: &DbPool) -> (&'static str, &'static str) {
 
 async fn try_create(db: &DbPool, new: &NewSolution<'_>) -> Result<Option<Solution>, sqlx::Error> {
     let now = Timestamp::now();
-    let status = if new.check { "queued" } else { "saved" };
+    let status = if new.check {
+        SolutionStatus::Queued
+    } else {
+        SolutionStatus::Saved
+    };
     let (begin, lock) = serialised(db);
     on_pool!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
@@ -139,8 +145,8 @@ async fn try_create(db: &DbPool, new: &NewSolution<'_>) -> Result<Option<Solutio
 /// The author's solutions to a task, newest first, one page of them.
 pub async fn of_author(
     db: &DbPool,
-    author_id: i64,
-    task_id: i64,
+    author_id: UserId,
+    task_id: TaskId,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Solution>, sqlx::Error> {
@@ -154,8 +160,8 @@ pub async fn of_author(
 /// since a list page was rendered.
 pub async fn of_author_after(
     db: &DbPool,
-    author_id: i64,
-    task_id: i64,
+    author_id: UserId,
+    task_id: TaskId,
     number: i64,
 ) -> Result<Vec<Solution>, sqlx::Error> {
     let sql = format!(
@@ -165,7 +171,7 @@ pub async fn of_author_after(
 }
 
 /// How many solutions the author has handed in for a task.
-pub async fn count(db: &DbPool, author_id: i64, task_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn count(db: &DbPool, author_id: UserId, task_id: TaskId) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM solutions WHERE author_id = $1 AND task_id = $2";
     on_pool!(db, pool => sqlx::query_scalar(sql).bind(author_id).bind(task_id).fetch_one(pool).await)
 }
@@ -173,8 +179,8 @@ pub async fn count(db: &DbPool, author_id: i64, task_id: i64) -> Result<i64, sql
 /// The author's `number`-th solution to a task.
 pub async fn by_number(
     db: &DbPool,
-    author_id: i64,
-    task_id: i64,
+    author_id: UserId,
+    task_id: TaskId,
     number: i64,
 ) -> Result<Option<Solution>, sqlx::Error> {
     let sql = format!(

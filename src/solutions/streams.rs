@@ -14,11 +14,12 @@ use rocket::{get, routes};
 use super::live::{self, EVENTS, Snapshot};
 use super::pages::{PAGE_SIZE, open_task, visible_solution};
 use super::queue_state::{QueueCache, QueueState};
+use super::state::SolutionStatus;
 use super::streaming::{Lean, Streaming, Throttle, Wake, event, wait};
 use super::{events, store, view};
 use crate::accounts::CurrentUser;
 use crate::config::Config;
-use crate::db::DbPool;
+use crate::db::{DbPool, TaskId, UserId};
 use crate::web::{AppError, AppResult, PageNumber, PathNumber, Templates};
 
 /// The status event, and the results and the closing event when the check is final.
@@ -124,7 +125,7 @@ async fn detail_events<'r>(
                 break;
             }
             // Only a queued check's place moves with the queue.
-            let queued = snapshot.solution.status == "queued";
+            let queued = snapshot.solution.status == SolutionStatus::Queued;
             let wanted = |t: &str| t == topic || (queued && t == events::QUEUE_MOVED);
             changed = match wait(&mut messages, &mut shutdown, &session, wanted).await {
                 Wake::Stop => break,
@@ -175,7 +176,7 @@ async fn list_events<'r>(
     let task = open_task(db, settings, &user.0, slug).await?;
     let mut messages = bus.subscribe();
     let mut changed = Some(Instant::now());
-    let (author_id, task_id) = (user.0.id, task.summary.id);
+    let (author_id, task_id) = (UserId(user.0.id), TaskId(task.summary.id));
     let solutions =
         store::of_author(db, author_id, task_id, PAGE_SIZE, page.offset(PAGE_SIZE)).await?;
     let first_page = page.0 == 1;
@@ -199,7 +200,7 @@ async fn list_events<'r>(
                 let solution = match store::by_id(db, *solution_id).await {
                     Ok(Some(solution)) => solution,
                     Ok(None) => {
-                        rows.update(*solution_id, "cancelled", true);
+                        rows.update(*solution_id, SolutionStatus::Cancelled, true);
                         continue;
                     }
                     Err(error) => {
@@ -309,15 +310,15 @@ impl Rows {
     }
 
     fn update_from(&mut self, solution: &store::Solution) {
-        let status = view::status(&solution.status, solution.verdict.as_deref());
-        self.update(solution.id, &solution.status, status.is_final);
+        let status = view::status(solution.status, solution.verdict);
+        self.update(solution.id, solution.status, status.is_final);
     }
 
-    fn update(&mut self, id: i64, status: &str, is_final: bool) {
+    fn update(&mut self, id: i64, status: SolutionStatus, is_final: bool) {
         if is_final {
             self.pending.retain(|p| *p != id);
         }
-        if status == "queued" {
+        if status == SolutionStatus::Queued {
             self.queued.insert(id);
         } else {
             self.queued.remove(&id);

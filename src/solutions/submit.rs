@@ -8,7 +8,7 @@ use super::events;
 use super::files::{self, Refusal, Rules, Upload};
 use super::store::{self, NewSolution, Solution};
 use crate::accounts::User;
-use crate::db::{DbPool, Timestamp};
+use crate::db::{DbPool, TaskId, Timestamp, UserId};
 use crate::events::Bus;
 use crate::settings::{
     ALLOWED_EXTENSIONS, DEADLINE_GRACE_SECONDS, IMMEDIATE_FEEDBACK, MAX_UPLOAD_FILES,
@@ -102,7 +102,7 @@ pub async fn submit(
             None => settings.int(db, &SUBMISSION_LIMIT).await?,
         };
         // Counted here for a quick answer, and again with the insert (simultaneous submissions).
-        if allowed >= 0 && store::count(db, author.id, task.id).await? >= allowed {
+        if allowed >= 0 && store::count(db, UserId(author.id), TaskId(task.id)).await? >= allowed {
             return Err(SubmitError::LimitReached { limit: allowed });
         }
         limit = Some(allowed).filter(|allowed| *allowed >= 0);
@@ -126,6 +126,6 @@ pub async fn submit(
     if check {
         doorbell.ring(bus).await;
     }
-    events::handed_in(bus, author.id, task.id, solution.number).await;
+    events::handed_in(bus, UserId(author.id), TaskId(task.id), solution.number).await;
     Ok(solution)
 }

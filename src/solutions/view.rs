@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::queue::{CheckView, Places};
+use super::state::SolutionStatus;
 use super::store::{Solution, SolutionFile};
 use crate::db::Timestamp;
 use crate::runner::junit::{Outcome, TestSuite};
@@ -43,30 +44,29 @@ pub struct Status {
 
 /// The status shown for a solution whose summary is `status`/`verdict`.
 #[must_use]
-pub fn status(status: &str, verdict: Option<&str>) -> Status {
-    let verdict = verdict.and_then(|v| v.parse::<Verdict>().ok());
+pub fn status(status: SolutionStatus, verdict: Option<Verdict>) -> Status {
     match (status, verdict) {
-        ("saved", _) => Status {
+        (SolutionStatus::Saved, _) => Status {
             label: "Saved",
-            class: "saved",
+            class: SolutionStatus::Saved.as_str(),
             explanation: "Your solution is stored. It is not checked now (exam mode); the course staff will see it.",
             is_final: true,
         },
-        ("queued", _) => Status {
+        (SolutionStatus::Queued, _) => Status {
             label: "Waiting",
-            class: "queued",
+            class: SolutionStatus::Queued.as_str(),
             explanation: "Your solution waits for a free checker.",
             is_final: false,
         },
-        ("running", _) => Status {
+        (SolutionStatus::Running, _) => Status {
             label: "Checking",
-            class: "running",
+            class: SolutionStatus::Running.as_str(),
             explanation: "Your solution is being checked right now.",
             is_final: false,
         },
-        ("cancelled", _) => Status {
+        (SolutionStatus::Cancelled, _) => Status {
             label: "Cancelled",
-            class: "cancelled",
+            class: SolutionStatus::Cancelled.as_str(),
             explanation: "The course staff cancelled this check.",
             is_final: true,
         },
@@ -117,12 +117,12 @@ pub fn row(slug: &str, solution: &Solution, places: &Places, zone: &jiff::tz::Ti
         number: solution.number,
         url: detail_url(slug, solution.number),
         submitted: date_time(solution.submitted_at, zone),
-        status: status(&solution.status, solution.verdict.as_deref()),
+        status: status(solution.status, solution.verdict),
         tests_passed: solution.tests_passed,
         tests_total: solution.tests_total,
         place: places
             .of(solution.id)
-            .filter(|_| solution.status == "queued"),
+            .filter(|_| solution.status == SolutionStatus::Queued),
     }
 }
 
@@ -182,15 +182,15 @@ pub fn progress(
     timing: Timing,
     zone: &jiff::tz::TimeZone,
 ) -> Progress {
-    let queued = solution.status == "queued";
+    let queued = solution.status == SolutionStatus::Queued;
     let running_since = check
-        .filter(|_| solution.status == "running")
+        .filter(|_| solution.status == SolutionStatus::Running)
         .and_then(|c| c.started_at);
     let waited = check.and_then(|c| Some(c.started_at?.millis() - c.queued_at.millis()));
     Progress {
         solution_id: solution.id,
         number: solution.number,
-        status: status(&solution.status, solution.verdict.as_deref()),
+        status: status(solution.status, solution.verdict),
         position: if queued { position } else { None },
         started: check
             .and_then(|c| c.started_at)

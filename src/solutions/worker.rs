@@ -312,7 +312,7 @@ impl Pool {
             .map(|f| (f.name.clone(), f.bytes.clone(), f.truncated))
             .collect();
         let result = Finished {
-            verdict: judged.as_str(),
+            verdict: judged,
             exit_code: outcome.exit_code,
             duration_ms: i64::try_from(outcome.duration.as_millis()).unwrap_or(i64::MAX),
             stdout: &outcome.stdout,

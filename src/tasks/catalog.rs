@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::accounts::User;
 use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
+use crate::runner::verdict::Verdict;
 use crate::settings::{self, SettingError, Settings};
 
 /// Who is looking.
@@ -54,8 +55,13 @@ const VISIBLE: &str = "t.hidden = FALSE AND ($2 OR t.group_id IS NULL
     AND ($4 IS NULL OR t.category_id = $4)";
 
 /// Whether viewer `$1` has a solution of `t` that passed every check.
-const SOLVED: &str = "EXISTS (SELECT 1 FROM solutions s
-    WHERE s.task_id = t.id AND s.author_id = $1 AND s.verdict = 'passed')";
+fn solved() -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM solutions s
+    WHERE s.task_id = t.id AND s.author_id = $1 AND s.verdict = '{}')",
+        Verdict::Passed
+    )
+}
 
 /// A category with how many of its visible tasks are published and still open.
 #[derive(Debug, Serialize, sqlx::FromRow)]
@@ -106,11 +112,12 @@ pub async fn categories(
         "SELECT c.id, c.name, c.slug, c.description_html,
                 COUNT(CASE WHEN t.pubdate <= $3 THEN 1 END) AS published,
                 COUNT(CASE WHEN t.pubdate <= $3 AND (t.deadline IS NULL OR t.deadline > $3) THEN 1 END) AS open,
-                COUNT(CASE WHEN t.pubdate <= $3 AND {SOLVED} THEN 1 END) AS solved
+                COUNT(CASE WHEN t.pubdate <= $3 AND {solved} THEN 1 END) AS solved
          FROM categories c JOIN tasks t ON t.category_id = c.id
          WHERE {VISIBLE}
          GROUP BY c.id, c.name, c.slug, c.description_html, c.ordering
-         ORDER BY c.ordering, c.name"
+         ORDER BY c.ordering, c.name",
+        solved = solved()
     );
     on_pool!(db, pool => sqlx::query_as(&sql)
         .bind(viewer.user_id)
@@ -139,7 +146,8 @@ pub async fn category_by_id(db: &DbPool, id: i64) -> Result<Option<Category>, sq
 /// The columns of [`TaskSummary`].
 fn summary() -> String {
     format!(
-        "t.id, t.system_name, t.title, t.slug, t.category_id, t.pubdate, t.deadline, {SOLVED} AS solved"
+        "t.id, t.system_name, t.title, t.slug, t.category_id, t.pubdate, t.deadline, {} AS solved",
+        solved()
     )
 }
 

@@ -5,6 +5,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use inloop::db::DbPool;
+use inloop::runner::verdict::Verdict;
 use inloop::solutions::queue::{self, Failed, Finished, Job};
 use inloop::solutions::{orphans, recovery};
 
@@ -155,7 +156,7 @@ async fn claim(db: &DbPool, worker: &str) -> Job {
 
 fn result() -> Finished<'static> {
     Finished {
-        verdict: "passed",
+        verdict: Verdict::Passed,
         exit_code: 0,
         duration_ms: 10,
         stdout: "late",
