@@ -79,9 +79,12 @@ impl Server {
             .await
             .expect("user");
         let now = Timestamp::now();
-        inloop::on_pool!(&self.db, pool => {
+        inloop::on_pool!(&self.db, |pool| {
             let mut tx = pool.begin().await.expect("transaction");
-            sqlx::query("INSERT INTO categories (name, slug) VALUES ('Bench', 'bench')").execute(&mut *tx).await.expect("category");
+            sqlx::query("INSERT INTO categories (name, slug) VALUES ('Bench', 'bench')")
+                .execute(&mut *tx)
+                .await
+                .expect("category");
             let task: i64 = sqlx::query_scalar(
                 "INSERT INTO tasks (system_name, title, slug, category_id, pubdate, text_html, imported_at)
                  VALUES ('Bench', 'Bench', 'bench', (SELECT id FROM categories), $1, '<p>Bench</p>', $1) RETURNING id")
@@ -149,8 +152,12 @@ impl Server {
     pub async fn mark_changed(&self, id: i64) {
         let sql =
             "UPDATE solutions SET tests_total = 10, tests_passed = tests_passed + 1 WHERE id = $1";
-        inloop::on_pool!(&self.db, pool => sqlx::query(sql).bind(id).execute(pool).await.map(drop))
-            .expect("update");
+        inloop::on_pool!(&self.db, |pool| sqlx::query(sql)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(drop))
+        .expect("update");
     }
 
     /// The server's resident memory now.

@@ -5,12 +5,15 @@ use crate::on_pool;
 
 /// The id of the group `name`, created if missing.
 pub async fn ensure(db: &DbPool, name: &str) -> Result<i64, sqlx::Error> {
-    on_pool!(db, pool => {
+    on_pool!(db, |pool| {
         sqlx::query("INSERT INTO groups (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
             .bind(name)
             .execute(pool)
             .await?;
-        sqlx::query_scalar("SELECT id FROM groups WHERE name = $1").bind(name).fetch_one(pool).await
+        sqlx::query_scalar("SELECT id FROM groups WHERE name = $1")
+            .bind(name)
+            .fetch_one(pool)
+            .await
     })
 }
 
@@ -18,7 +21,12 @@ pub async fn ensure(db: &DbPool, name: &str) -> Result<i64, sqlx::Error> {
 pub async fn add_member(db: &DbPool, group_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
     let sql =
         "INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-    on_pool!(db, pool => sqlx::query(sql).bind(group_id).bind(user_id).execute(pool).await.map(drop))
+    on_pool!(db, |pool| sqlx::query(sql)
+        .bind(group_id)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map(drop))
 }
 
 /// Adds a user to every group named (creating missing groups).
@@ -35,5 +43,8 @@ pub async fn names_of(db: &DbPool, user_id: i64) -> Result<Vec<String>, sqlx::Er
     let sql =
         "SELECT g.name FROM groups g JOIN group_members m ON m.group_id = g.id WHERE m.user_id = $1
                ORDER BY g.name";
-    on_pool!(db, pool => sqlx::query_scalar(sql).bind(user_id).fetch_all(pool).await)
+    on_pool!(db, |pool| sqlx::query_scalar(sql)
+        .bind(user_id)
+        .fetch_all(pool)
+        .await)
 }

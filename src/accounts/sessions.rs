@@ -75,7 +75,7 @@ impl SessionKey {
         let (seen_after, created_after) = lifetime.bounds();
         let sql = "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id
                    WHERE s.id = $1 AND u.is_active = TRUE AND s.last_seen_at >= $2 AND s.created_at >= $3";
-        let count: i64 = on_pool!(db, pool => sqlx::query_scalar(sql)
+        let count: i64 = on_pool!(db, |pool| sqlx::query_scalar(sql)
             .bind(&self.0)
             .bind(seen_after)
             .bind(created_after)
@@ -89,7 +89,7 @@ impl SessionKey {
 pub async fn prune(db: &DbPool, lifetime: Lifetime) -> Result<u64, sqlx::Error> {
     let (seen_after, created_after) = lifetime.bounds();
     let sql = "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2";
-    on_pool!(db, pool => sqlx::query(sql)
+    on_pool!(db, |pool| sqlx::query(sql)
         .bind(seen_after)
         .bind(created_after)
         .execute(pool)
@@ -111,7 +111,13 @@ pub async fn start(
     let now = Timestamp::now();
     let sql =
         "INSERT INTO sessions (id, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)";
-    on_pool!(db, pool => sqlx::query(sql).bind(digest(&token)).bind(user_id).bind(now).execute(pool).await.map(drop))?;
+    on_pool!(db, |pool| sqlx::query(sql)
+        .bind(digest(&token))
+        .bind(user_id)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(drop))?;
     let cookie = Cookie::build((COOKIE, token))
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -126,7 +132,11 @@ pub async fn start(
 pub async fn end(db: &DbPool, cookies: &CookieJar<'_>) -> Result<(), sqlx::Error> {
     if let Some(cookie) = cookies.get_private(COOKIE) {
         let sql = "DELETE FROM sessions WHERE id = $1";
-        on_pool!(db, pool => sqlx::query(sql).bind(digest(cookie.value())).execute(pool).await.map(drop))?;
+        on_pool!(db, |pool| sqlx::query(sql)
+            .bind(digest(cookie.value()))
+            .execute(pool)
+            .await
+            .map(drop))?;
     }
     cookies.remove_private(Cookie::build(COOKIE).path("/"));
     Ok(())
@@ -135,7 +145,11 @@ pub async fn end(db: &DbPool, cookies: &CookieJar<'_>) -> Result<(), sqlx::Error
 /// Ends every session of a user (after a password change or reset).
 pub async fn end_all(db: &DbPool, user_id: i64) -> Result<(), sqlx::Error> {
     let sql = "DELETE FROM sessions WHERE user_id = $1";
-    on_pool!(db, pool => sqlx::query(sql).bind(user_id).execute(pool).await.map(drop))
+    on_pool!(db, |pool| sqlx::query(sql)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map(drop))
 }
 
 #[derive(sqlx::FromRow)]
@@ -158,7 +172,7 @@ async fn user_of(
                       u.matriculation_number, u.course_id, u.ownwork_confirmed
                FROM sessions s JOIN users u ON u.id = s.user_id
                WHERE s.id = $1 AND u.is_active = TRUE AND s.last_seen_at >= $2 AND s.created_at >= $3";
-    let row: Option<SessionRow> = on_pool!(db, pool => sqlx::query_as(sql)
+    let row: Option<SessionRow> = on_pool!(db, |pool| sqlx::query_as(sql)
         .bind(&id)
         .bind(seen_after)
         .bind(created_after)
@@ -168,7 +182,12 @@ async fn user_of(
     let now = Timestamp::now();
     if row.last_seen_at < now.plus(-TOUCH_INTERVAL) {
         let sql = "UPDATE sessions SET last_seen_at = $2 WHERE id = $1";
-        on_pool!(db, pool => sqlx::query(sql).bind(&id).bind(now).execute(pool).await.map(drop))?;
+        on_pool!(db, |pool| sqlx::query(sql)
+            .bind(&id)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(drop))?;
     }
     Ok(Some(row.user))
 }

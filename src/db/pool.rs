@@ -99,7 +99,10 @@ impl DbPool {
 
     /// Answers a trivial query, for `/readyz`.
     pub async fn ping(&self) -> Result<(), DbError> {
-        crate::on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop)?);
+        crate::on_pool!(self, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .map(drop)?);
         Ok(())
     }
 
@@ -142,6 +145,6 @@ impl rocket_db_pools::Pool for DbPool {
     }
 
     async fn close(&self) {
-        crate::on_pool!(self, pool => pool.close().await);
+        crate::on_pool!(self, |pool| pool.close().await);
     }
 }

@@ -65,20 +65,25 @@ pub async fn request(db: &DbPool, trigger: Trigger) -> Result<i64, sqlx::Error> 
     let insert =
         "INSERT INTO import_runs (trigger, requested_at, status) VALUES ($1, $2, 'pending')
                   ON CONFLICT DO NOTHING";
-    on_pool!(db, pool => sqlx::query(insert)
+    on_pool!(db, |pool| sqlx::query(insert)
         .bind(trigger.as_str())
         .bind(Timestamp::now())
         .execute(pool)
         .await
         .map(drop))?;
     let pending = "SELECT id FROM import_runs WHERE status = 'pending'";
-    let id: Option<i64> =
-        on_pool!(db, pool => sqlx::query_scalar(pending).fetch_optional(pool).await)?;
+    let id: Option<i64> = on_pool!(db, |pool| sqlx::query_scalar(pending)
+        .fetch_optional(pool)
+        .await)?;
     match id {
         Some(id) => Ok(id),
         // Claimed between the two statements: it is running now, which serves the request too.
         None => {
-            on_pool!(db, pool => sqlx::query_scalar("SELECT MAX(id) FROM import_runs").fetch_one(pool).await)
+            on_pool!(db, |pool| sqlx::query_scalar(
+                "SELECT MAX(id) FROM import_runs"
+            )
+            .fetch_one(pool)
+            .await)
         }
     }
 }
@@ -89,7 +94,12 @@ pub async fn claim(db: &DbPool) -> Result<Option<i64>, sqlx::Error> {
     let dead = "UPDATE import_runs SET status = 'failed', finished_at = $1,
                     error = 'abandoned: the instance running it stopped answering'
                 WHERE status = 'running' AND heartbeat_at < $2";
-    on_pool!(db, pool => sqlx::query(dead).bind(now).bind(now.plus(-DEAD_AFTER)).execute(pool).await.map(drop))?;
+    on_pool!(db, |pool| sqlx::query(dead)
+        .bind(now)
+        .bind(now.plus(-DEAD_AFTER))
+        .execute(pool)
+        .await
+        .map(drop))?;
     // `status = 'pending'` is re-checked on the row itself, so of two instances racing for the
     // same run only one updates it (PostgreSQL re-evaluates it after the row lock; SQLite
     // serialises writers).
@@ -97,13 +107,21 @@ pub async fn claim(db: &DbPool) -> Result<Option<i64>, sqlx::Error> {
                  WHERE status = 'pending'
                    AND NOT EXISTS (SELECT 1 FROM import_runs r WHERE r.status = 'running')
                  RETURNING id";
-    on_pool!(db, pool => sqlx::query_scalar(claim).bind(now).fetch_optional(pool).await)
+    on_pool!(db, |pool| sqlx::query_scalar(claim)
+        .bind(now)
+        .fetch_optional(pool)
+        .await)
 }
 
 /// Tells other instances that the run is still alive.
 pub async fn heartbeat(db: &DbPool, id: i64) -> Result<(), sqlx::Error> {
     let sql = "UPDATE import_runs SET heartbeat_at = $2 WHERE id = $1";
-    on_pool!(db, pool => sqlx::query(sql).bind(id).bind(Timestamp::now()).execute(pool).await.map(drop))
+    on_pool!(db, |pool| sqlx::query(sql)
+        .bind(id)
+        .bind(Timestamp::now())
+        .execute(pool)
+        .await
+        .map(drop))
 }
 
 /// Stores the checked-out commit and the output of `make`.
@@ -115,7 +133,7 @@ pub async fn record_checkout(
     make_output: &str,
 ) -> Result<(), sqlx::Error> {
     let sql = "UPDATE import_runs SET commit_hash = $2, commit_message = $3, make_output = $4 WHERE id = $1";
-    on_pool!(db, pool => sqlx::query(sql)
+    on_pool!(db, |pool| sqlx::query(sql)
         .bind(id)
         .bind(commit_hash)
         .bind(commit_message)
@@ -135,7 +153,14 @@ pub async fn record_image(
 ) -> Result<(), sqlx::Error> {
     let sql =
         "UPDATE import_runs SET image_tag = $2, image_status = $3, image_log = $4 WHERE id = $1";
-    on_pool!(db, pool => sqlx::query(sql).bind(id).bind(tag).bind(status).bind(log).execute(pool).await.map(drop))
+    on_pool!(db, |pool| sqlx::query(sql)
+        .bind(id)
+        .bind(tag)
+        .bind(status)
+        .bind(log)
+        .execute(pool)
+        .await
+        .map(drop))
 }
 
 /// Records what happened to one task directory.
@@ -147,7 +172,14 @@ pub async fn record_result(
     reason: &str,
 ) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO import_task_results (run_id, directory, outcome, reason) VALUES ($1, $2, $3, $4)";
-    on_pool!(db, pool => sqlx::query(sql).bind(id).bind(directory).bind(outcome).bind(reason).execute(pool).await.map(drop))
+    on_pool!(db, |pool| sqlx::query(sql)
+        .bind(id)
+        .bind(directory)
+        .bind(outcome)
+        .bind(reason)
+        .execute(pool)
+        .await
+        .map(drop))
 }
 
 /// Ends a run: succeeded without `error`, failed with it.
@@ -158,7 +190,7 @@ pub async fn finish(db: &DbPool, id: i64, error: Option<&str>) -> Result<(), sql
     } else {
         "succeeded"
     };
-    on_pool!(db, pool => sqlx::query(sql)
+    on_pool!(db, |pool| sqlx::query(sql)
         .bind(id)
         .bind(status)
         .bind(error.unwrap_or_default())
@@ -171,31 +203,42 @@ pub async fn finish(db: &DbPool, id: i64, error: Option<&str>) -> Result<(), sql
 /// The run with this id.
 pub async fn get(db: &DbPool, id: i64) -> Result<Option<ImportRun>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM import_runs WHERE id = $1");
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await)
 }
 
 /// The most recent runs, newest first.
 pub async fn recent(db: &DbPool, limit: i64) -> Result<Vec<ImportRun>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM import_runs ORDER BY id DESC LIMIT $1");
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(limit).fetch_all(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)
 }
 
 /// What happened to each task directory in a run, by directory.
 pub async fn results(db: &DbPool, id: i64) -> Result<Vec<TaskResult>, sqlx::Error> {
     let sql = "SELECT directory, outcome, reason FROM import_task_results WHERE run_id = $1
                ORDER BY directory";
-    on_pool!(db, pool => sqlx::query_as(sql).bind(id).fetch_all(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(sql)
+        .bind(id)
+        .fetch_all(pool)
+        .await)
 }
 
 /// The checker image checks use: the newest one a run built or reused successfully.
 pub async fn current_image(db: &DbPool) -> Result<Option<String>, sqlx::Error> {
     let sql = "SELECT image_tag FROM import_runs WHERE image_status IN ('built', 'reused')
                ORDER BY id DESC LIMIT 1";
-    on_pool!(db, pool => sqlx::query_scalar(sql).fetch_optional(pool).await)
+    on_pool!(db, |pool| sqlx::query_scalar(sql)
+        .fetch_optional(pool)
+        .await)
 }
 
 /// When the newest run was requested, for the schedule.
 pub async fn last_requested(db: &DbPool) -> Result<Option<Timestamp>, sqlx::Error> {
     let sql = "SELECT MAX(requested_at) FROM import_runs";
-    on_pool!(db, pool => sqlx::query_scalar(sql).fetch_one(pool).await)
+    on_pool!(db, |pool| sqlx::query_scalar(sql).fetch_one(pool).await)
 }

@@ -81,7 +81,10 @@ impl Settings {
                 .unwrap_or_else(|| setting.default_value()));
         }
         let generation = self.generation.load(Ordering::SeqCst);
-        let rows: Vec<(String, String)> = crate::on_pool!(db, pool => sqlx::query_as("SELECT key, value FROM settings").fetch_all(pool).await)?;
+        let rows: Vec<(String, String)> =
+            crate::on_pool!(db, |pool| sqlx::query_as("SELECT key, value FROM settings")
+                .fetch_all(pool)
+                .await)?;
         #[cfg(test)]
         if let Some(hook) = self
             .during_refill
@@ -151,7 +154,8 @@ impl Settings {
         let setting = find(key).ok_or_else(|| SettingError::Unknown(key.to_owned()))?;
         let value = setting.parse(text)?.to_string();
         let now = Timestamp::now();
-        crate::on_pool!(db, pool => sqlx::query(
+        crate::on_pool!(db, |pool| {
+            sqlx::query(
             "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
         )
@@ -160,7 +164,8 @@ impl Settings {
         .bind(now)
         .execute(pool)
         .await
-        .map(drop))?;
+        .map(drop)
+        })?;
         self.invalidate().await;
         bus.publish(TOPIC, setting.key).await;
         Ok(())
@@ -173,7 +178,7 @@ mod tests {
     use crate::settings::SUBMISSION_LIMIT;
 
     async fn store(db: &DbPool, value: &str) {
-        crate::on_pool!(db, pool => sqlx::query(
+        crate::on_pool!(db, |pool| sqlx::query(
             "INSERT INTO settings (key, value, updated_at) VALUES ('submission_limit', $1, 0)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
@@ -187,7 +192,7 @@ mod tests {
     #[tokio::test]
     async fn a_change_announced_while_the_cache_refills_is_not_lost() {
         let db = DbPool::connect("sqlite::memory:", 1).await.unwrap();
-        crate::on_pool!(&db, pool => sqlx::query(
+        crate::on_pool!(&db, |pool| sqlx::query(
             "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL)",
         )
         .execute(pool)

@@ -27,8 +27,10 @@ pub fn handed_in_topic(author_id: UserId, task_id: TaskId) -> String {
 /// database stays the record, pages re-read it).
 pub async fn check_changed(db: &DbPool, bus: &Bus, check_id: i64) {
     let sql = "SELECT s.id, s.status FROM solutions s JOIN checks c ON c.solution_id = s.id WHERE c.id = $1";
-    let row: Result<Option<(i64, SolutionStatus)>, _> =
-        on_pool!(db, pool => sqlx::query_as(sql).bind(check_id).fetch_optional(pool).await);
+    let row: Result<Option<(i64, SolutionStatus)>, _> = on_pool!(db, |pool| sqlx::query_as(sql)
+        .bind(check_id)
+        .fetch_optional(pool)
+        .await);
     match row {
         Ok(Some((solution_id, status))) => solution_changed(bus, solution_id, status).await,
         Ok(None) => {}

@@ -18,13 +18,22 @@ pub async fn beat(db: &DbPool, instance: &str, workers: u32) -> Result<(), sqlx:
          ON CONFLICT (instance) DO UPDATE SET workers = excluded.workers, heartbeat_at = excluded.heartbeat_at",
         db_now(db)
     );
-    on_pool!(db, pool => sqlx::query(&sql).bind(instance).bind(i64::from(workers)).execute(pool).await.map(drop))
+    on_pool!(db, |pool| sqlx::query(&sql)
+        .bind(instance)
+        .bind(i64::from(workers))
+        .execute(pool)
+        .await
+        .map(drop))
 }
 
 /// Removes the row of `instance`, which stops running workers.
 pub async fn leave(db: &DbPool, instance: &str) -> Result<(), sqlx::Error> {
     let sql = "DELETE FROM worker_instances WHERE instance = $1";
-    on_pool!(db, pool => sqlx::query(sql).bind(instance).execute(pool).await.map(drop))
+    on_pool!(db, |pool| sqlx::query(sql)
+        .bind(instance)
+        .execute(pool)
+        .await
+        .map(drop))
 }
 
 /// Workers of all instances with a fresh heartbeat; `local` (this process's count) when no
@@ -35,8 +44,10 @@ pub async fn live_workers(db: &DbPool, local: u32) -> u32 {
         "SELECT CAST(COALESCE(SUM(workers), 0) AS BIGINT) FROM worker_instances WHERE heartbeat_at > {} - $1",
         db_now(db)
     );
-    let total: Result<i64, _> =
-        on_pool!(db, pool => sqlx::query_scalar(&sql).bind(FRESH_MS).fetch_one(pool).await);
+    let total: Result<i64, _> = on_pool!(db, |pool| sqlx::query_scalar(&sql)
+        .bind(FRESH_MS)
+        .fetch_one(pool)
+        .await);
     match total {
         Ok(total) if total > 0 => u32::try_from(total).unwrap_or(u32::MAX),
         Ok(_) => local,

@@ -65,10 +65,12 @@ pub async fn sweep(
         return Ok(0);
     }
     let sql = "SELECT id, attempts FROM checks WHERE status = $1";
-    let running: HashSet<(i64, i64)> =
-        on_pool!(db, pool => sqlx::query_as(sql).bind(CheckStatus::Running).fetch_all(pool).await)?
-            .into_iter()
-            .collect();
+    let running: HashSet<(i64, i64)> = on_pool!(db, |pool| sqlx::query_as(sql)
+        .bind(CheckStatus::Running)
+        .fetch_all(pool)
+        .await)?
+    .into_iter()
+    .collect();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let grace = i64::try_from(grace.as_secs()).unwrap_or(i64::MAX);
     let mut removed = 0;

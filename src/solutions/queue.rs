@@ -70,7 +70,11 @@ const RECENT: time::Duration = time::Duration::minutes(30);
 pub async fn claim(db: &DbPool, worker: &str) -> Result<Option<Job>, sqlx::Error> {
     let now = Timestamp::now();
     let ranked = candidates_sql();
-    let candidates: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(&ranked).bind(now).bind(now.plus(-RECENT)).fetch_all(pool).await)?;
+    let candidates: Vec<i64> = on_pool!(db, |pool| sqlx::query_scalar(&ranked)
+        .bind(now)
+        .bind(now.plus(-RECENT))
+        .fetch_all(pool)
+        .await)?;
     let sql = format!(
         "UPDATE checks SET status = '{}', worker = $2, started_at = $3, heartbeat_at = {},
                 attempts = attempts + 1 WHERE id = $1 AND status = '{}'",
@@ -80,7 +84,13 @@ pub async fn claim(db: &DbPool, worker: &str) -> Result<Option<Job>, sqlx::Error
     );
     for id in candidates {
         let sql = sql.as_str();
-        let claimed = on_pool!(db, pool => sqlx::query(sql).bind(id).bind(worker).bind(now).execute(pool).await.map(|done| done.rows_affected()));
+        let claimed = on_pool!(db, |pool| sqlx::query(sql)
+            .bind(id)
+            .bind(worker)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()));
         match claimed {
             Ok(1) => {
                 set_solution_status(db, id, SolutionStatus::Running, None).await?;
@@ -103,7 +113,10 @@ async fn job(db: &DbPool, check_id: i64) -> Result<Option<Job>, sqlx::Error> {
                       t.limits AS task_limits
                FROM checks c JOIN solutions s ON s.id = c.solution_id JOIN tasks t ON t.id = s.task_id
                WHERE c.id = $1";
-    on_pool!(db, pool => sqlx::query_as(sql).bind(check_id).fetch_optional(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(sql)
+        .bind(check_id)
+        .fetch_optional(pool)
+        .await)
 }
 
 /// Mirrors a check's state onto its solution, for the lists.
@@ -114,7 +127,13 @@ pub(super) async fn set_solution_status(
     verdict: Option<Verdict>,
 ) -> Result<(), sqlx::Error> {
     let sql = "UPDATE solutions SET status = $2, verdict = $3 WHERE id = (SELECT solution_id FROM checks WHERE id = $1)";
-    on_pool!(db, pool => sqlx::query(sql).bind(check_id).bind(status).bind(verdict).execute(pool).await.map(drop))
+    on_pool!(db, |pool| sqlx::query(sql)
+        .bind(check_id)
+        .bind(status)
+        .bind(verdict)
+        .execute(pool)
+        .await
+        .map(drop))
 }
 
 /// The condition that a check is still running under `job`'s claim: `$1` its id, `$2` the
@@ -134,7 +153,13 @@ pub async fn heartbeat(db: &DbPool, job: &Job) -> Result<bool, sqlx::Error> {
         db_now(db),
         held()
     );
-    let done = on_pool!(db, pool => sqlx::query(&sql).bind(job.check_id).bind(&job.worker).bind(job.attempts).execute(pool).await.map(|d| d.rows_affected()))?;
+    let done = on_pool!(db, |pool| sqlx::query(&sql)
+        .bind(job.check_id)
+        .bind(&job.worker)
+        .bind(job.attempts)
+        .execute(pool)
+        .await
+        .map(|d| d.rows_affected()))?;
     Ok(done == 1)
 }
 
@@ -168,14 +193,24 @@ pub async fn finish(db: &DbPool, job: &Job, result: &Finished<'_>) -> Result<boo
          WHERE id = (SELECT solution_id FROM checks WHERE id = $1)",
         SolutionStatus::Finished
     );
-    on_pool!(db, pool => {
+    on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
         let updated = sqlx::query(&sql)
-        .bind(check_id).bind(&job.worker).bind(job.attempts).bind(now).bind(result.verdict).bind(result.exit_code).bind(result.duration_ms)
-        .bind(result.stdout).bind(result.stderr).bind(result.reports_json).bind(result.notes_json).bind(result.image)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+            .bind(check_id)
+            .bind(&job.worker)
+            .bind(job.attempts)
+            .bind(now)
+            .bind(result.verdict)
+            .bind(result.exit_code)
+            .bind(result.duration_ms)
+            .bind(result.stdout)
+            .bind(result.stderr)
+            .bind(result.reports_json)
+            .bind(result.notes_json)
+            .bind(result.image)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if updated == 0 {
             return Ok(false);
         }
@@ -186,9 +221,12 @@ pub async fn finish(db: &DbPool, job: &Job, result: &Finished<'_>) -> Result<boo
                 .await?;
         }
         sqlx::query(&mirror)
-        .bind(check_id).bind(result.verdict).bind(result.tests_total).bind(result.tests_passed)
-        .execute(&mut *tx)
-        .await?;
+            .bind(check_id)
+            .bind(result.verdict)
+            .bind(result.tests_total)
+            .bind(result.tests_passed)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(true)
     })
@@ -230,7 +268,15 @@ pub async fn fail(db: &DbPool, job: &Job, staff_message: &str) -> Result<Failed,
         );
         (sql, Timestamp::now(), Failed::GaveUp)
     };
-    let updated = on_pool!(db, pool => sqlx::query(&sql).bind(job.check_id).bind(&job.worker).bind(job.attempts).bind(at).bind(staff_message).execute(pool).await.map(|d| d.rows_affected()))?;
+    let updated = on_pool!(db, |pool| sqlx::query(&sql)
+        .bind(job.check_id)
+        .bind(&job.worker)
+        .bind(job.attempts)
+        .bind(at)
+        .bind(staff_message)
+        .execute(pool)
+        .await
+        .map(|d| d.rows_affected()))?;
     match (updated, outcome) {
         (0, _) => Ok(Failed::NotHeld),
         (_, Failed::GaveUp) => {
@@ -258,7 +304,14 @@ pub async fn release(db: &DbPool, job: &Job) -> Result<bool, sqlx::Error> {
         CheckStatus::Queued,
         held()
     );
-    let updated = on_pool!(db, pool => sqlx::query(&sql).bind(job.check_id).bind(&job.worker).bind(job.attempts).bind(Timestamp::now()).execute(pool).await.map(|d| d.rows_affected()))?;
+    let updated = on_pool!(db, |pool| sqlx::query(&sql)
+        .bind(job.check_id)
+        .bind(&job.worker)
+        .bind(job.attempts)
+        .bind(Timestamp::now())
+        .execute(pool)
+        .await
+        .map(|d| d.rows_affected()))?;
     if updated == 1 {
         set_solution_status(db, job.check_id, SolutionStatus::Queued, None).await?;
     }
@@ -274,7 +327,11 @@ pub async fn cancel(db: &DbPool, solution_id: i64) -> Result<bool, sqlx::Error> 
         CheckStatus::Queued,
         CheckStatus::Running
     );
-    let ids: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(&sql).bind(solution_id).bind(Timestamp::now()).fetch_all(pool).await)?;
+    let ids: Vec<i64> = on_pool!(db, |pool| sqlx::query_scalar(&sql)
+        .bind(solution_id)
+        .bind(Timestamp::now())
+        .fetch_all(pool)
+        .await)?;
     if let Some(id) = ids.first() {
         set_solution_status(db, *id, SolutionStatus::Cancelled, None).await?;
     }
@@ -293,7 +350,11 @@ pub async fn rerun(db: &DbPool, solution_id: i64) -> Result<bool, sqlx::Error> {
         CheckStatus::Queued,
         CheckStatus::Running
     );
-    let ids: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(&sql).bind(solution_id).bind(now).fetch_all(pool).await)?;
+    let ids: Vec<i64> = on_pool!(db, |pool| sqlx::query_scalar(&sql)
+        .bind(solution_id)
+        .bind(now)
+        .fetch_all(pool)
+        .await)?;
     if let Some(id) = ids.first() {
         set_solution_status(db, *id, SolutionStatus::Queued, None).await?;
     }
@@ -325,7 +386,10 @@ pub async fn latest_check(db: &DbPool, solution_id: i64) -> Result<Option<CheckV
     let sql = "SELECT id, status, lane, attempts, queued_at, started_at, finished_at, verdict, exit_code, duration_ms,
                       stdout, stderr, reports, notes, staff_message
                FROM checks WHERE solution_id = $1 ORDER BY id DESC LIMIT 1";
-    on_pool!(db, pool => sqlx::query_as(sql).bind(solution_id).fetch_optional(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(sql)
+        .bind(solution_id)
+        .fetch_optional(pool)
+        .await)
 }
 
 /// The places of all queued checks in the fair order (from 1), by solution.
@@ -348,7 +412,11 @@ pub async fn places(db: &DbPool) -> Result<Places, sqlx::Error> {
         ranked()
     );
     let now = Timestamp::now();
-    let rows: Vec<(i64, i64)> = on_pool!(db, pool => sqlx::query_as(&sql).bind(now).bind(now.plus(-RECENT)).fetch_all(pool).await)?;
+    let rows: Vec<(i64, i64)> = on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(now)
+        .bind(now.plus(-RECENT))
+        .fetch_all(pool)
+        .await)?;
     Ok(Places(rows.into_iter().collect()))
 }
 
@@ -359,13 +427,18 @@ pub async fn recent_durations(db: &DbPool, count: i64) -> Result<Vec<i64>, sqlx:
          ORDER BY finished_at DESC LIMIT $1",
         CheckStatus::Done
     );
-    on_pool!(db, pool => sqlx::query_scalar(&sql).bind(count).fetch_all(pool).await)
+    on_pool!(db, |pool| sqlx::query_scalar(&sql)
+        .bind(count)
+        .fetch_all(pool)
+        .await)
 }
 
 /// The limits (`meta.json` wishes, as JSON) of a solution's task.
 pub async fn task_limits(db: &DbPool, solution_id: i64) -> Result<String, sqlx::Error> {
     let sql = "SELECT t.limits FROM tasks t JOIN solutions s ON s.task_id = t.id WHERE s.id = $1";
-    let limits: Option<String> =
-        on_pool!(db, pool => sqlx::query_scalar(sql).bind(solution_id).fetch_optional(pool).await)?;
+    let limits: Option<String> = on_pool!(db, |pool| sqlx::query_scalar(sql)
+        .bind(solution_id)
+        .fetch_optional(pool)
+        .await)?;
     Ok(limits.unwrap_or_default())
 }

@@ -23,8 +23,10 @@ pub fn db_now(db: &DbPool) -> &'static str {
 /// restart none of them runs any more. Returns their ids.
 pub async fn requeue_own(db: &DbPool, instance: &str) -> Result<Vec<i64>, sqlx::Error> {
     let sql = "SELECT id, worker, attempts FROM checks WHERE status = $1";
-    let running: Vec<(i64, String, i64)> =
-        on_pool!(db, pool => sqlx::query_as(sql).bind(CheckStatus::Running).fetch_all(pool).await)?;
+    let running: Vec<(i64, String, i64)> = on_pool!(db, |pool| sqlx::query_as(sql)
+        .bind(CheckStatus::Running)
+        .fetch_all(pool)
+        .await)?;
     let mut ids = Vec::new();
     for (id, worker, attempts) in running {
         let own = worker
@@ -36,7 +38,15 @@ pub async fn requeue_own(db: &DbPool, instance: &str) -> Result<Vec<i64>, sqlx::
         // Fenced by the claim read above, like every other write of a running check.
         let sql = "UPDATE checks SET status = $4, worker = ''
                    WHERE id = $1 AND status = $5 AND worker = $2 AND attempts = $3";
-        let updated = on_pool!(db, pool => sqlx::query(sql).bind(id).bind(&worker).bind(attempts).bind(CheckStatus::Queued).bind(CheckStatus::Running).execute(pool).await.map(|d| d.rows_affected()))?;
+        let updated = on_pool!(db, |pool| sqlx::query(sql)
+            .bind(id)
+            .bind(&worker)
+            .bind(attempts)
+            .bind(CheckStatus::Queued)
+            .bind(CheckStatus::Running)
+            .execute(pool)
+            .await
+            .map(|d| d.rows_affected()))?;
         if updated == 1 {
             set_solution_status(db, id, SolutionStatus::Queued, None).await?;
             ids.push(id);
@@ -59,8 +69,10 @@ pub async fn requeue_stale(
         db_now(db)
     );
     let stale_ms = i64::try_from(stale.as_millis()).unwrap_or(i64::MAX);
-    let ids: Vec<i64> =
-        on_pool!(db, pool => sqlx::query_scalar(&sql).bind(stale_ms).fetch_all(pool).await)?;
+    let ids: Vec<i64> = on_pool!(db, |pool| sqlx::query_scalar(&sql)
+        .bind(stale_ms)
+        .fetch_all(pool)
+        .await)?;
     for id in &ids {
         set_solution_status(db, *id, SolutionStatus::Queued, None).await?;
     }

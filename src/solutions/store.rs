@@ -92,15 +92,21 @@ async fn try_create(db: &DbPool, new: &NewSolution<'_>) -> Result<Option<Solutio
         SolutionStatus::Saved
     };
     let (begin, lock) = serialised(db);
-    on_pool!(db, pool => {
+    on_pool!(db, |pool| {
         let mut tx = pool.begin_with(begin).await?;
         if let Some(limit) = new.limit {
-            sqlx::query(lock).bind(new.author_id).bind(new.task_id).execute(&mut *tx).await?;
-            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM solutions WHERE author_id = $1 AND task_id = $2")
+            sqlx::query(lock)
                 .bind(new.author_id)
                 .bind(new.task_id)
-                .fetch_one(&mut *tx)
+                .execute(&mut *tx)
                 .await?;
+            let count: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM solutions WHERE author_id = $1 AND task_id = $2",
+            )
+            .bind(new.author_id)
+            .bind(new.task_id)
+            .fetch_one(&mut *tx)
+            .await?;
             if count >= limit {
                 return Ok(None);
             }
@@ -153,7 +159,13 @@ pub async fn of_author(
     let sql = format!(
         "SELECT {COLUMNS} FROM solutions WHERE author_id = $1 AND task_id = $2 ORDER BY number DESC LIMIT $3 OFFSET $4"
     );
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(author_id).bind(task_id).bind(limit).bind(offset).fetch_all(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(author_id)
+        .bind(task_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await)
 }
 
 /// An author's solutions of a task numbered above `number`, newest first: those handed in
@@ -167,13 +179,22 @@ pub async fn of_author_after(
     let sql = format!(
         "SELECT {COLUMNS} FROM solutions WHERE author_id = $1 AND task_id = $2 AND number > $3 ORDER BY number DESC"
     );
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(author_id).bind(task_id).bind(number).fetch_all(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(author_id)
+        .bind(task_id)
+        .bind(number)
+        .fetch_all(pool)
+        .await)
 }
 
 /// How many solutions the author has handed in for a task.
 pub async fn count(db: &DbPool, author_id: UserId, task_id: TaskId) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM solutions WHERE author_id = $1 AND task_id = $2";
-    on_pool!(db, pool => sqlx::query_scalar(sql).bind(author_id).bind(task_id).fetch_one(pool).await)
+    on_pool!(db, |pool| sqlx::query_scalar(sql)
+        .bind(author_id)
+        .bind(task_id)
+        .fetch_one(pool)
+        .await)
 }
 
 /// The author's `number`-th solution to a task.
@@ -186,13 +207,21 @@ pub async fn by_number(
     let sql = format!(
         "SELECT {COLUMNS} FROM solutions WHERE author_id = $1 AND task_id = $2 AND number = $3"
     );
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(author_id).bind(task_id).bind(number).fetch_optional(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(author_id)
+        .bind(task_id)
+        .bind(number)
+        .fetch_optional(pool)
+        .await)
 }
 
 /// The solution with this id.
 pub async fn by_id(db: &DbPool, id: i64) -> Result<Option<Solution>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM solutions WHERE id = $1");
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await)
 }
 
 /// A file of a solution.
@@ -205,7 +234,10 @@ pub struct SolutionFile {
 /// The files of a solution, by name.
 pub async fn files(db: &DbPool, solution_id: i64) -> Result<Vec<SolutionFile>, sqlx::Error> {
     let sql = "SELECT name, size FROM solution_files WHERE solution_id = $1 ORDER BY name";
-    on_pool!(db, pool => sqlx::query_as(sql).bind(solution_id).fetch_all(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(sql)
+        .bind(solution_id)
+        .fetch_all(pool)
+        .await)
 }
 
 /// The files of a solution with their contents, by name.
@@ -214,8 +246,10 @@ pub async fn file_contents(
     solution_id: i64,
 ) -> Result<Vec<super::files::Upload>, sqlx::Error> {
     let sql = "SELECT name, content FROM solution_files WHERE solution_id = $1 ORDER BY name";
-    let rows: Vec<(String, Vec<u8>)> =
-        on_pool!(db, pool => sqlx::query_as(sql).bind(solution_id).fetch_all(pool).await)?;
+    let rows: Vec<(String, Vec<u8>)> = on_pool!(db, |pool| sqlx::query_as(sql)
+        .bind(solution_id)
+        .fetch_all(pool)
+        .await)?;
     Ok(rows
         .into_iter()
         .map(|(name, content)| super::files::Upload { name, content })
@@ -228,5 +262,8 @@ pub async fn latest_per_author(db: &DbPool, task_id: i64) -> Result<Vec<Solution
         "SELECT {COLUMNS} FROM solutions s WHERE task_id = $1
          AND number = (SELECT MAX(number) FROM solutions o WHERE o.author_id = s.author_id AND o.task_id = s.task_id)"
     );
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(task_id).fetch_all(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(task_id)
+        .fetch_all(pool)
+        .await)
 }

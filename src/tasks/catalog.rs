@@ -46,7 +46,10 @@ pub async fn exam_category(db: &DbPool, settings: &Settings) -> Result<Option<i6
         return Ok(None);
     }
     let sql = "SELECT id FROM categories WHERE slug = $1 OR name = $1";
-    Ok(on_pool!(db, pool => sqlx::query_scalar(sql).bind(key).fetch_optional(pool).await)?)
+    Ok(on_pool!(db, |pool| sqlx::query_scalar(sql)
+        .bind(key)
+        .fetch_optional(pool)
+        .await)?)
 }
 
 /// The condition on `t` (tasks) for viewer `$1` (user id), `$2` (staff) and `$4` (exam category).
@@ -119,7 +122,7 @@ pub async fn categories(
          ORDER BY c.ordering, c.name",
         solved = solved()
     );
-    on_pool!(db, pool => sqlx::query_as(&sql)
+    on_pool!(db, |pool| sqlx::query_as(&sql)
         .bind(viewer.user_id)
         .bind(viewer.staff)
         .bind(now)
@@ -134,13 +137,19 @@ pub type Category = (i64, String, String);
 /// The category with this slug.
 pub async fn category(db: &DbPool, slug: &str) -> Result<Option<Category>, sqlx::Error> {
     let sql = "SELECT id, name, description_html FROM categories WHERE slug = $1";
-    on_pool!(db, pool => sqlx::query_as(sql).bind(slug).fetch_optional(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(sql)
+        .bind(slug)
+        .fetch_optional(pool)
+        .await)
 }
 
 /// The category `id`.
 pub async fn category_by_id(db: &DbPool, id: i64) -> Result<Option<Category>, sqlx::Error> {
     let sql = "SELECT id, name, description_html FROM categories WHERE id = $1";
-    on_pool!(db, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await)
 }
 
 /// The columns of [`TaskSummary`].
@@ -162,7 +171,7 @@ pub async fn tasks_in(
          ORDER BY t.pubdate, t.title",
         summary()
     );
-    on_pool!(db, pool => sqlx::query_as(&sql)
+    on_pool!(db, |pool| sqlx::query_as(&sql)
         .bind(viewer.user_id)
         .bind(viewer.staff)
         .bind(category_id)
@@ -184,7 +193,7 @@ pub async fn task(
          WHERE {VISIBLE} AND t.{column} = $3",
         summary()
     );
-    on_pool!(db, pool => sqlx::query_as(&sql)
+    on_pool!(db, |pool| sqlx::query_as(&sql)
         .bind(viewer.user_id)
         .bind(viewer.staff)
         .bind(key)

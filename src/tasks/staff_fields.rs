@@ -46,7 +46,7 @@ const SAVE_TASK: &str =
 
 /// Every category in the order students see them.
 pub async fn categories(db: &DbPool) -> Result<Vec<CategoryFields>, sqlx::Error> {
-    on_pool!(db, pool => sqlx::query_as(CATEGORIES).fetch_all(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(CATEGORIES).fetch_all(pool).await)
 }
 
 /// Stores the order and the description (Markdown, and its sanitised `html`) of category `id`;
@@ -58,7 +58,7 @@ pub async fn save_category(
     description: &str,
     html: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    on_pool!(db, pool => sqlx::query_scalar(SAVE_CATEGORY)
+    on_pool!(db, |pool| sqlx::query_scalar(SAVE_CATEGORY)
         .bind(ordering)
         .bind(description)
         .bind(html)
@@ -69,7 +69,7 @@ pub async fn save_category(
 
 /// Every task, hidden ones too, in catalog order.
 pub async fn tasks(db: &DbPool) -> Result<Vec<TaskFields>, sqlx::Error> {
-    on_pool!(db, pool => sqlx::query_as(TASKS).fetch_all(pool).await)
+    on_pool!(db, |pool| sqlx::query_as(TASKS).fetch_all(pool).await)
 }
 
 /// Stores the submission limit and group of task `id`; returns its title, or `None` when there
@@ -80,7 +80,7 @@ pub async fn save_task(
     limit: Option<i64>,
     group: Option<i64>,
 ) -> Result<Option<String>, sqlx::Error> {
-    on_pool!(db, pool => sqlx::query_scalar(SAVE_TASK)
+    on_pool!(db, |pool| sqlx::query_scalar(SAVE_TASK)
         .bind(limit)
         .bind(group)
         .bind(id)

@@ -58,8 +58,10 @@ pub enum Stored {
 /// The id of the category `name`, created (last in order) on first use.
 pub async fn ensure_category(db: &DbPool, name: &str) -> Result<i64, sqlx::Error> {
     let select = "SELECT id FROM categories WHERE name = $1";
-    let existing: Option<i64> =
-        on_pool!(db, pool => sqlx::query_scalar(select).bind(name).fetch_optional(pool).await)?;
+    let existing: Option<i64> = on_pool!(db, |pool| sqlx::query_scalar(select)
+        .bind(name)
+        .fetch_optional(pool)
+        .await)?;
     if let Some(id) = existing {
         return Ok(id);
     }
@@ -70,8 +72,16 @@ pub async fn ensure_category(db: &DbPool, name: &str) -> Result<i64, sqlx::Error
     let insert = "INSERT INTO categories (name, slug, ordering)
                   VALUES ($1, $2, (SELECT COALESCE(MAX(ordering), 0) + 1 FROM categories))
                   ON CONFLICT (name) DO NOTHING";
-    on_pool!(db, pool => sqlx::query(insert).bind(name).bind(&slug).execute(pool).await.map(drop))?;
-    on_pool!(db, pool => sqlx::query_scalar(select).bind(name).fetch_one(pool).await)
+    on_pool!(db, |pool| sqlx::query(insert)
+        .bind(name)
+        .bind(&slug)
+        .execute(pool)
+        .await
+        .map(drop))?;
+    on_pool!(db, |pool| sqlx::query_scalar(select)
+        .bind(name)
+        .fetch_one(pool)
+        .await)
 }
 
 /// `base`, or `base-2`, `base-3`, … whichever no other row of `table` (but `except`) uses.
@@ -88,7 +98,7 @@ async fn free_slug(
         } else {
             format!("{base}-{n}")
         };
-        let count: i64 = on_pool!(db, pool => sqlx::query_scalar(&sql)
+        let count: i64 = on_pool!(db, |pool| sqlx::query_scalar(&sql)
             .bind(&candidate)
             .bind(except.unwrap_or(-1))
             .fetch_one(pool)
@@ -104,7 +114,7 @@ async fn free_slug(
 pub async fn upsert(db: &DbPool, record: &TaskRecord) -> Result<Stored, sqlx::Error> {
     let select = "SELECT id, title, slug, category_id, pubdate, deadline, text_html, limits, templates, hidden
                   FROM tasks WHERE system_name = $1";
-    let stored: Option<StoredTask> = on_pool!(db, pool => sqlx::query_as(select)
+    let stored: Option<StoredTask> = on_pool!(db, |pool| sqlx::query_as(select)
         .bind(&record.system_name)
         .fetch_optional(pool)
         .await)?;
@@ -138,7 +148,7 @@ pub async fn upsert(db: &DbPool, record: &TaskRecord) -> Result<Stored, sqlx::Er
                       text_html = excluded.text_html, limits = excluded.limits,
                       templates = excluded.templates, hidden = FALSE,
                       imported_at = excluded.imported_at";
-    on_pool!(db, pool => sqlx::query(write)
+    on_pool!(db, |pool| sqlx::query(write)
         .bind(&record.system_name)
         .bind(&record.title)
         .bind(&slug)
@@ -157,17 +167,22 @@ pub async fn upsert(db: &DbPool, record: &TaskRecord) -> Result<Stored, sqlx::Er
 
 /// Hides every visible task whose system name is not in `keep`; returns the names hidden.
 pub async fn hide_all_but(db: &DbPool, keep: &[String]) -> Result<Vec<String>, sqlx::Error> {
-    let visible: Vec<(i64, String)> = on_pool!(db, pool => sqlx::query_as(
-        "SELECT id, system_name FROM tasks WHERE hidden = FALSE ORDER BY system_name")
-        .fetch_all(pool)
-        .await)?;
+    let visible: Vec<(i64, String)> = on_pool!(db, |pool| sqlx::query_as(
+        "SELECT id, system_name FROM tasks WHERE hidden = FALSE ORDER BY system_name"
+    )
+    .fetch_all(pool)
+    .await)?;
     let mut hidden = Vec::new();
     for (id, name) in visible {
         if keep.contains(&name) {
             continue;
         }
         let sql = "UPDATE tasks SET hidden = TRUE WHERE id = $1";
-        on_pool!(db, pool => sqlx::query(sql).bind(id).execute(pool).await.map(drop))?;
+        on_pool!(db, |pool| sqlx::query(sql)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(drop))?;
         hidden.push(name);
     }
     Ok(hidden)
@@ -180,5 +195,10 @@ pub async fn set_submission_limit(
     limit: Option<i64>,
 ) -> Result<(), sqlx::Error> {
     let sql = "UPDATE tasks SET submission_limit = $2 WHERE system_name = $1";
-    on_pool!(db, pool => sqlx::query(sql).bind(system_name).bind(limit).execute(pool).await.map(drop))
+    on_pool!(db, |pool| sqlx::query(sql)
+        .bind(system_name)
+        .bind(limit)
+        .execute(pool)
+        .await
+        .map(drop))
 }

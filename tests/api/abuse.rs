@@ -15,8 +15,11 @@ const PASSWORD: &str = "Tulpen-Fahrrad-Ostsee-81";
 async fn task(app: &TestApp) {
     let db = app.db().await;
     let now = Timestamp::now();
-    inloop::on_pool!(&db, pool => {
-        sqlx::query("INSERT INTO categories (name, slug) VALUES ('Basics', 'basics')").execute(pool).await.unwrap();
+    inloop::on_pool!(&db, |pool| {
+        sqlx::query("INSERT INTO categories (name, slug) VALUES ('Basics', 'basics')")
+            .execute(pool)
+            .await
+            .unwrap();
         sqlx::query(
             "INSERT INTO tasks (system_name, title, slug, category_id, pubdate, text_html, imported_at)
              VALUES ('ShellTask', 'Shell Task', 'shell-task', (SELECT id FROM categories), $1, '<p>x</p>', $1)",
@@ -108,7 +111,7 @@ async fn solution_numbers_and_admin_ids_out_of_range_are_a_404() {
 async fn age_sessions(app: &TestApp, seen: i64, created: i64) {
     let db = app.db().await;
     let minute = 60_000_i64;
-    inloop::on_pool!(&db, pool => sqlx::query(
+    inloop::on_pool!(&db, |pool| sqlx::query(
         "UPDATE sessions SET last_seen_at = last_seen_at - $1, created_at = created_at - $2",
     )
     .bind(seen * minute)
@@ -121,7 +124,12 @@ async fn age_sessions(app: &TestApp, seen: i64, created: i64) {
 
 async fn last_seen(app: &TestApp) -> i64 {
     let db = app.db().await;
-    inloop::on_pool!(&db, pool => sqlx::query_scalar("SELECT MAX(last_seen_at) FROM sessions").fetch_one(pool).await).unwrap()
+    inloop::on_pool!(&db, |pool| sqlx::query_scalar(
+        "SELECT MAX(last_seen_at) FROM sessions"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap()
 }
 
 #[tokio::test]
@@ -149,7 +157,13 @@ async fn sessions_expire_when_idle_and_after_their_maximum_age() {
     // Seen 30 s ago: not written again; 5 minutes ago: written.
     let before = last_seen(&app).await;
     let db = app.db().await;
-    inloop::on_pool!(&db, pool => sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 30000").execute(pool).await.map(drop)).unwrap();
+    inloop::on_pool!(&db, |pool| sqlx::query(
+        "UPDATE sessions SET last_seen_at = last_seen_at - 30000"
+    )
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
     app.get("/account/profile/").await;
     assert_eq!(
         last_seen(&app).await,
@@ -292,7 +306,14 @@ async fn streams_end_after_logout_and_deactivation() {
     let stream = open_stream(&app).await;
     assert_eq!(stream.status(), StatusCode::OK);
     let db = app.db().await;
-    inloop::on_pool!(&db, pool => sqlx::query("UPDATE users SET is_active = FALSE WHERE id = $1").bind(id).execute(pool).await.map(drop)).unwrap();
+    inloop::on_pool!(&db, |pool| sqlx::query(
+        "UPDATE users SET is_active = FALSE WHERE id = $1"
+    )
+    .bind(id)
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
     assert!(
         ends_within(stream, 10).await,
         "the stream outlived the account"

@@ -28,7 +28,10 @@ async fn sign_up(app: &TestApp, username: &str, email: &str, password: &str) -> 
 
 async fn user_count(app: &TestApp) -> i64 {
     let db = app.db().await;
-    inloop::on_pool!(&db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await).unwrap()
+    inloop::on_pool!(&db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await)
+    .unwrap()
 }
 
 #[tokio::test]

@@ -185,8 +185,14 @@ async fn prune_users_removes_only_old_unactivated_accounts_and_groups_are_assign
         };
         let id = inloop::accounts::users::create(&db, &user).await.unwrap();
         let joined = inloop::db::Timestamp::now().plus(-time::Duration::days(days_ago));
-        inloop::on_pool!(&db, pool => sqlx::query("UPDATE users SET date_joined = $1 WHERE id = $2")
-            .bind(joined).bind(id).execute(pool).await.map(drop))
+        inloop::on_pool!(&db, |pool| sqlx::query(
+            "UPDATE users SET date_joined = $1 WHERE id = $2"
+        )
+        .bind(joined)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(drop))
         .unwrap();
     }
     let pruned = inloop(&app, &["prune-users"], "");

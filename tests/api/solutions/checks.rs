@@ -79,7 +79,13 @@ async fn a_solution_is_checked_and_its_result_shown() {
 async fn limits_give_precise_verdicts() {
     let app = support::app(2, &[]).await;
     let db = app.db().await;
-    inloop::on_pool!(&db, pool => sqlx::query("UPDATE tasks SET limits = '{\"time_limit\": 3}'").execute(pool).await.map(drop)).unwrap();
+    inloop::on_pool!(&db, |pool| sqlx::query(
+        "UPDATE tasks SET limits = '{\"time_limit\": 3}'"
+    )
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
     upload(&app, &[("solution.sh", b"while true; do :; done")]).await;
     upload(&app, &[("solution.sh", b"yes 'flood flood flood'")]).await;
     let html = wait_for(

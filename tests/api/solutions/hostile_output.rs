@@ -25,7 +25,7 @@ exit 1
     let db = app.db().await;
     let sql = "SELECT attempts, verdict, stdout, stderr, reports FROM checks";
     let (attempts, verdict, stdout, stderr, reports): (i64, String, String, String, String) =
-        inloop::on_pool!(&db, pool => sqlx::query_as(sql).fetch_one(pool).await).unwrap();
+        inloop::on_pool!(&db, |pool| sqlx::query_as(sql).fetch_one(pool).await).unwrap();
     assert_eq!((attempts, verdict.as_str()), (1, "failed"));
     assert_eq!(stdout, "before\u{fffd}after\n");
     assert_eq!(stderr, "err\u{fffd}\u{fffd}\n");
@@ -36,6 +36,6 @@ exit 1
     // Collected files are bytes, kept as they were.
     let sql = "SELECT content FROM check_files WHERE name = 'TEST-T.xml'";
     let content: Vec<u8> =
-        inloop::on_pool!(&db, pool => sqlx::query_scalar(sql).fetch_one(pool).await).unwrap();
+        inloop::on_pool!(&db, |pool| sqlx::query_scalar(sql).fetch_one(pool).await).unwrap();
     assert!(content.contains(&0));
 }

@@ -112,7 +112,12 @@ async fn streams_recover_when_redis_restarts() {
     let db = app.db().await;
     let deadline = Instant::now() + WAIT;
     loop {
-        let status: String = inloop::on_pool!(&db, pool => sqlx::query_scalar("SELECT status FROM solutions WHERE number = 2").fetch_one(pool).await).unwrap();
+        let status: String = inloop::on_pool!(&db, |pool| sqlx::query_scalar(
+            "SELECT status FROM solutions WHERE number = 2"
+        )
+        .fetch_one(pool)
+        .await)
+        .unwrap();
         if status == "finished" {
             break;
         }

@@ -140,7 +140,7 @@ async fn the_start_estimate_counts_the_workers_of_every_live_instance() {
         ("gone:8000", 100, now.plus(-time::Duration::minutes(2))),
     ];
     for (instance, workers, beat) in rows {
-        inloop::on_pool!(&db, pool => sqlx::query(
+        inloop::on_pool!(&db, |pool| sqlx::query(
             "INSERT INTO worker_instances (instance, workers, heartbeat_at) VALUES ($1, $2, $3)",
         )
         .bind(instance)
@@ -165,7 +165,7 @@ async fn a_worker_pool_records_its_instance_and_size() {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let sql = "SELECT workers, heartbeat_at FROM worker_instances WHERE instance = $1";
-        let row: Option<(i64, Timestamp)> = inloop::on_pool!(&db, pool => sqlx::query_as(sql)
+        let row: Option<(i64, Timestamp)> = inloop::on_pool!(&db, |pool| sqlx::query_as(sql)
             .bind(&instance)
             .fetch_optional(pool)
             .await)

@@ -43,7 +43,12 @@ async fn checks_wait_while_docker_is_down_and_complete_when_it_returns() {
         [("queued".to_owned(), 3)],
         "nothing runs, nothing fails"
     );
-    let attempts: i64 = inloop::on_pool!(&db, pool => sqlx::query_scalar("SELECT MAX(attempts) FROM checks").fetch_one(pool).await).unwrap();
+    let attempts: i64 = inloop::on_pool!(&db, |pool| sqlx::query_scalar(
+        "SELECT MAX(attempts) FROM checks"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
     assert_eq!(attempts, 0, "no attempt was spent on a missing daemon");
     let page = app.get_text("/solutions/detail/shell-task/3/").await;
     assert!(
@@ -90,9 +95,11 @@ async fn two_hundred_submissions_from_twenty_students_complete_fairly() {
     });
     futures_util::future::join_all(rounds).await;
     let db = app.db().await;
-    let numbers: Vec<(i64, i64, i64)> = inloop::on_pool!(&db, pool => sqlx::query_as(
+    let numbers: Vec<(i64, i64, i64)> = inloop::on_pool!(&db, |pool| sqlx::query_as(
         "SELECT author_id, COUNT(*), MAX(number) FROM solutions GROUP BY author_id"
-    ).fetch_all(pool).await)
+    )
+    .fetch_all(pool)
+    .await)
     .unwrap();
     assert_eq!(numbers.len(), 20);
     assert!(
@@ -108,14 +115,16 @@ async fn two_hundred_submissions_from_twenty_students_complete_fairly() {
     let sql = "WITH ranked AS (SELECT started_at, ROW_NUMBER() OVER (PARTITION BY author_id ORDER BY id) AS rank FROM checks)
                SELECT (SELECT MAX(started_at) FROM ranked WHERE rank = 1), (SELECT MIN(started_at) FROM ranked WHERE rank = 2)";
     let (last_first, first_second): (i64, i64) =
-        inloop::on_pool!(&db, pool => sqlx::query_as(sql).fetch_one(pool).await).unwrap();
+        inloop::on_pool!(&db, |pool| sqlx::query_as(sql).fetch_one(pool).await).unwrap();
     assert!(
         last_first <= first_second,
         "a second check started before someone's first"
     );
-    let verdicts: Vec<(Option<String>, i64)> = inloop::on_pool!(&db, pool => sqlx::query_as(
+    let verdicts: Vec<(Option<String>, i64)> = inloop::on_pool!(&db, |pool| sqlx::query_as(
         "SELECT verdict, COUNT(*) FROM solutions GROUP BY verdict"
-    ).fetch_all(pool).await)
+    )
+    .fetch_all(pool)
+    .await)
     .unwrap();
     assert_eq!(verdicts, [(Some("passed".to_owned()), 200)]);
     assert_eq!(support::check_containers(&app), 0);
@@ -125,12 +134,21 @@ async fn two_hundred_submissions_from_twenty_students_complete_fairly() {
 async fn infrastructure_failures_are_retried_then_reported_to_staff_only() {
     let app = support::app(1, &[]).await;
     let db = app.db().await;
-    inloop::on_pool!(&db, pool => sqlx::query("UPDATE import_runs SET image_tag = 'inloop-test/no-such-image:1'").execute(pool).await.map(drop)).unwrap();
+    inloop::on_pool!(&db, |pool| sqlx::query(
+        "UPDATE import_runs SET image_tag = 'inloop-test/no-such-image:1'"
+    )
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
     upload(&app, &[("solution.sh", b"exit 0")]).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     let (attempts, message): (i64, String) = loop {
-        let row: (i64, String, String) = inloop::on_pool!(&db, pool => sqlx::query_as(
-            "SELECT attempts, status, staff_message FROM checks").fetch_one(pool).await)
+        let row: (i64, String, String) = inloop::on_pool!(&db, |pool| sqlx::query_as(
+            "SELECT attempts, status, staff_message FROM checks"
+        )
+        .fetch_one(pool)
+        .await)
         .unwrap();
         if row.0 >= 1 && row.1 == "queued" {
             break (row.0, row.2);
@@ -151,7 +169,14 @@ async fn infrastructure_failures_are_retried_then_reported_to_staff_only() {
 
     // Jump to the last attempt: it ends as an infrastructure error, explained to the student.
     let now = inloop::db::Timestamp::now();
-    inloop::on_pool!(&db, pool => sqlx::query("UPDATE checks SET attempts = 4, not_before = $1").bind(now).execute(pool).await.map(drop)).unwrap();
+    inloop::on_pool!(&db, |pool| sqlx::query(
+        "UPDATE checks SET attempts = 4, not_before = $1"
+    )
+    .bind(now)
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
     let html = wait_for(
         &app,
         "/solutions/detail/shell-task/1/",
@@ -190,7 +215,7 @@ async fn two_instances_share_one_queue_and_run_each_check_once() {
     let sql = "SELECT COUNT(*), MAX(attempts), COUNT(DISTINCT CASE WHEN worker LIKE 'second-instance/%' THEN 1 ELSE 0 END)
                FROM checks";
     let (count, attempts, instances): (i64, i64, i64) =
-        inloop::on_pool!(&db, pool => sqlx::query_as(sql).fetch_one(pool).await).unwrap();
+        inloop::on_pool!(&db, |pool| sqlx::query_as(sql).fetch_one(pool).await).unwrap();
     assert_eq!((count, attempts), (18, 1), "every check ran exactly once");
     assert_eq!(instances, 2, "both instances took checks from the queue");
 }

@@ -56,7 +56,7 @@ pub fn serve_with(
 
 pub async fn check_row(db: &DbPool) -> (String, i64) {
     let sql = "SELECT status, attempts FROM checks";
-    inloop::on_pool!(db, pool => sqlx::query_as(sql).fetch_one(pool).await).unwrap()
+    inloop::on_pool!(db, |pool| sqlx::query_as(sql).fetch_one(pool).await).unwrap()
 }
 
 pub async fn wait_for_state(db: &DbPool, wanted: &str, timeout: Duration) -> (String, i64) {
@@ -116,7 +116,12 @@ async fn a_check_interrupted_by_kill_9_runs_again_after_restart() {
     assert_eq!(attempts, 2, "run once more, from the start");
     let html = app.get_text("/solutions/detail/shell-task/1/").await;
     assert!(html.contains("badge-passed") && html.contains("survived"));
-    let solutions: i64 = inloop::on_pool!(&db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM solutions").fetch_one(pool).await).unwrap();
+    let solutions: i64 = inloop::on_pool!(&db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM solutions"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
     assert_eq!(
         solutions, 1,
         "the solution keeps its number, nothing is duplicated"
@@ -189,7 +194,7 @@ async fn a_restarted_instance_removes_the_run_folders_and_volumes_of_a_crash() {
     }
     // The check must not run again meanwhile: it would make a new folder and volume.
     let sql = "UPDATE checks SET status = 'cancelled'";
-    inloop::on_pool!(&db, pool => sqlx::query(sql).execute(pool).await.map(drop)).unwrap();
+    inloop::on_pool!(&db, |pool| sqlx::query(sql).execute(pool).await.map(drop)).unwrap();
 
     let _second = serve(app.config.database_url(), &data_dir, &instance);
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -68,7 +68,14 @@ async fn deadlines_and_submission_limits_are_enforced() {
 
     let db = app.db().await;
     let past = inloop::db::Timestamp::now().plus(-time::Duration::minutes(1));
-    inloop::on_pool!(&db, pool => sqlx::query("UPDATE tasks SET deadline = $1, submission_limit = 10").bind(past).execute(pool).await.map(drop)).unwrap();
+    inloop::on_pool!(&db, |pool| sqlx::query(
+        "UPDATE tasks SET deadline = $1, submission_limit = 10"
+    )
+    .bind(past)
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
     refused(
         &app,
         &[("solution.sh", b"exit 0")],

@@ -44,8 +44,11 @@ pub const PASSWORD: &str = "Tulpen-Fahrrad-Ostsee-81";
 /// A published task `shell-task` (slug) in a category, checked by [`IMAGE`]; returns its id.
 pub async fn task(db: &DbPool, deadline: Option<Timestamp>) -> i64 {
     let now = Timestamp::now();
-    let id = inloop::on_pool!(db, pool => {
-        sqlx::query("INSERT INTO categories (name, slug) VALUES ('Basics', 'basics')").execute(pool).await.unwrap();
+    let id = inloop::on_pool!(db, |pool| {
+        sqlx::query("INSERT INTO categories (name, slug) VALUES ('Basics', 'basics')")
+            .execute(pool)
+            .await
+            .unwrap();
         sqlx::query_scalar(
             "INSERT INTO tasks (system_name, title, slug, category_id, pubdate, deadline, text_html, imported_at)
              VALUES ('ShellTask', 'Shell Task', 'shell-task', (SELECT id FROM categories), $1, $2, '<p>Write solution.sh.</p>', $1)
@@ -57,7 +60,7 @@ pub async fn task(db: &DbPool, deadline: Option<Timestamp>) -> i64 {
         .await
         .unwrap()
     });
-    inloop::on_pool!(db, pool => sqlx::query(
+    inloop::on_pool!(db, |pool| sqlx::query(
         "INSERT INTO import_runs (trigger, requested_at, status, image_tag, image_status) VALUES ('command', $1, 'succeeded', $2, 'built')",
     )
     .bind(now)
@@ -163,7 +166,7 @@ pub async fn student(app: &TestApp, username: &str) -> reqwest::Client {
 /// The checks' states, for assertions: (status, count).
 pub async fn check_states(db: &DbPool) -> Vec<(String, i64)> {
     let sql = "SELECT status, COUNT(*) FROM checks GROUP BY status ORDER BY status";
-    inloop::on_pool!(db, pool => sqlx::query_as(sql).fetch_all(pool).await).unwrap()
+    inloop::on_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await).unwrap()
 }
 
 /// Waits until the page at `path` contains `text`.
@@ -184,7 +187,12 @@ pub async fn wait_for(app: &TestApp, path: &str, text: &str, timeout: Duration) 
 
 /// How many solutions are stored.
 pub async fn solution_count(db: &DbPool) -> i64 {
-    inloop::on_pool!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM solutions").fetch_one(pool).await).unwrap()
+    inloop::on_pool!(db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM solutions"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap()
 }
 
 /// Containers of this app's checks still around (none may be left after a test).

@@ -54,7 +54,7 @@ async fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> boo
 async fn checks(db: &DbPool) -> (String, Option<String>, i64, i64) {
     let sql = "SELECT worker, verdict, (SELECT COUNT(*) FROM checks),
                       (SELECT COUNT(*) FROM check_files) FROM checks";
-    inloop::on_pool!(db, pool => sqlx::query_as(sql).fetch_one(pool).await).unwrap()
+    inloop::on_pool!(db, |pool| sqlx::query_as(sql).fetch_one(pool).await).unwrap()
 }
 
 #[tokio::test]
@@ -179,7 +179,7 @@ async fn a_worker_that_lost_its_claim_can_neither_finish_beat_nor_requeue() {
     assert!(queue::heartbeat(&db, &a).await.unwrap(), "A holds it");
     let sql = "SELECT heartbeat_at FROM checks";
     let beat: i64 =
-        inloop::on_pool!(&db, pool => sqlx::query_scalar(sql).fetch_one(pool).await).unwrap();
+        inloop::on_pool!(&db, |pool| sqlx::query_scalar(sql).fetch_one(pool).await).unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
     assert!(
         (beat - now).abs() < 60_000,
@@ -194,7 +194,7 @@ async fn a_worker_that_lost_its_claim_can_neither_finish_beat_nor_requeue() {
     );
     // A pauses for a minute (by the database's clock): taken for dead, claimed by B.
     let sql = "UPDATE checks SET heartbeat_at = heartbeat_at - 60000";
-    inloop::on_pool!(&db, pool => sqlx::query(sql).execute(pool).await.map(drop)).unwrap();
+    inloop::on_pool!(&db, |pool| sqlx::query(sql).execute(pool).await.map(drop)).unwrap();
     assert_eq!(
         recovery::requeue_stale(&db, worker_stale())
             .await

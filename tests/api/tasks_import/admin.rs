@@ -49,10 +49,14 @@ async fn import_now_queues_one_admin_run_and_coalesces() {
     let db = app.db().await;
     // A live run elsewhere keeps the requested one waiting, so the test sees it pending.
     let now = Timestamp::now();
-    inloop::on_pool!(&db, pool => sqlx::query(
+    inloop::on_pool!(&db, |pool| sqlx::query(
         "INSERT INTO import_runs (trigger, requested_at, started_at, heartbeat_at, status)
-         VALUES ('command', $1, $1, $1, 'running')")
-        .bind(now).execute(pool).await.map(drop))
+         VALUES ('command', $1, $1, $1, 'running')"
+    )
+    .bind(now)
+    .execute(pool)
+    .await
+    .map(drop))
     .unwrap();
     log_in(&app, "teacher", true).await;
 
@@ -105,7 +109,11 @@ async fn students_and_forged_posts_are_refused() {
 
 async fn id_of(app: &common::TestApp, sql: &str, key: &str) -> i64 {
     let db = app.db().await;
-    inloop::on_pool!(&db, pool => sqlx::query_scalar(sql).bind(key).fetch_one(pool).await).unwrap()
+    inloop::on_pool!(&db, |pool| sqlx::query_scalar(sql)
+        .bind(key)
+        .fetch_one(pool)
+        .await)
+    .unwrap()
 }
 
 /// Follows a form's redirect and returns the page it lands on.

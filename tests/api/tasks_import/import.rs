@@ -99,7 +99,7 @@ async fn a_second_import_updates_hides_keeps_admin_fields_and_reuses_the_image()
     assert_eq!(outcome(&results, "task-b").map(|o| o.0), Some("hidden"));
     assert_eq!(outcome(&results, "task-c"), Some(("unchanged", "")));
 
-    let row: (String, String, Option<i64>, Option<i64>, bool) = inloop::on_pool!(&db, pool => sqlx::query_as(
+    let row: (String, String, Option<i64>, Option<i64>, bool) = inloop::on_pool!(&db, |pool| sqlx::query_as(
         "SELECT title, slug, deadline, submission_limit, hidden FROM tasks WHERE system_name = 'task-a'")
         .fetch_one(pool).await).unwrap();
     assert_eq!(row.0, "Task A renamed");
@@ -108,8 +108,11 @@ async fn a_second_import_updates_hides_keeps_admin_fields_and_reuses_the_image()
     assert_eq!(row.2, Some(1_938_060_000_000));
     assert_eq!(row.3, Some(3), "the admin's submission limit survives");
     assert!(!row.4);
-    let hidden: bool = inloop::on_pool!(&db, pool => sqlx::query_scalar(
-        "SELECT hidden FROM tasks WHERE system_name = 'task-b'").fetch_one(pool).await)
+    let hidden: bool = inloop::on_pool!(&db, |pool| sqlx::query_scalar(
+        "SELECT hidden FROM tasks WHERE system_name = 'task-b'"
+    )
+    .fetch_one(pool)
+    .await)
     .unwrap();
     assert!(
         hidden,

@@ -117,8 +117,14 @@ async fn groups_restrict_tasks_staff_see_everything_and_system_names_redirect() 
     let group = inloop::accounts::groups::ensure(&db, "tutors")
         .await
         .unwrap();
-    inloop::on_pool!(&db, pool => sqlx::query("UPDATE tasks SET group_id = $1 WHERE system_name = 'task-a'")
-        .bind(group).execute(pool).await.map(drop)).unwrap();
+    inloop::on_pool!(&db, |pool| sqlx::query(
+        "UPDATE tasks SET group_id = $1 WHERE system_name = 'task-a'"
+    )
+    .bind(group)
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
 
     log_in(&app, "student", false).await;
     assert_eq!(
@@ -151,8 +157,14 @@ async fn groups_restrict_tasks_staff_see_everything_and_system_names_redirect() 
 async fn publish_in(app: &common::TestApp, task: &str, offset_ms: i64) {
     let when = inloop::db::Timestamp::now().millis() + offset_ms;
     let db = app.db().await;
-    inloop::on_pool!(&db, pool => sqlx::query("UPDATE tasks SET pubdate = $1 WHERE system_name = $2")
-        .bind(when).bind(task).execute(pool).await.map(drop))
+    inloop::on_pool!(&db, |pool| sqlx::query(
+        "UPDATE tasks SET pubdate = $1 WHERE system_name = $2"
+    )
+    .bind(when)
+    .bind(task)
+    .execute(pool)
+    .await
+    .map(drop))
     .unwrap();
 }
 
@@ -170,7 +182,7 @@ async fn progress_solved_marks_and_countdowns_are_shown() {
         ("task-a", 2, "passed"),
         ("task-b", 1, "failed"),
     ] {
-        inloop::on_pool!(&db, pool => sqlx::query(
+        inloop::on_pool!(&db, |pool| sqlx::query(
             "INSERT INTO solutions (task_id, author_id, number, submitted_at, files_hash, status, verdict)
              SELECT id, $1, $2, 0, '', 'finished', $3 FROM tasks WHERE system_name = $4")
             .bind(student).bind(number).bind(verdict).bind(task).execute(pool).await.map(drop))
@@ -214,8 +226,13 @@ async fn progress_solved_marks_and_countdowns_are_shown() {
 
     // Under five minutes to the deadline, the task page warns (also without JavaScript).
     let deadline = inloop::db::Timestamp::now().millis() + 120_000;
-    inloop::on_pool!(&db, pool => sqlx::query("UPDATE tasks SET deadline = $1 WHERE system_name = 'task-a'")
-        .bind(deadline).execute(pool).await.map(drop))
+    inloop::on_pool!(&db, |pool| sqlx::query(
+        "UPDATE tasks SET deadline = $1 WHERE system_name = 'task-a'"
+    )
+    .bind(deadline)
+    .execute(pool)
+    .await
+    .map(drop))
     .unwrap();
     let html = app.get_text("/solutions/editor/task-a/").await;
     assert!(

@@ -84,10 +84,13 @@ async fn a_run_whose_instance_died_is_failed_and_the_queue_moves_on() {
     let db = app.db().await;
     // A run some other instance started and stopped beating for.
     let old = Timestamp::now().plus(-runs::DEAD_AFTER - time::Duration::minutes(1));
-    let stale: i64 = inloop::on_pool!(&db, pool => sqlx::query_scalar(
+    let stale: i64 = inloop::on_pool!(&db, |pool| sqlx::query_scalar(
         "INSERT INTO import_runs (trigger, requested_at, started_at, heartbeat_at, status)
-         VALUES ('admin', $1, $1, $1, 'running') RETURNING id")
-        .bind(old).fetch_one(pool).await)
+         VALUES ('admin', $1, $1, $1, 'running') RETURNING id"
+    )
+    .bind(old)
+    .fetch_one(pool)
+    .await)
     .unwrap();
     let next = runs::request(&db, Trigger::Admin).await.unwrap();
     assert_ne!(next, stale);

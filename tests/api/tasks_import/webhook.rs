@@ -43,8 +43,11 @@ async fn deliver(
 }
 
 async fn runs(app: &TestApp) -> i64 {
-    inloop::on_pool!(&app.db().await, pool => sqlx::query_scalar("SELECT COUNT(*) FROM import_runs")
-        .fetch_one(pool).await)
+    inloop::on_pool!(&app.db().await, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM import_runs"
+    )
+    .fetch_one(pool)
+    .await)
     .unwrap()
 }
 
