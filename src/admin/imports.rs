@@ -8,7 +8,7 @@ use crate::accounts::Staff;
 use crate::config::Config;
 use crate::db::{Db, Timestamp};
 use crate::import::runs::{self, ImportRun};
-use crate::import::{Trigger, Wakeup};
+use crate::import::{Doorbell, Trigger};
 use crate::web::page::Page;
 use crate::web::{AppError, AppResult, Html, PathNumber};
 
@@ -66,8 +66,12 @@ async fn list(page: Page<'_>, _staff: Staff, db: &Db, config: &State<Config>) ->
 }
 
 #[post("/admin/imports")]
-async fn import_now(_staff: Staff, db: &Db, wakeup: &State<Wakeup>) -> AppResult<Flash<Redirect>> {
-    let id = wakeup.request(&db.0, Trigger::Admin).await?;
+async fn import_now(
+    _staff: Staff,
+    db: &Db,
+    doorbell: &State<Doorbell>,
+) -> AppResult<Flash<Redirect>> {
+    let id = doorbell.request(&db.0, Trigger::Admin).await?;
     Ok(Flash::success(
         Redirect::to(format!("{}/", uri!(list))),
         format!("An import was requested (run {id}); reload this page to follow it."),

@@ -20,7 +20,7 @@ use rocket_db_pools::Database;
 
 pub use job::Importer;
 pub use runs::Trigger;
-pub use worker::Wakeup;
+pub use worker::Doorbell;
 
 use crate::config::Config;
 use crate::db::Db;
@@ -30,7 +30,7 @@ use crate::db::Db;
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Import", |rocket| async {
         rocket
-            .manage(Wakeup::default())
+            .manage(Doorbell::default())
             .mount("/", webhook::routes())
             .attach(AdHoc::on_liftoff("Import loop", |rocket| {
                 Box::pin(async move {
@@ -38,8 +38,11 @@ pub fn stage() -> AdHoc {
                         db: Db::fetch(rocket).expect("database is attached").0.clone(),
                         config: rocket.state::<Config>().expect("config is managed").clone(),
                     };
-                    let wakeup = rocket.state::<Wakeup>().expect("wakeup is managed").clone();
-                    tokio::spawn(worker::run(importer, wakeup, rocket.shutdown()));
+                    let doorbell = rocket
+                        .state::<Doorbell>()
+                        .expect("doorbell is managed")
+                        .clone();
+                    tokio::spawn(worker::run(importer, doorbell, rocket.shutdown()));
                 })
             }))
     })

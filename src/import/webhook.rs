@@ -10,7 +10,7 @@ use rocket::{State, post, routes};
 
 use super::runs::Trigger;
 use super::signature;
-use super::worker::Wakeup;
+use super::worker::Doorbell;
 use crate::config::Config;
 use crate::db::Db;
 use crate::settings;
@@ -53,7 +53,7 @@ async fn webhook(
     data: Data<'_>,
     db: &Db,
     config: &State<Config>,
-    wakeup: &State<Wakeup>,
+    doorbell: &State<Doorbell>,
 ) -> (Status, String) {
     if delivery.event.as_deref() != Some("push") {
         return (Status::Ok, IGNORED.into());
@@ -89,7 +89,7 @@ async fn webhook(
     if push.reference != format!("refs/heads/{}", branch.trim()) {
         return (Status::Ok, IGNORED.into());
     }
-    match wakeup.request(&db.0, Trigger::Webhook).await {
+    match doorbell.request(&db.0, Trigger::Webhook).await {
         Ok(id) => (Status::Ok, format!("Import requested (run {id})")),
         Err(error) => {
             tracing::error!(%error, "webhook: cannot queue the import");

@@ -16,9 +16,9 @@ const POLL: Duration = Duration::from_secs(5);
 
 /// Wakes this process's loop when it queued a run itself; managed as Rocket state.
 #[derive(Clone, Default)]
-pub struct Wakeup(Arc<Notify>);
+pub struct Doorbell(Arc<Notify>);
 
-impl Wakeup {
+impl Doorbell {
     /// Queues an import (coalescing with a waiting one) and wakes the loop; returns the run id.
     pub async fn request(&self, db: &DbPool, trigger: Trigger) -> Result<i64, sqlx::Error> {
         let id = runs::request(db, trigger).await?;
@@ -28,14 +28,14 @@ impl Wakeup {
 }
 
 /// Runs the loop until `shutdown`.
-pub async fn run(importer: Importer, wakeup: Wakeup, shutdown: Shutdown) {
+pub async fn run(importer: Importer, doorbell: Doorbell, shutdown: Shutdown) {
     loop {
         tokio::select! {
             () = work(&importer) => {}
             () = shutdown.clone() => break,
         }
         tokio::select! {
-            () = wakeup.0.notified() => {}
+            () = doorbell.0.notified() => {}
             () = tokio::time::sleep(POLL) => {}
             () = shutdown.clone() => break,
         }

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::limits::{self, Maximums};
 use super::queue::{self, CheckView, Places};
-use super::queue_state::QueueCache;
+use super::queue_places::QueueCache;
 use super::state::CheckStatus;
 use super::store::Solution;
 use super::view::{self, Progress, Timing};

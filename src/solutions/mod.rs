@@ -3,22 +3,22 @@
 pub mod archive;
 pub mod events;
 pub mod files;
-mod handin;
 pub mod instances;
 pub mod limits;
 pub mod live;
 pub mod orphans;
 mod pages;
 pub mod queue;
-pub mod queue_state;
+pub mod queue_places;
 pub mod recovery;
 mod staff;
 pub mod state;
 pub mod store;
+mod stream_context;
+mod stream_routes;
 mod stream_slots;
-mod streaming;
-mod streams;
 pub mod submit;
+mod submit_routes;
 pub mod view;
 pub mod worker;
 
@@ -40,11 +40,11 @@ pub fn stage() -> AdHoc {
         rocket
             .manage(Doorbell::default())
             .manage(stream_slots::StreamSlots::new(max_streams))
-            .manage(queue_state::QueueCache::new(workers))
+            .manage(queue_places::QueueCache::new(workers))
             .mount("/", pages::routes())
-            .mount("/", handin::routes())
+            .mount("/", submit_routes::routes())
             .mount("/", staff::routes())
-            .mount("/", streams::routes())
+            .mount("/", stream_routes::routes())
             .manage(Workers::default())
             .attach(AdHoc::on_liftoff("Check workers", |rocket| {
                 Box::pin(async move {

@@ -7,7 +7,7 @@ use rocket::http::{ContentType, Header};
 use rocket::{Responder, Route, State, get, routes};
 use serde::Serialize;
 
-use super::queue_state::QueueCache;
+use super::queue_places::QueueCache;
 use super::store::{self, Solution};
 use super::{live, view};
 use crate::accounts::{CurrentUser, User, users};

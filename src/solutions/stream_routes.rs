@@ -13,9 +13,9 @@ use rocket::{get, routes};
 
 use super::live::{self, EVENTS, Snapshot};
 use super::pages::{PAGE_SIZE, open_task, visible_solution};
-use super::queue_state::{QueueCache, QueueState};
+use super::queue_places::{QueueCache, QueueState};
 use super::state::SolutionStatus;
-use super::streaming::{Lean, Streaming, Throttle, Wake, event, wait};
+use super::stream_context::{Lean, Streaming, Throttle, Wake, event, wait};
 use super::{events, store, view};
 use crate::accounts::CurrentUser;
 use crate::config::Config;

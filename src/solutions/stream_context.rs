@@ -1,4 +1,4 @@
-//! What both event streams (`streams`) share: their request guard, waiting for the bus,
+//! What both event streams (`stream_routes`) share: their request guard, waiting for the bus,
 //! throttling queue moves, small body chunks, and events.
 
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ use rocket_db_pools::Database;
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use super::queue_state::QueueCache;
+use super::queue_places::QueueCache;
 use crate::accounts::sessions::{Lifetime, SessionKey};
 use crate::config::Config;
 use crate::db::Db;
