@@ -5,16 +5,16 @@ use std::collections::BTreeMap;
 use rocket::form::Form;
 use rocket::http::{CookieJar, Header, Status};
 use rocket::response::{Flash, Redirect, Responder};
-use rocket::{FromForm, Route, State, get, post, routes};
+use rocket::{FromForm, Route, get, post, routes};
 use serde::Serialize;
 
-use super::limits::{Limits, address_key};
-use super::{groups, password, sessions, users};
-use crate::config::Config;
+use super::desk::Desk;
+use super::limits::address_key;
+use super::{groups, password, session_cookie, sessions, users};
 use crate::db::Db;
-use crate::settings::{AUTO_ASSIGN_GROUPS, Settings};
+use crate::settings::AUTO_ASSIGN_GROUPS;
 use crate::web::page::Page;
-use crate::web::{AppResult, ClientIp, FormAnswer, Html, Origin};
+use crate::web::{AppResult, FormAnswer, Html};
 
 /// The message for every failed login, so that it tells nothing about which accounts exist.
 const FAILED: &str = "Please enter a correct username (or e-mail address) and password. \
@@ -72,18 +72,21 @@ fn login_page(page: Page<'_>, next: Option<&str>) -> AppResult<Result<Html, Redi
 }
 
 #[post("/login", data = "<form>")]
-#[allow(clippy::too_many_arguments)]
 async fn login(
-    db: &Db,
+    desk: Desk<'_>,
     page: Page<'_>,
     cookies: &CookieJar<'_>,
-    origin: Origin,
-    ip: ClientIp,
-    limits: &State<Limits>,
-    settings: &State<Settings>,
-    config: &State<Config>,
     form: Form<LoginForm>,
 ) -> AppResult<FormAnswer> {
+    let Desk {
+        db,
+        config,
+        settings,
+        limits,
+        origin,
+        ip,
+        ..
+    } = desk;
     let address = address_key(ip.0);
     limits.login_ip.check(&address)?;
     limits
@@ -107,7 +110,8 @@ async fn login(
         )));
     };
     let lifetime = sessions::Lifetime::of(config);
-    sessions::start(db, cookies, user.id, origin.https, lifetime).await?;
+    let token = sessions::start(db, user.id).await?;
+    session_cookie::keep(cookies, token, origin.https, lifetime);
     users::touch_login(db, user.id).await?;
     let auto_groups = settings.list(db, &AUTO_ASSIGN_GROUPS).await?;
     groups::join_all(db, user.id, &auto_groups).await?;
@@ -124,7 +128,9 @@ async fn login(
 
 #[post("/logout")]
 async fn logout(db: &Db, cookies: &CookieJar<'_>) -> AppResult<Flash<Redirect>> {
-    sessions::end(db, cookies).await?;
+    if let Some(key) = session_cookie::forget(cookies) {
+        sessions::end(db, &key).await?;
+    }
     Ok(Flash::success(
         Redirect::to("/"),
         "You have been logged out.",

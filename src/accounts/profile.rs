@@ -9,7 +9,7 @@ use rocket::{FromForm, Route, State, get, post, routes};
 use serde::Serialize;
 
 use super::users::{self, Profile};
-use super::{CurrentUser, MaybeUser, password, sessions};
+use super::{CurrentUser, MaybeUser, password, session_cookie, sessions};
 use crate::db::Db;
 use crate::markdown;
 use crate::settings::{OWNWORK_DECLARATION, PRIVACY_TEXT, Settings};
@@ -131,7 +131,7 @@ async fn change_password(
     .await?;
     // Every session ends, this one too: whoever knew the old password is out.
     sessions::end_all(db, user.id).await?;
-    sessions::end(db, cookies).await?;
+    session_cookie::forget(cookies);
     Ok(FormAnswer::Done(Flash::success(
         Redirect::to("/login/"),
         "Your password has been changed. Please log in again.",

@@ -8,14 +8,14 @@ use rocket::response::{Flash, Redirect};
 use rocket::{FromForm, Route, State, get, post, routes};
 use serde::Serialize;
 
-use super::limits::{Limits, address_key};
-use super::mail::Mailer;
+use super::desk::Desk;
+use super::limits::address_key;
 use super::tokens::{self, Purpose};
 use super::{password, sessions, users};
 use crate::config::Config;
 use crate::db::Db;
 use crate::web::page::Page;
-use crate::web::{AppResult, ClientIp, FormAnswer, Html, Origin};
+use crate::web::{AppResult, FormAnswer, Html};
 
 #[derive(FromForm)]
 pub struct ResetRequest {
@@ -32,17 +32,16 @@ fn request_page(page: Page<'_>) -> AppResult<Html> {
 }
 
 #[post("/account/password_reset", data = "<form>")]
-#[allow(clippy::too_many_arguments)]
-async fn request(
-    db: &Db,
-    page: Page<'_>,
-    config: &State<Config>,
-    mailer: &State<Mailer>,
-    limits: &State<Limits>,
-    origin: Origin,
-    ip: ClientIp,
-    form: Form<ResetRequest>,
-) -> AppResult<Html> {
+async fn request(desk: Desk<'_>, page: Page<'_>, form: Form<ResetRequest>) -> AppResult<Html> {
+    let Desk {
+        db,
+        config,
+        mailer,
+        limits,
+        origin,
+        ip,
+        ..
+    } = desk;
     limits.reset_ip.check(&address_key(ip.0))?;
     let email = form.email.trim();
     // The same answer whether or not the address has an account, and the mail only if it has.

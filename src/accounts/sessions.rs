@@ -1,26 +1,17 @@
-//! Login sessions: an encrypted cookie naming a session row, and the guards built on it.
-//!
-//! The cookie holds a random token; the database holds only its SHA-256, so a leaked table
-//! opens no session. Ending a session deletes its row, which ends it for every copy of the cookie.
+//! Login sessions: rows named by the SHA-256 of a random token (the browser keeps the token in
+//! an encrypted cookie: `session_cookie`), so a leaked table opens no session. Ending a session deletes its row, which ends it for every copy of the cookie.
 //! A session also ends after `session_idle_minutes` without requests and `session_max_days` after
 //! the login; its last-seen time is written at most once a minute.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use rocket::http::{Cookie, CookieJar, SameSite, Status};
-use rocket::request::{FromRequest, Outcome};
-use rocket::{Request, State};
 use sha2::{Digest, Sha256};
 
 use super::User;
 use crate::config::Config;
-use crate::db::{Db, DbPool, Timestamp};
+use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
-use crate::settings::{OWNWORK_REQUIRED, Settings};
-use crate::web::page::PageUser;
-
-const COOKIE: &str = "session";
 
 /// How often at most a session's last-seen time is written (not on every request).
 const TOUCH_INTERVAL: time::Duration = time::Duration::minutes(1);
@@ -60,13 +51,10 @@ impl Lifetime {
 pub struct SessionKey(String);
 
 impl SessionKey {
-    /// The session the request's cookie names, if any.
+    /// The session a token names.
     #[must_use]
-    pub fn of(request: &Request<'_>) -> Option<Self> {
-        request
-            .cookies()
-            .get_private(COOKIE)
-            .map(|cookie| Self(digest(cookie.value())))
+    pub fn of_token(token: &str) -> Self {
+        Self(digest(token))
     }
 
     /// Whether the session still stands: not ended (logout, password change), not expired, its
@@ -97,14 +85,8 @@ pub async fn prune(db: &DbPool, lifetime: Lifetime) -> Result<u64, sqlx::Error> 
         .map(|done| done.rows_affected()))
 }
 
-/// Starts a session for `user_id` and sets its cookie.
-pub async fn start(
-    db: &DbPool,
-    cookies: &CookieJar<'_>,
-    user_id: i64,
-    secure: bool,
-    lifetime: Lifetime,
-) -> Result<(), sqlx::Error> {
+/// Starts a session for `user_id`; returns its token, for the browser to keep.
+pub async fn start(db: &DbPool, user_id: i64) -> Result<String, sqlx::Error> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
@@ -118,28 +100,17 @@ pub async fn start(
         .execute(pool)
         .await
         .map(drop))?;
-    let cookie = Cookie::build((COOKIE, token))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure)
-        .max_age(lifetime.max)
-        .path("/");
-    cookies.add_private(cookie);
-    Ok(())
+    Ok(token)
 }
 
-/// Ends the session of this browser.
-pub async fn end(db: &DbPool, cookies: &CookieJar<'_>) -> Result<(), sqlx::Error> {
-    if let Some(cookie) = cookies.get_private(COOKIE) {
-        let sql = "DELETE FROM sessions WHERE id = $1";
-        on_pool!(db, |pool| sqlx::query(sql)
-            .bind(digest(cookie.value()))
-            .execute(pool)
-            .await
-            .map(drop))?;
-    }
-    cookies.remove_private(Cookie::build(COOKIE).path("/"));
-    Ok(())
+/// Ends one session.
+pub async fn end(db: &DbPool, key: &SessionKey) -> Result<(), sqlx::Error> {
+    let sql = "DELETE FROM sessions WHERE id = $1";
+    on_pool!(db, |pool| sqlx::query(sql)
+        .bind(&key.0)
+        .execute(pool)
+        .await
+        .map(drop))
 }
 
 /// Ends every session of a user (after a password change or reset).
@@ -160,20 +131,20 @@ struct SessionRow {
 }
 
 /// The user of a live session; marks the session seen when it was last marked over a minute ago.
-async fn user_of(
+pub async fn user_of(
     db: &DbPool,
-    token: &str,
+    key: &SessionKey,
     lifetime: Lifetime,
 ) -> Result<Option<User>, sqlx::Error> {
     let (seen_after, created_after) = lifetime.bounds();
-    let id = digest(token);
+    let id = &key.0;
     let sql = "SELECT s.last_seen_at, u.id, u.username, u.email, u.password_hash, u.first_name, u.last_name,
                       u.is_active, u.is_staff, u.is_superuser, u.date_joined, u.last_login,
                       u.matriculation_number, u.course_id, u.ownwork_confirmed
                FROM sessions s JOIN users u ON u.id = s.user_id
                WHERE s.id = $1 AND u.is_active = TRUE AND s.last_seen_at >= $2 AND s.created_at >= $3";
     let row: Option<SessionRow> = on_pool!(db, |pool| sqlx::query_as(sql)
-        .bind(&id)
+        .bind(id)
         .bind(seen_after)
         .bind(created_after)
         .fetch_optional(pool)
@@ -183,113 +154,11 @@ async fn user_of(
     if row.last_seen_at < now.plus(-TOUCH_INTERVAL) {
         let sql = "UPDATE sessions SET last_seen_at = $2 WHERE id = $1";
         on_pool!(db, |pool| sqlx::query(sql)
-            .bind(&id)
+            .bind(id)
             .bind(now)
             .execute(pool)
             .await
             .map(drop))?;
     }
     Ok(Some(row.user))
-}
-
-/// The logged-in user, if any (never fails; looked up once per request).
-#[derive(Clone, Debug)]
-pub struct MaybeUser(pub Option<User>);
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for MaybeUser {
-    type Error = ();
-
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
-        let cached = request
-            .local_cache_async(async {
-                let token = request.cookies().get_private(COOKIE)?;
-                let db = request.guard::<&Db>().await.succeeded()?;
-                let lifetime = Lifetime::of(request.rocket().state::<Config>()?);
-                match user_of(db, token.value(), lifetime).await {
-                    Ok(user) => user,
-                    Err(error) => {
-                        tracing::error!(%error, "session lookup failed");
-                        None
-                    }
-                }
-            })
-            .await;
-        Outcome::Success(Self(cached.clone()))
-    }
-}
-
-/// The logged-in user as every page shows it (forwards when nobody is logged in).
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for PageUser {
-    type Error = ();
-
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
-        match request.guard::<MaybeUser>().await {
-            Outcome::Success(MaybeUser(Some(user))) => Outcome::Success(PageUser {
-                id: user.id,
-                is_staff: user.is_staff(),
-                username: user.username,
-            }),
-            _ => Outcome::Forward(Status::Unauthorized),
-        }
-    }
-}
-
-/// Why a guard refused a request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Denied {
-    /// Nobody is logged in (401: the catcher sends them to the login page).
-    LoginRequired,
-    /// The own-work declaration is still owed (428: the catcher sends them to it).
-    OwnworkPending,
-    /// Staff only (403).
-    NotStaff,
-}
-
-/// A logged-in user who may use INLOOP now.
-#[derive(Clone, Debug)]
-pub struct CurrentUser(pub User);
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for CurrentUser {
-    type Error = Denied;
-
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Denied> {
-        let Outcome::Success(MaybeUser(Some(user))) = request.guard::<MaybeUser>().await else {
-            return Outcome::Error((Status::Unauthorized, Denied::LoginRequired));
-        };
-        if !user.ownwork_confirmed && ownwork_required(request).await {
-            return Outcome::Error((Status::PreconditionRequired, Denied::OwnworkPending));
-        }
-        Outcome::Success(Self(user))
-    }
-}
-
-async fn ownwork_required(request: &Request<'_>) -> bool {
-    let (Outcome::Success(db), Outcome::Success(settings)) = (
-        request.guard::<&Db>().await,
-        request.guard::<&State<Settings>>().await,
-    ) else {
-        return false;
-    };
-    settings.bool(db, &OWNWORK_REQUIRED).await.unwrap_or(false)
-}
-
-/// A logged-in member of the course staff; others get 403.
-#[derive(Clone, Debug)]
-pub struct Staff(pub User);
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for Staff {
-    type Error = Denied;
-
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Denied> {
-        match request.guard::<CurrentUser>().await {
-            Outcome::Success(CurrentUser(user)) if user.is_staff() => Outcome::Success(Self(user)),
-            Outcome::Success(_) => Outcome::Error((Status::Forbidden, Denied::NotStaff)),
-            Outcome::Error(error) => Outcome::Error(error),
-            Outcome::Forward(status) => Outcome::Forward(status),
-        }
-    }
 }

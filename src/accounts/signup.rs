@@ -7,8 +7,8 @@ use rocket::http::Status;
 use rocket::{FromForm, Route, State, get, post, routes};
 use serde::Serialize;
 
-use super::limits::{Limits, address_key};
-use super::mail::Mailer;
+use super::desk::Desk;
+use super::limits::address_key;
 use super::password;
 use super::tokens::{self, Purpose, TokenError};
 use super::users::{self, NewUser};
@@ -19,7 +19,7 @@ use crate::settings::{
     EMAIL_ERROR_MESSAGE, EMAIL_HELP_TEXT, EMAIL_PATTERN, SIGNUP_ALLOWED, Settings,
 };
 use crate::web::page::Page;
-use crate::web::{AppError, AppResult, ClientIp, Html, Origin};
+use crate::web::{AppError, AppResult, Html};
 
 /// Names nobody may sign up with.
 const RESERVED: &[&str] = &[
@@ -162,18 +162,20 @@ async fn problems(
 }
 
 #[post("/account/signup", data = "<form>")]
-#[allow(clippy::too_many_arguments)]
 async fn signup(
-    db: &Db,
+    desk: Desk<'_>,
     page: Page<'_>,
-    config: &State<Config>,
-    settings: &State<Settings>,
-    mailer: &State<Mailer>,
-    limits: &State<Limits>,
-    origin: Origin,
-    ip: ClientIp,
     form: Form<SignupForm>,
 ) -> AppResult<(Status, Html)> {
+    let Desk {
+        db,
+        config,
+        settings,
+        mailer,
+        limits,
+        origin,
+        ip,
+    } = desk;
     let mut again = blank_page(db, settings).await?;
     if !again.allowed {
         return Ok((

@@ -1,6 +1,7 @@
 //! Solutions: handing them in, the durable check queue, the workers, and the result pages.
 
 pub mod archive;
+mod course;
 pub mod events;
 pub mod files;
 pub mod instances;

@@ -4,39 +4,19 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rocket::http::{ContentType, Header};
-use rocket::{Responder, Route, State, get, routes};
+use rocket::{Responder, Route, get, routes};
 use serde::Serialize;
 
-use super::queue_places::QueueCache;
-use super::store::{self, Solution};
+use super::course::{Course, Visible};
+use super::store::{self};
 use super::{live, view};
-use crate::accounts::{CurrentUser, User, users};
-use crate::config::Config;
-use crate::db::{Db, TaskId, Timestamp, UserId};
-use crate::settings::Settings;
-use crate::tasks::catalog::{self, TaskDetail, Viewer};
+use crate::accounts::CurrentUser;
+use crate::db::{TaskId, UserId};
 use crate::web::page::Page;
 use crate::web::{AppError, AppResult, Html, PageNumber, PathNumber};
 
 /// Solutions per page of the list.
 pub(super) const PAGE_SIZE: i64 = 20;
-
-/// The task the user may submit to (published, or any for staff), by slug.
-pub(super) async fn open_task(
-    db: &Db,
-    settings: &Settings,
-    user: &User,
-    slug: &str,
-) -> AppResult<TaskDetail> {
-    let viewer = Viewer::of(user, db, settings).await?;
-    let task = catalog::task(db, viewer, slug, true)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !user.is_staff() && task.summary.pubdate > Timestamp::now() {
-        return Err(AppError::NotFound);
-    }
-    Ok(task)
-}
 
 #[derive(Serialize)]
 struct ListPage {
@@ -55,19 +35,22 @@ struct ListPage {
 }
 
 #[get("/solutions/list/<slug>?<page>")]
-#[allow(clippy::too_many_arguments)]
 async fn list(
-    db: &Db,
+    course: Course<'_>,
     ctx: Page<'_>,
-    config: &State<Config>,
-    queue: &State<QueueCache>,
-    settings: &State<Settings>,
     user: CurrentUser,
     slug: &str,
     page: rocket::form::Result<'_, PageNumber>,
 ) -> AppResult<Html> {
     let page = PageNumber::of(page)?;
-    let task = open_task(db, settings, &user.0, slug).await?;
+    let Course {
+        db,
+        settings,
+        config,
+        queue,
+        ..
+    } = course;
+    let task = course.open_task(&user.0, slug).await?;
     let mut solutions = store::of_author(
         db,
         UserId(user.0.id),
@@ -110,30 +93,6 @@ async fn list(
     ctx.render("solutions/list.html", &data)
 }
 
-/// A solution the user may see: their own, or (staff) anyone's named by `author`.
-pub(super) async fn visible_solution(
-    db: &Db,
-    settings: &Settings,
-    user: &User,
-    slug: &str,
-    number: i64,
-    author: Option<&str>,
-) -> AppResult<(TaskDetail, Solution, Option<User>)> {
-    let task = open_task(db, settings, user, slug).await?;
-    let owner = match author {
-        Some(name) if user.is_staff() => {
-            Some(users::by_login(db, name).await?.ok_or(AppError::NotFound)?)
-        }
-        Some(_) => return Err(AppError::NotFound),
-        None => None,
-    };
-    let author_id = owner.as_ref().map_or(user.id, |owner| owner.id);
-    let solution = store::by_number(db, UserId(author_id), TaskId(task.summary.id), number)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((task, solution, owner))
-}
-
 #[derive(Serialize)]
 struct DetailPage {
     task_title: String,
@@ -152,21 +111,25 @@ struct DetailPage {
 }
 
 #[get("/solutions/detail/<slug>/<number>?<author>")]
-#[allow(clippy::too_many_arguments)]
 async fn detail(
-    db: &Db,
-    settings: &State<Settings>,
+    course: Course<'_>,
     ctx: Page<'_>,
-    config: &State<Config>,
-    queue: &State<QueueCache>,
     user: CurrentUser,
     slug: &str,
     number: PathNumber,
     author: Option<&str>,
 ) -> AppResult<Html> {
     let number = number.get()?;
-    let (task, solution, owner) =
-        visible_solution(db, settings, &user.0, slug, number, author).await?;
+    let Visible {
+        task,
+        solution,
+        owner,
+    } = course
+        .visible_solution(&user.0, slug, number, author)
+        .await?;
+    let Course {
+        db, config, queue, ..
+    } = course;
     let zone = config.zone();
     let files = view::file_rows(store::files(db, solution.id).await?);
     let submitted = view::date_time(solution.submitted_at, &zone);
@@ -197,10 +160,8 @@ async fn detail(
 }
 
 #[get("/solutions/detail/<slug>/<number>/files/<name>?<author>")]
-#[allow(clippy::too_many_arguments)]
 async fn file(
-    db: &Db,
-    settings: &State<Settings>,
+    course: Course<'_>,
     ctx: Page<'_>,
     user: CurrentUser,
     slug: &str,
@@ -209,8 +170,10 @@ async fn file(
     author: Option<&str>,
 ) -> AppResult<Html> {
     let number = number.get()?;
-    let (_, solution, _) = visible_solution(db, settings, &user.0, slug, number, author).await?;
-    let files = store::file_contents(db, solution.id).await?;
+    let visible = course
+        .visible_solution(&user.0, slug, number, author)
+        .await?;
+    let files = store::file_contents(course.db, visible.solution.id).await?;
     let file = files
         .into_iter()
         .find(|file| file.name == name)
@@ -230,16 +193,17 @@ struct ZipFile(Vec<u8>, ContentType, Header<'static>);
 
 #[get("/solutions/detail/<slug>/<number>/download?<author>")]
 async fn download(
-    db: &Db,
-    settings: &State<Settings>,
+    course: Course<'_>,
     user: CurrentUser,
     slug: &str,
     number: PathNumber,
     author: Option<&str>,
 ) -> AppResult<ZipFile> {
     let number = number.get()?;
-    let (_, solution, _) = visible_solution(db, settings, &user.0, slug, number, author).await?;
-    let files = store::file_contents(db, solution.id).await?;
+    let visible = course
+        .visible_solution(&user.0, slug, number, author)
+        .await?;
+    let files = store::file_contents(course.db, visible.solution.id).await?;
     let zip = super::archive::zip(&files).map_err(|e| AppError::internal("building a zip", e))?;
     let disposition = format!("attachment; filename=\"{slug}-{number}.zip\"");
     Ok(ZipFile(

@@ -1,33 +1,30 @@
 //! Staff operations on checks: checking a solution or a whole task again, cancelling a check.
 
 use rocket::response::{Flash, Redirect};
-use rocket::{Route, State, post, routes};
+use rocket::{Route, post, routes};
 
-use super::pages::{open_task, visible_solution};
+use super::course::{Course, Visible};
 use super::state::SolutionStatus;
-use super::submit::Doorbell;
 use super::view;
 use super::{events, store};
 use crate::accounts::Staff;
-use crate::db::Db;
-use crate::events::Bus;
-use crate::settings::Settings;
 use crate::web::{AppResult, PathNumber};
 
 #[post("/solutions/detail/<slug>/<number>/rerun?<author>")]
-#[allow(clippy::too_many_arguments)]
 async fn rerun(
-    db: &Db,
-    settings: &State<Settings>,
+    course: Course<'_>,
     staff: Staff,
-    doorbell: &State<Doorbell>,
-    bus: &State<Bus>,
     slug: &str,
     number: PathNumber,
     author: Option<&str>,
 ) -> AppResult<Flash<Redirect>> {
     let number = number.get()?;
-    let (_, solution, _) = visible_solution(db, settings, &staff.0, slug, number, author).await?;
+    let Visible { solution, .. } = course
+        .visible_solution(&staff.0, slug, number, author)
+        .await?;
+    let Course {
+        db, bus, doorbell, ..
+    } = course;
     let queued = super::queue::rerun(db, solution.id).await?;
     if queued {
         events::solution_changed(bus, solution.id, SolutionStatus::Queued).await;
@@ -46,16 +43,17 @@ async fn rerun(
 
 #[post("/solutions/detail/<slug>/<number>/cancel?<author>")]
 async fn cancel(
-    db: &Db,
-    settings: &State<Settings>,
+    course: Course<'_>,
     staff: Staff,
-    bus: &State<Bus>,
     slug: &str,
     number: PathNumber,
     author: Option<&str>,
 ) -> AppResult<Flash<Redirect>> {
     let number = number.get()?;
-    let (_, solution, _) = visible_solution(db, settings, &staff.0, slug, number, author).await?;
+    let Visible { solution, .. } = course
+        .visible_solution(&staff.0, slug, number, author)
+        .await?;
+    let Course { db, bus, .. } = course;
     let cancelled = super::queue::cancel(db, solution.id).await?;
     if cancelled {
         // A running check's worker notices by its heartbeat; a queued one has no worker to tell.
@@ -71,15 +69,11 @@ async fn cancel(
 }
 
 #[post("/solutions/rerun/<slug>")]
-async fn rerun_task(
-    db: &Db,
-    settings: &State<Settings>,
-    staff: Staff,
-    doorbell: &State<Doorbell>,
-    bus: &State<Bus>,
-    slug: &str,
-) -> AppResult<Flash<Redirect>> {
-    let task = open_task(db, settings, &staff.0, slug).await?;
+async fn rerun_task(course: Course<'_>, staff: Staff, slug: &str) -> AppResult<Flash<Redirect>> {
+    let task = course.open_task(&staff.0, slug).await?;
+    let Course {
+        db, bus, doorbell, ..
+    } = course;
     let mut queued = 0;
     for solution in store::latest_per_author(db, task.summary.id).await? {
         if super::queue::rerun(db, solution.id).await? {

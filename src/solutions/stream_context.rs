@@ -77,7 +77,7 @@ impl<'r> FromRequest<'r> for Streaming<'r> {
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
         let rocket = request.rocket();
         let last = request.guard::<LastEventId>().await.succeeded();
-        let key = SessionKey::of(request);
+        let key = crate::accounts::session_cookie::key(request);
         let streaming = (|| {
             let db = Db::fetch(rocket)?;
             let config: &Config = rocket.state()?;

@@ -11,8 +11,9 @@ use std::time::Instant;
 use rocket::response::stream::{Event, EventStream};
 use rocket::{get, routes};
 
+use super::course::{open_task, visible_solution};
 use super::live::{self, EVENTS, Snapshot};
-use super::pages::{PAGE_SIZE, open_task, visible_solution};
+use super::pages::PAGE_SIZE;
 use super::queue_places::{QueueCache, QueueState};
 use super::state::SolutionStatus;
 use super::stream_context::{Lean, Streaming, Throttle, Wake, event, wait};
@@ -79,7 +80,9 @@ async fn detail_events<'r>(
     let slot = slots
         .take(user.0.id)
         .ok_or(AppError::TooManyStreams(slots.max()))?;
-    let (_, solution, _) = visible_solution(db, settings, &user.0, slug, number, author).await?;
+    let solution = visible_solution(db, settings, &user.0, slug, number, author)
+        .await?
+        .solution;
     let mut messages = bus.subscribe();
     // Whatever changed before this moment has been read by the first read below.
     let mut changed = Some(Instant::now());

@@ -5,20 +5,17 @@ use rocket::fs::TempFile;
 use rocket::http::Status;
 use rocket::response::{Flash, Redirect};
 use rocket::serde::json::Json;
-use rocket::{FromForm, Route, State, post, routes};
+use rocket::{FromForm, Route, post, routes};
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncReadExt;
 
+use super::course::Course;
 use super::files::Upload;
-use super::pages::open_task;
 use super::store::Solution;
-use super::submit::{self, Doorbell, TaskTerms};
+use super::submit::{self, TaskTerms};
 use super::view;
 use crate::accounts::CurrentUser;
 use crate::config::Config;
-use crate::db::Db;
-use crate::events::Bus;
-use crate::settings::Settings;
 use crate::tasks::catalog::TaskDetail;
 use crate::web::{AppError, AppResult};
 
@@ -48,18 +45,13 @@ async fn read_upload(file: &TempFile<'_>) -> std::io::Result<Upload> {
 }
 
 #[post("/solutions/editor/<slug>/upload", data = "<form>")]
-#[allow(clippy::too_many_arguments)]
 async fn upload(
-    db: &Db,
-    config: &State<Config>,
+    course: Course<'_>,
     user: CurrentUser,
-    settings: &State<Settings>,
-    doorbell: &State<Doorbell>,
-    bus: &State<Bus>,
     slug: &str,
     form: Form<UploadForm<'_>>,
 ) -> AppResult<Flash<Redirect>> {
-    let task = open_task(db, settings, &user.0, slug).await?;
+    let task = course.open_task(&user.0, slug).await?;
     let mut uploads = Vec::new();
     // Browsers send one empty part when no file was chosen.
     for file in form
@@ -76,10 +68,10 @@ async fn upload(
     uploads.retain(|upload| !(upload.name.is_empty() && upload.content.is_empty()));
     let back = Redirect::to(format!("/solutions/editor/{slug}/"));
     match submit::submit(
-        db,
-        settings,
-        doorbell,
-        bus,
+        course.db,
+        course.settings,
+        course.doorbell,
+        course.bus,
         &terms(&task),
         &user.0,
         &uploads,
@@ -87,7 +79,7 @@ async fn upload(
     .await
     {
         Ok(solution) => {
-            let receipt = receipt(&solution, config);
+            let receipt = receipt(&solution, course.config);
             Ok(Flash::success(
                 Redirect::to(view::detail_url(slug, solution.number)),
                 receipt,
@@ -133,18 +125,13 @@ pub struct SubmitAnswer {
     format = "json",
     data = "<submission>"
 )]
-#[allow(clippy::too_many_arguments)]
 async fn submit_json(
-    db: &Db,
-    config: &State<Config>,
+    course: Course<'_>,
     user: CurrentUser,
-    settings: &State<Settings>,
-    doorbell: &State<Doorbell>,
-    bus: &State<Bus>,
     slug: &str,
     submission: Json<EditorSubmission>,
 ) -> AppResult<(Status, Json<SubmitAnswer>)> {
-    let task = open_task(db, settings, &user.0, slug).await?;
+    let task = course.open_task(&user.0, slug).await?;
     let uploads: Vec<_> = submission
         .into_inner()
         .files
@@ -155,10 +142,10 @@ async fn submit_json(
         })
         .collect();
     match submit::submit(
-        db,
-        settings,
-        doorbell,
-        bus,
+        course.db,
+        course.settings,
+        course.doorbell,
+        course.bus,
         &terms(&task),
         &user.0,
         &uploads,
@@ -170,7 +157,7 @@ async fn submit_json(
             Json(SubmitAnswer {
                 number: Some(solution.number),
                 url: Some(view::detail_url(slug, solution.number)),
-                receipt: Some(receipt(&solution, config)),
+                receipt: Some(receipt(&solution, course.config)),
                 error: None,
             }),
         )),
