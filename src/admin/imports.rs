@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::accounts::Staff;
 use crate::config::Config;
 use crate::db::{Db, Timestamp};
-use crate::import::runs::{self, ImportRun};
+use crate::import::runs::{self, ImageStatus, ImportRun, RunStatus};
 use crate::import::{Doorbell, Trigger};
 use crate::web::page::Page;
 use crate::web::{AppError, AppResult, Html, PathNumber};
@@ -23,13 +23,13 @@ struct RunView {
     requested: String,
     started: Option<String>,
     finished: Option<String>,
-    status: String,
+    status: RunStatus,
     commit_hash: String,
     commit_short: String,
     commit_message: String,
     make_output: String,
     image_tag: String,
-    image_status: String,
+    image_status: ImageStatus,
     image_log: String,
     error: String,
 }

@@ -5,6 +5,7 @@ use crate::db::DbPool;
 use crate::events::Bus;
 use crate::settings::{self, Settings};
 
+use super::runs::RunStatus;
 use super::{Importer, Trigger, runs};
 
 type CommandResult = Result<(), Box<dyn std::error::Error>>;
@@ -53,7 +54,7 @@ pub async fn load_tasks(
         "commit {} {}\nchecker image {} ({})",
         run.commit_hash, run.commit_message, run.image_tag, run.image_status
     );
-    if run.status == "succeeded" {
+    if run.status == RunStatus::Succeeded {
         println!("import run {} succeeded", run.id);
         Ok(())
     } else {

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::capped::CappedLog;
 use super::dockerignore::DockerIgnore;
+use super::runs::ImageStatus;
 
 use crate::config::Config;
 
@@ -32,7 +33,7 @@ const CONTEXT_LIMIT: u64 = 1024 * 1024 * 1024;
 pub struct Built {
     pub tag: String,
     /// `built` or `reused`.
-    pub status: &'static str,
+    pub status: ImageStatus,
     pub log: String,
 }
 
@@ -136,7 +137,7 @@ pub async fn build(docker: &Docker, context: Context) -> Result<Built, BuildErro
         return Ok(Built {
             log: format!("{tag} exists already: the build context did not change"),
             tag,
-            status: "reused",
+            status: ImageStatus::Reused,
         });
     }
     // No `pull`: base images come from the local daemon (no registry may be reachable).
@@ -179,7 +180,7 @@ pub async fn build(docker: &Docker, context: Context) -> Result<Built, BuildErro
         }),
         None => Ok(Built {
             tag,
-            status: "built",
+            status: ImageStatus::Built,
             log,
         }),
     }

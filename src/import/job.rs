@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::runs::{self, ImportRun};
+use super::runs::{self, ImageStatus, ImportRun};
 use super::{git, image, loader, make};
 use crate::config::Config;
 use crate::db::{DbPool, Timestamp};
@@ -182,7 +182,7 @@ impl Importer {
     async fn build_image(&self, id: i64, dir: &std::path::Path) -> StepResult<()> {
         let db = &self.db;
         let fail = async |tag: &str, reason: String, log: &str| {
-            runs::record_image(db, id, tag, "failed", log)
+            runs::record_image(db, id, tag, ImageStatus::Failed, log)
                 .await
                 .map_err(database)?;
             Err::<(), String>(reason)

@@ -1,5 +1,7 @@
 //! Import runs in the database: the coalescing queue, claiming across instances, and results.
 
+use std::fmt;
+
 use serde::Serialize;
 
 use crate::db::{DbPool, Timestamp};
@@ -30,6 +32,78 @@ impl Trigger {
     }
 }
 
+/// Where a run is (`import_runs.status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, Serialize)]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Requested, waiting for an instance to take it (at most one run waits).
+    Pending,
+    /// Taken by an instance, which keeps its heartbeat fresh.
+    Running,
+    Succeeded,
+    Failed,
+}
+
+impl RunStatus {
+    /// Whether the run has ended.
+    #[must_use]
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed)
+    }
+
+    /// The stored word, e.g. `succeeded`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a run's checker image fared (`import_runs.image_status`); `None` before the build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, Serialize)]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ImageStatus {
+    #[sqlx(rename = "")]
+    #[serde(rename = "")]
+    None,
+    /// Built from the repository's Dockerfile.
+    Built,
+    /// An image of the same build context existed already.
+    Reused,
+    Failed,
+}
+
+impl ImageStatus {
+    /// The stored word, e.g. `built` (empty before the build).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "",
+            Self::Built => "built",
+            Self::Reused => "reused",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for ImageStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One import run as stored.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct ImportRun {
@@ -38,12 +112,12 @@ pub struct ImportRun {
     pub requested_at: Timestamp,
     pub started_at: Option<Timestamp>,
     pub finished_at: Option<Timestamp>,
-    pub status: String,
+    pub status: RunStatus,
     pub commit_hash: String,
     pub commit_message: String,
     pub make_output: String,
     pub image_tag: String,
-    pub image_status: String,
+    pub image_status: ImageStatus,
     pub image_log: String,
     pub error: String,
 }
@@ -62,17 +136,18 @@ const COLUMNS: &str = "id, trigger, requested_at, started_at, finished_at, statu
 /// Queues an import unless one is waiting already; returns the waiting run's id either way.
 pub async fn request(db: &DbPool, trigger: Trigger) -> Result<i64, sqlx::Error> {
     // The partial unique index `import_runs_one_pending` makes concurrent requests coalesce.
-    let insert =
-        "INSERT INTO import_runs (trigger, requested_at, status) VALUES ($1, $2, 'pending')
+    let insert = "INSERT INTO import_runs (trigger, requested_at, status) VALUES ($1, $2, $3)
                   ON CONFLICT DO NOTHING";
     on_pool!(db, |pool| sqlx::query(insert)
         .bind(trigger.as_str())
         .bind(Timestamp::now())
+        .bind(RunStatus::Pending)
         .execute(pool)
         .await
         .map(drop))?;
-    let pending = "SELECT id FROM import_runs WHERE status = 'pending'";
+    let pending = "SELECT id FROM import_runs WHERE status = $1";
     let id: Option<i64> = on_pool!(db, |pool| sqlx::query_scalar(pending)
+        .bind(RunStatus::Pending)
         .fetch_optional(pool)
         .await)?;
     match id {
@@ -91,24 +166,28 @@ pub async fn request(db: &DbPool, trigger: Trigger) -> Result<i64, sqlx::Error> 
 /// Takes the waiting run if no live run is going on anywhere; returns its id.
 pub async fn claim(db: &DbPool) -> Result<Option<i64>, sqlx::Error> {
     let now = Timestamp::now();
-    let dead = "UPDATE import_runs SET status = 'failed', finished_at = $1,
+    let dead = "UPDATE import_runs SET status = $3, finished_at = $1,
                     error = 'abandoned: the instance running it stopped answering'
-                WHERE status = 'running' AND heartbeat_at < $2";
+                WHERE status = $4 AND heartbeat_at < $2";
     on_pool!(db, |pool| sqlx::query(dead)
         .bind(now)
         .bind(now.plus(-DEAD_AFTER))
+        .bind(RunStatus::Failed)
+        .bind(RunStatus::Running)
         .execute(pool)
         .await
         .map(drop))?;
-    // `status = 'pending'` is re-checked on the row itself, so of two instances racing for the
+    // `status = pending` is re-checked on the row itself, so of two instances racing for the
     // same run only one updates it (PostgreSQL re-evaluates it after the row lock; SQLite
     // serialises writers).
-    let claim = "UPDATE import_runs SET status = 'running', started_at = $1, heartbeat_at = $1
-                 WHERE status = 'pending'
-                   AND NOT EXISTS (SELECT 1 FROM import_runs r WHERE r.status = 'running')
+    let claim = "UPDATE import_runs SET status = $2, started_at = $1, heartbeat_at = $1
+                 WHERE status = $3
+                   AND NOT EXISTS (SELECT 1 FROM import_runs r WHERE r.status = $2)
                  RETURNING id";
     on_pool!(db, |pool| sqlx::query_scalar(claim)
         .bind(now)
+        .bind(RunStatus::Running)
+        .bind(RunStatus::Pending)
         .fetch_optional(pool)
         .await)
 }
@@ -143,12 +222,12 @@ pub async fn record_checkout(
         .map(drop))
 }
 
-/// Stores how the checker image fared: `built`, `reused` or `failed`.
+/// Stores how the checker image fared.
 pub async fn record_image(
     db: &DbPool,
     id: i64,
     tag: &str,
-    status: &str,
+    status: ImageStatus,
     log: &str,
 ) -> Result<(), sqlx::Error> {
     let sql =
@@ -186,9 +265,9 @@ pub async fn record_result(
 pub async fn finish(db: &DbPool, id: i64, error: Option<&str>) -> Result<(), sqlx::Error> {
     let sql = "UPDATE import_runs SET status = $2, error = $3, finished_at = $4 WHERE id = $1";
     let status = if error.is_some() {
-        "failed"
+        RunStatus::Failed
     } else {
-        "succeeded"
+        RunStatus::Succeeded
     };
     on_pool!(db, |pool| sqlx::query(sql)
         .bind(id)
@@ -230,9 +309,11 @@ pub async fn results(db: &DbPool, id: i64) -> Result<Vec<TaskResult>, sqlx::Erro
 
 /// The checker image checks use: the newest one a run built or reused successfully.
 pub async fn current_image(db: &DbPool) -> Result<Option<String>, sqlx::Error> {
-    let sql = "SELECT image_tag FROM import_runs WHERE image_status IN ('built', 'reused')
+    let sql = "SELECT image_tag FROM import_runs WHERE image_status IN ($1, $2)
                ORDER BY id DESC LIMIT 1";
     on_pool!(db, |pool| sqlx::query_scalar(sql)
+        .bind(ImageStatus::Built)
+        .bind(ImageStatus::Reused)
         .fetch_optional(pool)
         .await)
 }

@@ -87,7 +87,7 @@ pub async fn run_and_wait(importer: &Importer, trigger: Trigger) -> Result<Impor
             importer.run(claimed).await?;
         }
         if let Some(run) = runs::get(&importer.db, id).await?
-            && matches!(run.status.as_str(), "succeeded" | "failed")
+            && run.status.is_final()
         {
             return Ok(run);
         }

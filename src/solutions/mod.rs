@@ -6,6 +6,7 @@ pub mod events;
 pub mod files;
 pub mod instances;
 pub mod limits;
+pub mod links;
 pub mod live;
 pub mod orphans;
 mod pages;

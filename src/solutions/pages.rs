@@ -8,6 +8,7 @@ use rocket::{Responder, Route, get, routes};
 use serde::Serialize;
 
 use super::course::{Course, Visible};
+use super::links::{self, SolutionLinks};
 use super::store::{self};
 use super::{live, view};
 use crate::accounts::CurrentUser;
@@ -21,7 +22,8 @@ pub(super) const PAGE_SIZE: i64 = 20;
 #[derive(Serialize)]
 struct ListPage {
     task_title: String,
-    slug: String,
+    task_url: String,
+    events_url: String,
     rows: Vec<view::Row>,
     page: i64,
     previous: Option<i64>,
@@ -76,7 +78,8 @@ async fn list(
     };
     let data = ListPage {
         task_title: task.summary.title.clone(),
-        slug: slug.to_owned(),
+        task_url: crate::tasks::task_url(slug),
+        events_url: links::list_events(slug, page.0),
         rows: solutions
             .iter()
             .map(|solution| view::row(slug, solution, &queue_state.places, &zone))
@@ -96,9 +99,8 @@ async fn list(
 #[derive(Serialize)]
 struct DetailPage {
     task_title: String,
-    slug: String,
+    links: SolutionLinks,
     author: Option<String>,
-    author_query: String,
     staff: bool,
     progress: view::Progress,
     files_hash: String,
@@ -131,19 +133,18 @@ async fn detail(
         db, config, queue, ..
     } = course;
     let zone = config.zone();
-    let files = view::file_rows(store::files(db, solution.id).await?);
+    let author = owner.as_ref().map(|owner| owner.username.as_str());
+    let files = view::file_rows(store::files(db, solution.id).await?, |name| {
+        SolutionLinks::file(slug, number, name, author)
+    });
     let submitted = view::date_time(solution.submitted_at, &zone);
     let files_hash = solution.files_hash.clone();
     // A page (re)load shows the queue as it is now.
     let snapshot = live::snapshot(db, solution, queue, Some(Instant::now()), &zone).await?;
     let data = DetailPage {
         task_title: task.summary.title.clone(),
-        slug: slug.to_owned(),
-        author: owner.as_ref().map(|owner| owner.username.clone()),
-        author_query: owner
-            .as_ref()
-            .map(|owner| format!("?author={}", owner.username))
-            .unwrap_or_default(),
+        links: SolutionLinks::new(slug, number, author),
+        author: author.map(str::to_owned),
         staff: user.0.is_staff(),
         results: live::Results::of(snapshot.check.as_ref()),
         staff_message: match &snapshot.check {
@@ -182,7 +183,7 @@ async fn file(
         "name": file.name,
         "language": view::language(&file.name),
         "content": String::from_utf8_lossy(&file.content),
-        "back": format!("{}{}", view::detail_url(slug, number), author.map(|a| format!("?author={a}")).unwrap_or_default()),
+        "back": links::detail(slug, number, author),
     });
     ctx.render("solutions/file.html", &data)
 }

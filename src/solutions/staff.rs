@@ -5,8 +5,7 @@ use rocket::{Route, post, routes};
 
 use super::course::{Course, Visible};
 use super::state::SolutionStatus;
-use super::view;
-use super::{events, store};
+use super::{events, links, store};
 use crate::accounts::Staff;
 use crate::web::{AppResult, PathNumber};
 
@@ -30,7 +29,7 @@ async fn rerun(
         events::solution_changed(bus, solution.id, SolutionStatus::Queued).await;
         doorbell.ring(bus).await;
     }
-    let back = Redirect::to(detail_url(slug, number, author));
+    let back = Redirect::to(links::detail(slug, number, author));
     Ok(if queued {
         Flash::success(back, "The solution is checked again.")
     } else {
@@ -60,7 +59,7 @@ async fn cancel(
         events::solution_changed(bus, solution.id, SolutionStatus::Cancelled).await;
         events::queue_moved(bus).await;
     }
-    let back = Redirect::to(detail_url(slug, number, author));
+    let back = Redirect::to(links::detail(slug, number, author));
     Ok(if cancelled {
         Flash::success(back, "The check was cancelled.")
     } else {
@@ -85,15 +84,9 @@ async fn rerun_task(course: Course<'_>, staff: Staff, slug: &str) -> AppResult<F
         doorbell.ring(bus).await;
     }
     Ok(Flash::success(
-        Redirect::to(format!("/solutions/editor/{slug}/")),
+        Redirect::to(crate::tasks::task_url(slug)),
         format!("{queued} solution(s) will be checked again."),
     ))
-}
-
-/// The result page staff came from, with the author it named.
-fn detail_url(slug: &str, number: i64, author: Option<&str>) -> String {
-    let author = author.map(|a| format!("?author={a}")).unwrap_or_default();
-    format!("{}{author}", view::detail_url(slug, number))
 }
 
 /// The staff routes.

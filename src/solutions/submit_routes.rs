@@ -13,7 +13,7 @@ use super::course::Course;
 use super::files::Upload;
 use super::store::Solution;
 use super::submit::{self, TaskTerms};
-use super::view;
+use super::{links, view};
 use crate::accounts::CurrentUser;
 use crate::config::Config;
 use crate::tasks::catalog::TaskDetail;
@@ -66,7 +66,7 @@ async fn upload(
         );
     }
     uploads.retain(|upload| !(upload.name.is_empty() && upload.content.is_empty()));
-    let back = Redirect::to(format!("/solutions/editor/{slug}/"));
+    let back = Redirect::to(crate::tasks::task_url(slug));
     match submit::submit(
         course.db,
         course.settings,
@@ -81,7 +81,7 @@ async fn upload(
         Ok(solution) => {
             let receipt = receipt(&solution, course.config);
             Ok(Flash::success(
-                Redirect::to(view::detail_url(slug, solution.number)),
+                Redirect::to(links::detail(slug, solution.number, None)),
                 receipt,
             ))
         }
@@ -156,7 +156,7 @@ async fn submit_json(
             Status::Created,
             Json(SubmitAnswer {
                 number: Some(solution.number),
-                url: Some(view::detail_url(slug, solution.number)),
+                url: Some(links::detail(slug, solution.number, None)),
                 receipt: Some(receipt(&solution, course.config)),
                 error: None,
             }),

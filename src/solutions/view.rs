@@ -9,12 +9,6 @@ use crate::db::Timestamp;
 use crate::runner::junit::{Outcome, TestSuite};
 use crate::runner::verdict::Verdict;
 
-/// The result page of a solution.
-#[must_use]
-pub fn detail_url(slug: &str, number: i64) -> String {
-    format!("/solutions/detail/{slug}/{number}/")
-}
-
 /// `HH:MM:SS` of a moment in the configured time zone.
 #[must_use]
 pub fn clock_time(moment: Timestamp, zone: &jiff::tz::TimeZone) -> String {
@@ -115,7 +109,7 @@ pub struct Row {
 pub fn row(slug: &str, solution: &Solution, places: &Places, zone: &jiff::tz::TimeZone) -> Row {
     Row {
         number: solution.number,
-        url: detail_url(slug, solution.number),
+        url: super::links::detail(slug, solution.number, None),
         submitted: date_time(solution.submitted_at, zone),
         status: status(solution.status, solution.verdict),
         tests_passed: solution.tests_passed,
@@ -224,14 +218,17 @@ pub fn suites(reports_json: &str) -> Vec<TestSuite> {
 pub struct FileRow {
     pub name: String,
     pub size: i64,
+    /// The page showing the file.
+    pub url: String,
 }
 
-/// The rows of the files section.
+/// The rows of the files section; `url` says where a file of that name is shown.
 #[must_use]
-pub fn file_rows(files: Vec<SolutionFile>) -> Vec<FileRow> {
+pub fn file_rows(files: Vec<SolutionFile>, url: impl Fn(&str) -> String) -> Vec<FileRow> {
     files
         .into_iter()
         .map(|file| FileRow {
+            url: url(&file.name),
             name: file.name,
             size: file.size,
         })

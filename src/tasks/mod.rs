@@ -9,6 +9,8 @@ pub mod store;
 
 use rocket::fairing::AdHoc;
 
+pub use pages::task_url;
+
 /// The task pages and task files.
 #[must_use]
 pub fn stage() -> AdHoc {

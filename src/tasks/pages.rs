@@ -162,6 +162,12 @@ struct Template {
     content: String,
 }
 
+/// A task's page (its text, the editor and the upload form), from its slug.
+#[must_use]
+pub fn task_url(slug: &str) -> String {
+    format!("{}/", uri!(editor(key = slug)))
+}
+
 #[get("/solutions/editor/<key>")]
 async fn editor(
     page: Page<'_>,
@@ -176,8 +182,7 @@ async fn editor(
         // Old links name the task by its system name.
         let task = catalog::task(&db.0, viewer, key, false).await?;
         let task = task.ok_or(AppError::NotFound)?;
-        let target = format!("{}/", uri!(editor(key = task.summary.slug)));
-        return Ok(Err(Redirect::to(target)));
+        return Ok(Err(Redirect::to(task_url(&task.summary.slug))));
     };
     let now = Timestamp::now();
     let summary = view(&task.summary, viewer, config, now);

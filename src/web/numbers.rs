@@ -2,6 +2,7 @@
 //! from them can overflow, and refused with a clear answer instead of a 500 or a 422.
 
 use rocket::form::{self, FromFormField, ValueField};
+use rocket::http::uri::fmt::{FromUriParam, Path, Query};
 use rocket::request::FromParam;
 
 use super::AppError;
@@ -41,6 +42,15 @@ impl<'v> FromFormField<'v> for PageNumber {
     }
 }
 
+/// Links to a page of a list name it by number (`uri!`).
+impl FromUriParam<Query, i64> for PageNumber {
+    type Target = i64;
+
+    fn from_uri_param(page: i64) -> i64 {
+        page
+    }
+}
+
 /// A positive number in a path (a solution's number, a row's id); anything else names nothing,
 /// so using it answers 404 (a failed parse would otherwise forward and end as a 422).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +68,15 @@ impl FromParam<'_> for PathNumber {
 
     fn from_param(param: &str) -> Result<Self, Self::Error> {
         Ok(Self(param.parse().ok().filter(|number| *number >= 1)))
+    }
+}
+
+/// Links name a solution or row by its number (`uri!`).
+impl FromUriParam<Path, i64> for PathNumber {
+    type Target = i64;
+
+    fn from_uri_param(number: i64) -> i64 {
+        number
     }
 }
 

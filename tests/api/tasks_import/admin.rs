@@ -6,6 +6,7 @@ use reqwest::StatusCode;
 
 use super::{import, imported, log_in, remove_image};
 use crate::common;
+use inloop::import::runs::RunStatus;
 
 #[tokio::test]
 async fn staff_see_runs_and_their_results_after_an_import() {
@@ -69,7 +70,10 @@ async fn import_now_queues_one_admin_run_and_coalesces() {
     assert_eq!(second.status(), StatusCode::SEE_OTHER);
 
     let recent = runs::recent(&db, 10).await.unwrap();
-    let pending: Vec<_> = recent.iter().filter(|r| r.status == "pending").collect();
+    let pending: Vec<_> = recent
+        .iter()
+        .filter(|r| r.status == RunStatus::Pending)
+        .collect();
     assert_eq!(pending.len(), 1, "{recent:?}");
     assert_eq!(pending[0].trigger, "admin");
     assert_eq!(recent.len(), 2, "{recent:?}");
@@ -217,7 +221,7 @@ async fn staff_set_task_limits_and_groups_that_imports_keep() {
     );
     repo.write("task-a/task.md", "# Task A\n\nChanged text.\n");
     repo.commit("text changed");
-    assert_eq!(import(&app).await.status, "succeeded");
+    assert_eq!(import(&app).await.status, RunStatus::Succeeded);
     let page = app.get_text("/admin/tasks/").await;
     assert!(
         !page.contains("null"),

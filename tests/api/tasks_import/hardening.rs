@@ -10,6 +10,7 @@ use super::repo::TestRepo;
 use super::{import, log_in, remove_image, results, set_repository};
 use crate::common;
 use inloop::import::runs::ImportRun;
+use inloop::import::runs::{ImageStatus, RunStatus};
 
 /// A server importing the standard repository with `makefile` as its Makefile.
 async fn with_makefile(makefile: &str) -> (common::TestApp, TestRepo) {
@@ -65,7 +66,7 @@ async fn makefile_cannot_read_server_secrets() {
     repo.commit("a curious Makefile");
     set_repository(&app, &repo.url()).await;
     let run = import_within_a_minute(&app).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
     let output = &run.make_output;
     assert!(!output.contains(&secret), "{output}");
     assert!(!output.contains("uid=0\n"), "make runs as root: {output}");
@@ -99,7 +100,7 @@ async fn makefile_background_jobs_neither_delay_nor_survive_the_import() {
         with_makefile("all:\n\t(sleep 600 &)\n\tsleep 600 &\n\t@echo left running\n").await;
     let started = std::time::Instant::now();
     let run = import_within_a_minute(&app).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
     assert!(run.make_output.contains("left running"));
     assert!(started.elapsed() < Duration::from_secs(45));
     assert_eq!(make_containers(&app).await, 0, "nothing of make is left");
@@ -113,7 +114,7 @@ async fn makefile_output_flood_keeps_only_head_and_tail() {
     )
     .await;
     let run = import_within_a_minute(&app).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
     let output = &run.make_output;
     assert!(output.len() < 70 * 1024, "{} bytes kept", output.len());
     assert!(output.starts_with("THE-START\n"), "{}", &output[..100]);
@@ -143,11 +144,11 @@ async fn makefile_hooks_and_git_config_do_not_run_at_the_next_import() {
     repo.commit("plants hooks");
     set_repository(&app, &repo.url()).await;
     let first = import_within_a_minute(&app).await;
-    assert_eq!(first.status, "succeeded", "{first:?}");
+    assert_eq!(first.status, RunStatus::Succeeded, "{first:?}");
     repo.write("task-b/task.md", "# Task B, again\n");
     repo.commit("next version");
     let second = import_within_a_minute(&app).await;
-    assert_eq!(second.status, "succeeded", "{second:?}");
+    assert_eq!(second.status, RunStatus::Succeeded, "{second:?}");
     assert_eq!(second.commit_message, "next version");
     assert!(
         !marker.exists(),
@@ -177,7 +178,7 @@ async fn symlinks_out_of_the_repository_are_not_served_and_are_reported() {
     repo.commit("links out");
     set_repository(&app, &repo.url()).await;
     let run = import_within_a_minute(&app).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
     let results = results(&app, &run).await;
     let (_, outcome, reason) = results
         .iter()
@@ -237,8 +238,13 @@ async fn dockerignore_naming_the_dockerfile_still_builds() {
     repo.commit("ignores its Dockerfile");
     set_repository(&app, &repo.url()).await;
     let first = import_within_a_minute(&app).await;
-    assert_eq!(first.status, "succeeded", "{first:?}");
-    assert_eq!(first.image_status, "built", "{}", first.image_log);
+    assert_eq!(first.status, RunStatus::Succeeded, "{first:?}");
+    assert_eq!(
+        first.image_status,
+        ImageStatus::Built,
+        "{}",
+        first.image_log
+    );
 
     repo.write("task-b/scratch.tmp", "left out by **");
     repo.write(
@@ -247,7 +253,12 @@ async fn dockerignore_naming_the_dockerfile_still_builds() {
     );
     repo.commit("only ignored files change");
     let second = import_within_a_minute(&app).await;
-    assert_eq!(second.image_status, "reused", "{}", second.image_log);
+    assert_eq!(
+        second.image_status,
+        ImageStatus::Reused,
+        "{}",
+        second.image_log
+    );
     assert_eq!(second.image_tag, first.image_tag);
     remove_image(&first.image_tag).await;
 }
@@ -259,7 +270,7 @@ async fn a_missing_make_image_fails_the_import_naming_the_setting() {
     let repo = TestRepo::standard();
     set_repository(&app, &repo.url()).await;
     let run = import_within_a_minute(&app).await;
-    assert_eq!(run.status, "failed");
+    assert_eq!(run.status, RunStatus::Failed);
     assert!(run.error.contains("make_image"), "{}", run.error);
     assert!(
         run.error.contains("inloop-test/no-such-make:1"),

@@ -11,6 +11,7 @@ mod webhook;
 use crate::common::{self, TestApp};
 use inloop::accounts::{password, users};
 use inloop::events::Bus;
+use inloop::import::runs::RunStatus;
 use inloop::import::runs::{self, ImportRun};
 use inloop::import::{Importer, Trigger, worker};
 use inloop::settings::Settings;
@@ -51,7 +52,7 @@ pub async fn imported() -> (TestApp, repo::TestRepo, ImportRun) {
     let repo = repo::TestRepo::standard();
     set_repository(&app, &repo.url()).await;
     let run = import(&app).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
     (app, repo, run)
 }
 

@@ -5,6 +5,7 @@ use reqwest::StatusCode;
 use super::repo::TestRepo;
 use super::{import, imported, log_in, remove_image, set_repository};
 use crate::common;
+use inloop::import::runs::RunStatus;
 
 #[tokio::test]
 async fn students_see_published_tasks_their_files_and_nothing_else() {
@@ -112,7 +113,7 @@ async fn groups_restrict_tasks_staff_see_everything_and_system_names_redirect() 
     repo.commit("title differs from the directory");
     set_repository(&app, &repo.url()).await;
     let run = import(&app).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
     let db = app.db().await;
     let group = inloop::accounts::groups::ensure(&db, "tutors")
         .await

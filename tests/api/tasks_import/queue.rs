@@ -12,12 +12,13 @@ use inloop::settings::Settings;
 use super::repo::TestRepo;
 use super::{remove_image, set_repository};
 use crate::common;
+use inloop::import::runs::RunStatus;
 
 /// Waits until the newest run has finished (the server's loop runs it).
 async fn newest_finished(db: &DbPool) -> ImportRun {
     for _ in 0..120 {
         if let Some(run) = runs::recent(db, 1).await.unwrap().pop()
-            && matches!(run.status.as_str(), "succeeded" | "failed")
+            && run.status.is_final()
         {
             return run;
         }
@@ -98,11 +99,11 @@ async fn a_run_whose_instance_died_is_failed_and_the_queue_moves_on() {
     let claimed = runs::claim(&db).await.unwrap();
     let next = runs::get(&db, next).await.unwrap().unwrap();
     assert!(
-        claimed == Some(next.id) || next.status != "pending",
+        claimed == Some(next.id) || next.status != RunStatus::Pending,
         "{next:?}"
     );
     let stale = runs::get(&db, stale).await.unwrap().unwrap();
-    assert_eq!(stale.status, "failed");
+    assert_eq!(stale.status, RunStatus::Failed);
     assert!(stale.error.contains("abandoned"));
 }
 
