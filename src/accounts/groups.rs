@@ -1,6 +1,6 @@
 //! Groups: named sets of users that restrict which tasks they see.
 
-use crate::db::DbPool;
+use crate::db::{DbPool, UserId};
 use crate::on_pool;
 
 /// The id of the group `name`, created if missing.
@@ -18,7 +18,7 @@ pub async fn ensure(db: &DbPool, name: &str) -> Result<i64, sqlx::Error> {
 }
 
 /// Adds a user to a group (nothing happens if they are a member already).
-pub async fn add_member(db: &DbPool, group_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
+pub async fn add_member(db: &DbPool, group_id: i64, user_id: UserId) -> Result<(), sqlx::Error> {
     let sql =
         "INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
     on_pool!(db, |pool| sqlx::query(sql)
@@ -33,7 +33,7 @@ pub async fn add_member(db: &DbPool, group_id: i64, user_id: i64) -> Result<(), 
 pub async fn join_all(db: &DbPool, user_id: i64, names: &[String]) -> Result<(), sqlx::Error> {
     for name in names {
         let group_id = ensure(db, name).await?;
-        add_member(db, group_id, user_id).await?;
+        add_member(db, group_id, UserId(user_id)).await?;
     }
     Ok(())
 }
