@@ -5,7 +5,7 @@ use rocket::response::Redirect;
 use rocket::{State, get, routes};
 
 use crate::accounts::{self, CurrentUser, Denied};
-use crate::db::{Db, Timestamp};
+use crate::db::Db;
 use crate::settings::Settings;
 use crate::tasks::catalog;
 use crate::web::page::Page;
@@ -21,7 +21,7 @@ async fn index(
     match user {
         Ok(CurrentUser(user)) => {
             let viewer = catalog::Viewer::of(&user, &db.0, settings).await?;
-            let categories = catalog::categories(&db.0, viewer, Timestamp::now()).await?;
+            let categories = crate::tasks::overview(db, viewer).await?;
             page.render(
                 "home.html",
                 &serde_json::json!({ "name": user.first_name, "categories": categories }),

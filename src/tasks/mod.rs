@@ -9,7 +9,7 @@ pub mod store;
 
 use rocket::fairing::AdHoc;
 
-pub use pages::task_url;
+pub use pages::{CategoryRow, overview, task_url};
 
 /// The task pages and task files.
 #[must_use]

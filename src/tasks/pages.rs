@@ -4,7 +4,7 @@ use rocket::response::Redirect;
 use rocket::{Route, State, get, routes, uri};
 use serde::Serialize;
 
-use super::catalog::{self, TaskSummary, Viewer};
+use super::catalog::{self, CategorySummary, TaskSummary, Viewer};
 use crate::accounts::CurrentUser;
 use crate::config::Config;
 use crate::db::{Db, Timestamp};
@@ -24,6 +24,8 @@ const DEADLINE_WARNING_MS: i64 = 5 * 60_000;
 struct TaskView {
     title: String,
     slug: String,
+    /// The task's page.
+    url: String,
     published: bool,
     pubdate: String,
     deadline: Option<String>,
@@ -77,6 +79,7 @@ fn view(task: &TaskSummary, viewer: Viewer, config: &Config, now: Timestamp) -> 
     TaskView {
         title: task.title.clone(),
         slug: task.slug.clone(),
+        url: task_url(&task.slug),
         published,
         pubdate: local(task.pubdate, config),
         deadline: task.deadline.map(|deadline| local(deadline, config)),
@@ -93,6 +96,26 @@ fn view(task: &TaskSummary, viewer: Viewer, config: &Config, now: Timestamp) -> 
     }
 }
 
+/// A category as the overview lists it, with its page.
+#[derive(Serialize)]
+pub struct CategoryRow {
+    #[serde(flatten)]
+    category: CategorySummary,
+    url: String,
+}
+
+/// The categories `viewer` sees now, for the overview (`/tasks/` and the start page).
+pub async fn overview(db: &Db, viewer: Viewer) -> AppResult<Vec<CategoryRow>> {
+    let categories = catalog::categories(db, viewer, Timestamp::now()).await?;
+    Ok(categories
+        .into_iter()
+        .map(|category| CategoryRow {
+            url: format!("{}/", uri!(category(slug = &category.slug))),
+            category,
+        })
+        .collect())
+}
+
 #[get("/tasks")]
 async fn categories(
     page: Page<'_>,
@@ -107,10 +130,9 @@ async fn categories(
         let exam = catalog::category_by_id(&db.0, id).await?;
         return category_page(&page, db, config, viewer, exam).await;
     }
-    let categories = catalog::categories(&db.0, viewer, Timestamp::now()).await?;
     page.render(
         "tasks/categories.html",
-        &serde_json::json!({ "categories": categories }),
+        &serde_json::json!({ "categories": overview(db, viewer).await? }),
     )
 }
 
