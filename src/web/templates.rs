@@ -30,8 +30,10 @@ impl Templates {
         let mut tera = tera::Tera::default();
         tera.add_raw_templates(sources)
             .expect("embedded templates compile");
+        // The characters that end text or a quoted attribute are escaped; `/` is not (Tera's own
+        // escaping turns it into `&#x2F;`), so URLs read as they are.
+        tera.set_escape_fn(escape);
         tera.register_function("asset", assets::AssetFunction);
-        tera.register_filter("urlencode", urlencode);
         Self(tera)
     }
 
@@ -45,16 +47,9 @@ impl Templates {
     }
 }
 
-/// `{{ name | urlencode }}`: percent-encodes a path segment (file names in links).
-fn urlencode(
-    value: &tera::Value,
-    _: &std::collections::HashMap<String, tera::Value>,
-) -> tera::Result<tera::Value> {
-    let text = value.as_str().ok_or("urlencode needs a string")?;
-    Ok(rocket::http::RawStr::new(text)
-        .percent_encode()
-        .to_string()
-        .into())
+/// HTML escaping for every `{{ value }}`: `&`, `<`, `>`, `"` and `'`.
+fn escape(text: &str) -> String {
+    html_escape::encode_quoted_attribute(text).into_owned()
 }
 
 /// A rendered HTML page or fragment.

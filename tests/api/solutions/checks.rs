@@ -212,3 +212,54 @@ async fn staff_cancel_a_running_check() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test]
+async fn staff_links_keep_an_author_whose_name_needs_encoding() {
+    let app = support::app(0, &[]).await;
+    let name = "a+b&c";
+    app.create_user(name, PASSWORD, false).await;
+    let student =
+        crate::common::spawn_with(|config| config.database_url = app.config.database_url.clone())
+            .await;
+    student.login(name, PASSWORD).await;
+    support::upload(&student, &[("My File.sh", b"exit 0")]).await;
+
+    let staff =
+        crate::common::spawn_with(|config| config.database_url = app.config.database_url.clone())
+            .await;
+    staff.create_user("tutor", PASSWORD, true).await;
+    staff.login("tutor", PASSWORD).await;
+    let html = staff
+        .get_text("/solutions/detail/shell-task/1/?author=a%2Bb%26c")
+        .await;
+    assert!(
+        html.contains("You are looking at the solution of <strong>a+b&amp;c</strong>"),
+        "{html}"
+    );
+    let base = "/solutions/detail/shell-task/1";
+    for link in [
+        format!("action=\"{base}/rerun?author=a%2Bb%26c\""),
+        format!("action=\"{base}/cancel?author=a%2Bb%26c\""),
+        format!("href=\"{base}/download?author=a%2Bb%26c\""),
+        format!("href=\"{base}/files/My%20File.sh/?author=a%2Bb%26c\""),
+    ] {
+        assert!(html.contains(&link), "{link} missing from {html}");
+    }
+    // Every link the page gives works as given.
+    let download = staff
+        .get(&format!("{base}/download?author=a%2Bb%26c"))
+        .await;
+    assert_eq!(download.status(), StatusCode::OK);
+    let file = staff
+        .get_text(&format!("{base}/files/My%20File.sh/?author=a%2Bb%26c"))
+        .await;
+    assert!(file.contains("exit 0"), "{file}");
+    let rerun = staff
+        .post_form(&format!("{base}/rerun?author=a%2Bb%26c"), &[])
+        .await;
+    assert_eq!(rerun.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        rerun.headers()["location"],
+        format!("{base}/?author=a%2Bb%26c").as_str()
+    );
+}
