@@ -85,7 +85,8 @@ enum Command {
         #[arg(long)]
         count: Option<u32>,
     },
-    /// Create the accounts admin, staff and student for trying INLOOP out, and print their passwords.
+    /// Create the accounts admin, staff and student for trying INLOOP out, and print their
+    /// passwords.
     Demo,
 }
 

@@ -1,5 +1,6 @@
 //! Login sessions: rows named by the SHA-256 of a random token (the browser keeps the token in
-//! an encrypted cookie: `session_cookie`), so a leaked table opens no session. Ending a session deletes its row, which ends it for every copy of the cookie.
+//! an encrypted cookie: `session_cookie`), so a leaked table opens no session. Ending a session
+//! deletes its row, which ends it for every copy of the cookie.
 //! A session also ends after `session_idle_minutes` without requests and `session_max_days` after
 //! the login; its last-seen time is written at most once a minute.
 

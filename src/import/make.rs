@@ -181,8 +181,9 @@ impl Make<'_> {
 /// Starts the container and reads its output until it stops; returns its exit code.
 async fn follow(docker: &Docker, id: &str, log: &mut CappedLog) -> Result<i64, DockerError> {
     docker.start_container(id, None).await?;
-    // `logs` with `follow`, never `attach` (which can wedge Docker 20.10): the stream ends when the container stops,
-    // which is when `make` exits (its pid namespace dies with it, background jobs included).
+    // `logs` with `follow`, never `attach` (which can wedge Docker 20.10): the stream ends when the
+    // container stops, which is when `make` exits (its pid namespace dies with it, background
+    // jobs included).
     let options = LogsOptions {
         follow: true,
         stdout: true,

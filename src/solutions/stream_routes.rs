@@ -229,7 +229,9 @@ async fn list_events<'r>(
                         let state = Box::pin(queue_state(db, queue, changed)).await;
                         let mut html = String::new();
                         for solution in &new {
-                            match live::render_row(templates, slug, solution, &state.places, &zone) {
+                            let places = &state.places;
+                            let row = live::render_row(templates, slug, solution, places, &zone);
+                            match row {
                                 Ok(row) => {
                                     html.push_str(&row);
                                     rows.sent.insert(solution.id, row);
@@ -243,7 +245,9 @@ async fn list_events<'r>(
                         id += 1;
                     }
                     Ok(_) => {}
-                    Err(error) => tracing::warn!(%error, "reading new solutions for the list stream failed"),
+                    Err(error) => {
+                        tracing::warn!(%error, "reading new solutions for the list stream failed");
+                    }
                 }
             }
             if rows.pending.is_empty() && !first_page {
@@ -255,7 +259,8 @@ async fn list_events<'r>(
                     || (topic == events::QUEUE_MOVED && !rows.queued.is_empty())
                     || rows.topics.get(topic).is_some_and(|id| rows.pending.contains(id))
             };
-            (to_read, look_for_new, changed) = match wait(&mut messages, &mut shutdown, &session, wanted).await {
+            let wake = wait(&mut messages, &mut shutdown, &session, wanted).await;
+            (to_read, look_for_new, changed) = match wake {
                 Wake::Stop => break,
                 Wake::Changed(Some(topic)) if topic == events::QUEUE_MOVED => {
                     if !throttle.settle(&mut messages, &mut shutdown).await {
@@ -268,7 +273,9 @@ async fn list_events<'r>(
                 Wake::Changed(Some(topic)) if topic == added_topic => {
                     (Vec::new(), true, Some(Instant::now()))
                 }
-                Wake::Changed(Some(topic)) => (rows.topics.get(&topic).copied().into_iter().collect(), false, None),
+                Wake::Changed(Some(topic)) => {
+                    (rows.topics.get(&topic).copied().into_iter().collect(), false, None)
+                }
                 Wake::Changed(None) => (rows.pending.clone(), first_page, Some(Instant::now())),
             };
         }

@@ -134,7 +134,8 @@ impl<'r> FromRequest<'r> for Htmx {
     }
 }
 
-/// The `Last-Event-ID` an `EventSource` sends when it reconnects by itself (absent or not a number: `None`).
+/// The `Last-Event-ID` an `EventSource` sends when it reconnects by itself (absent or not a number:
+/// `None`).
 #[derive(Clone, Copy, Debug)]
 pub struct LastEventId(pub Option<u64>);
 
