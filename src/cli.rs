@@ -100,17 +100,27 @@ enum SettingsAction {
     Set { key: String, value: String },
 }
 
-/// Logs to stderr; `RUST_LOG` overrides the default filter.
+/// Logs to stderr, as text or, with `INLOOP_LOG_FORMAT=json`, one JSON object a line; `RUST_LOG`
+/// overrides the default filter.
 pub fn init_logging() {
     // Rocket's server logs unmatched requests with their raw path, which may hold a mangled
     // activation or reset link; our request log names routes instead (panics still reach stderr).
     let default =
         "info,rocket=error,rocket::server=off,_=error,sqlx=warn,hyper=warn,bollard=warn,fred=warn";
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let format = std::env::var("INLOOP_LOG_FORMAT").unwrap_or_default();
+    let _ = match format.trim() {
+        "json" => logs.json().flatten_event(true).try_init(),
+        "" | "text" => logs.try_init(),
+        other => {
+            let started = logs.try_init();
+            tracing::warn!("INLOOP_LOG_FORMAT={other:?} is neither text nor json: logging text");
+            started
+        }
+    };
 }
 
 impl Cli {

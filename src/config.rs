@@ -1,6 +1,7 @@
 //! The effective configuration: `Rocket.toml`, `ROCKET_*`, `INLOOP_*` and the seed's variables.
 
 mod display;
+mod metrics_access;
 mod secret;
 
 use std::net::IpAddr;
@@ -84,6 +85,11 @@ pub struct Config {
     pub session_idle_minutes: u64,
     /// Days a login session lasts at most, however active (the cookie's `Max-Age`).
     pub session_max_days: u64,
+    /// Networks (or single addresses) whose clients may read `/metrics` (`INLOOP_METRICS_ALLOW`).
+    #[serde(deserialize_with = "comma_list::deserialize")]
+    pub metrics_allow: Vec<String>,
+    /// A bearer token that opens `/metrics` from anywhere (`INLOOP_METRICS_TOKEN`).
+    pub metrics_token: Option<Secret>,
 }
 
 impl Default for Config {
@@ -102,6 +108,8 @@ impl Default for Config {
             github_secret: None,
             time_zone: "Europe/Berlin".into(),
             trusted_proxies: Vec::new(),
+            metrics_allow: ["127.0.0.1/32", "::1/128"].map(String::from).to_vec(),
+            metrics_token: None,
             database_pool_size: 16,
             workers: 2,
             git_ssh_key: None,
@@ -237,6 +245,7 @@ impl Config {
                 )
             })?;
         }
+        metrics_access::validate(&config)?;
         if config.allowed_hosts.is_empty() {
             return Err(invalid(
                 "ALLOWED_HOSTS",

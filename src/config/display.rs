@@ -30,6 +30,8 @@ impl fmt::Display for Config {
         writeln!(f, "github_secret     {}", redact(&self.github_secret))?;
         writeln!(f, "time_zone         {}", self.time_zone)?;
         writeln!(f, "trusted_proxies   {}", self.trusted_proxies.join(","))?;
+        writeln!(f, "metrics_allow     {}", self.metrics_allow.join(","))?;
+        writeln!(f, "metrics_token     {}", redact(&self.metrics_token))?;
         writeln!(f, "database_pool     {}", self.database_pool_size)?;
         writeln!(f, "workers           {}", self.workers)?;
         writeln!(f, "sse_heartbeat_secs {}", self.sse_heartbeat_secs)?;

@@ -106,6 +106,21 @@ impl DbPool {
         Ok(())
     }
 
+    /// Open connections and how many of them are idle.
+    #[must_use]
+    pub fn connections(&self) -> (u32, u32) {
+        match self {
+            Self::Sqlite(pool) => (
+                pool.size(),
+                u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            ),
+            Self::Postgres(pool) => (
+                pool.size(),
+                u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            ),
+        }
+    }
+
     /// The backend of this pool.
     #[must_use]
     pub fn backend(&self) -> Backend {

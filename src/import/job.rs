@@ -6,6 +6,7 @@ use super::runs::{self, ImageStatus, ImportRun};
 use super::{git, image, loader, make};
 use crate::config::Config;
 use crate::db::{DbPool, Timestamp};
+use crate::metrics::METRICS;
 use crate::settings::{self, Settings};
 use crate::tasks::store::{self, Stored, TaskRecord};
 
@@ -44,6 +45,7 @@ impl Importer {
             }))
         };
         let outcome = self.steps(id).await;
+        METRICS.import(outcome.is_ok());
         match &outcome {
             Ok(()) => tracing::info!(run = id, "import succeeded"),
             Err(error) => tracing::warn!(run = id, "import failed: {error}"),

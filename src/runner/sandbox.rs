@@ -174,11 +174,12 @@ impl SandboxError {
 /// If the future is dropped, the containers and the storage volume are still removed, in the
 /// background.
 pub async fn run(docker: &Docker, request: &CheckRequest) -> Result<CheckOutcome, SandboxError> {
+    let begun = std::time::Instant::now();
     let user = user::checker_user(docker, request).await?;
     let folders = folders::RunFolders::prepare(&request.input_dir, &request.work_dir).await?;
     let outcome = match storage::Storage::create(docker, request).await {
         Ok(mut storage) => {
-            let outcome = run_in(docker, request, &user, &folders, &mut storage).await;
+            let outcome = run_in(docker, request, &user, &folders, &mut storage, begun).await;
             storage.remove().await;
             outcome
         }
@@ -194,6 +195,7 @@ async fn run_in(
     user: &str,
     folders: &folders::RunFolders,
     storage: &mut storage::Storage,
+    begun: std::time::Instant,
 ) -> Result<CheckOutcome, SandboxError> {
     let config = container::config(request, user, folders, storage);
     // The holder must run before the checker starts (and can exit); creating both at once
@@ -204,7 +206,7 @@ async fn run_in(
     );
     held?;
     let container = container?;
-    let watched = supervise::supervise(docker, container.id(), &request.limits).await;
+    let watched = supervise::supervise(docker, container.id(), &request.limits, begun).await;
     container.remove().await;
     let watched = watched?;
     let stored = storage.collect(&request.limits).await?;

@@ -57,3 +57,16 @@ pub async fn live_workers(db: &DbPool, local: u32) -> u32 {
         }
     }
 }
+
+/// Instances with a fresh heartbeat, and their workers.
+pub async fn live(db: &DbPool) -> Result<(i64, i64), sqlx::Error> {
+    let sql = format!(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(workers), 0) AS BIGINT) FROM worker_instances
+         WHERE heartbeat_at > {} - $1",
+        db_now(db)
+    );
+    on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(FRESH_MS)
+        .fetch_one(pool)
+        .await)
+}

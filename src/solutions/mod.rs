@@ -4,6 +4,7 @@ pub mod archive;
 mod course;
 pub mod events;
 pub mod files;
+mod gauges;
 pub mod instances;
 pub mod limits;
 pub mod links;
@@ -48,6 +49,12 @@ pub fn stage() -> AdHoc {
             .mount("/", staff::routes())
             .mount("/", stream_routes::routes())
             .manage(Workers::default())
+            .attach(AdHoc::on_liftoff("Queue metrics", |rocket| {
+                Box::pin(async move {
+                    let db = Db::fetch(rocket).expect("database is attached").0.clone();
+                    tokio::spawn(gauges::refresh(db, rocket.shutdown()));
+                })
+            }))
             .attach(AdHoc::on_liftoff("Check workers", |rocket| {
                 Box::pin(async move {
                     let config = rocket.state::<Config>().expect("config is managed");

@@ -30,6 +30,8 @@ pub struct Job {
     pub attempts: i64,
     pub task_system_name: String,
     pub task_limits: String,
+    /// When the check was queued (its wait ends with the claim).
+    pub queued_at: Timestamp,
 }
 
 /// Checks in fair order. A student's check ranks by how many of their checks are queued, running
@@ -109,8 +111,8 @@ pub async fn claim(db: &DbPool, worker: &str) -> Result<Option<Job>, sqlx::Error
 }
 
 async fn job(db: &DbPool, check_id: i64) -> Result<Option<Job>, sqlx::Error> {
-    let sql = "SELECT c.id AS check_id, c.solution_id, c.worker, c.attempts, t.system_name AS task_system_name,
-                      t.limits AS task_limits
+    let sql = "SELECT c.id AS check_id, c.solution_id, c.worker, c.attempts, c.queued_at,
+                      t.system_name AS task_system_name, t.limits AS task_limits
                FROM checks c JOIN solutions s ON s.id = c.solution_id JOIN tasks t ON t.id = s.task_id
                WHERE c.id = $1";
     on_pool!(db, |pool| sqlx::query_as(sql)
@@ -441,4 +443,13 @@ pub async fn task_limits(db: &DbPool, solution_id: i64) -> Result<String, sqlx::
         .fetch_optional(pool)
         .await)?;
     Ok(limits.unwrap_or_default())
+}
+
+/// Checks waiting for a worker, per lane (lanes without any are missing).
+pub async fn depth_by_lane(db: &DbPool) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let sql = "SELECT lane, COUNT(*) FROM checks WHERE status = $1 GROUP BY lane";
+    on_pool!(db, |pool| sqlx::query_as(sql)
+        .bind(CheckStatus::Queued)
+        .fetch_all(pool)
+        .await)
 }

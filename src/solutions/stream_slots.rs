@@ -1,5 +1,6 @@
 //! The per-user cap on open event streams: each open stream holds a slot until it ends.
 
+use crate::metrics::METRICS;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -40,6 +41,7 @@ impl StreamSlots {
             return None;
         }
         *count += 1;
+        METRICS.event_streams.inc();
         Some(Slot {
             user_id,
             open: Arc::clone(&self.open),
@@ -49,6 +51,7 @@ impl StreamSlots {
 
 impl Drop for Slot {
     fn drop(&mut self) {
+        METRICS.event_streams.dec();
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(count) = open.get_mut(&self.user_id) {
             *count = count.saturating_sub(1);

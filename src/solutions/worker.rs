@@ -10,9 +10,10 @@ use tokio::task::JoinHandle;
 use super::limits::{self, Maximums};
 use super::queue::{self, Failed, Finished, Job};
 use super::{events, instances, orphans, recovery};
-use crate::db::DbPool;
+use crate::db::{DbPool, Timestamp};
 use crate::events::Bus;
 use crate::import::image::OWNER_LABEL;
+use crate::metrics::METRICS;
 use crate::runner::docker::DockerClient;
 use crate::runner::{sandbox, verdict};
 
@@ -176,6 +177,9 @@ impl Pool {
                 Some(Err(_)) | None => true,
                 Some(Ok(())) => match queue::claim(&self.db, &name).await {
                     Ok(Some(job)) => {
+                        let waited = Timestamp::now().millis() - job.queued_at.millis();
+                        let waited = Duration::from_millis(u64::try_from(waited).unwrap_or(0));
+                        METRICS.queue_wait.observe(waited.as_secs_f64());
                         self.run(&job, shutdown.clone()).await;
                         false
                     }
@@ -304,6 +308,7 @@ impl Pool {
             .map_err(|error| error.to_string())?;
         let (suites, notes) = verdict::reports(&outcome.files);
         let judged = verdict::verdict(&outcome, &suites);
+        METRICS.check(judged.as_str(), outcome.duration);
         let tests_total: u32 = suites.iter().map(|suite| suite.tests).sum();
         let tests_passed: u32 = suites.iter().map(|suite| suite.passed).sum();
         let files: Vec<_> = outcome

@@ -7,6 +7,7 @@ mod guards;
 mod health;
 mod hosts;
 mod logging;
+mod metrics_route;
 pub mod numbers;
 pub mod page;
 mod security_headers;
@@ -42,6 +43,7 @@ pub fn stage() -> AdHoc {
             .attach(csrf::CsrfCheck)
             .mount("/", assets::routes())
             .mount("/", health::routes())
+            .mount("/", metrics_route::routes())
             .mount("/", error::routes())
             .register("/", error::catchers())
     })

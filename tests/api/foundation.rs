@@ -305,12 +305,42 @@ fn check_config_redacts_secrets() {
         ("SECRET_KEY", secret),
         ("GITHUB_SECRET", "hook-secret"),
         ("EMAIL_URL", "smtp://u:mailpass@localhost:25"),
+        ("INLOOP_METRICS_TOKEN", "metrics-bearer-token"),
     ];
     let output = inloop(&["check-config"], &env);
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(output.status.success(), "{stdout}");
-    for hidden in [secret, "hook-secret", "mailpass"] {
+    for hidden in [secret, "hook-secret", "mailpass", "metrics-bearer-token"] {
         assert!(!stdout.contains(hidden), "{stdout}");
     }
     assert!(stdout.contains("database          reachable"));
+}
+
+#[test]
+fn logs_are_json_lines_when_asked_and_bad_metrics_settings_are_refused() {
+    let output = inloop(&["check-config"], &[("INLOOP_LOG_FORMAT", "json")]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let warning = stderr
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|line| line["level"] == "WARN")
+        .unwrap_or_else(|| panic!("no JSON warning in {stderr}"));
+    assert!(
+        warning["message"]
+            .as_str()
+            .unwrap()
+            .contains("SECRET_KEY is not set"),
+        "{warning}"
+    );
+    assert_eq!(warning["target"], "inloop::config");
+
+    for (variable, value, says) in [
+        ("INLOOP_METRICS_ALLOW", "10.0.0.0/33", "neither a network"),
+        ("INLOOP_METRICS_TOKEN", " ", "INLOOP_METRICS_TOKEN"),
+    ] {
+        let output = inloop(&["check-config"], &[(variable, value)]);
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(!output.status.success(), "{variable}");
+        assert!(stderr.contains(says), "{stderr}");
+    }
 }

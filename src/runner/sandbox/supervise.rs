@@ -11,6 +11,7 @@ use futures_util::StreamExt;
 use super::container::is_gone;
 use super::output::Capture;
 use super::{Limits, SandboxError};
+use crate::metrics::METRICS;
 
 /// How long the rest of a killed check's log is read.
 const DRAIN: Duration = Duration::from_secs(2);
@@ -36,17 +37,22 @@ enum End {
     OutputLimit,
 }
 
-/// Starts the container and follows it until it exits or a limit ends it, then reads its state.
+/// Starts the container (`begun` is the check's first Docker call, for the start latency) and
+/// follows it until it exits or a limit ends it, then reads its state.
 pub(super) async fn supervise(
     docker: &Docker,
     id: &str,
     limits: &Limits,
+    begun: Instant,
 ) -> Result<Watched, SandboxError> {
     docker
         .start_container(id, None)
         .await
         .map_err(SandboxError::docker("starting the container"))?;
     let started = Instant::now();
+    METRICS
+        .container_start
+        .observe(started.duration_since(begun).as_secs_f64());
     // `logs` with `follow`, not `attach`: killing a container with an attach stream open can
     // wedge Docker 20.10 until dockerd restarts. The log stream ends when the container stops.
     let options = LogsOptions {

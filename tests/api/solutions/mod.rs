@@ -6,6 +6,7 @@ mod hostile_output;
 mod list_live;
 mod live;
 mod live_redis;
+mod metrics;
 mod queue_live;
 mod resilience;
 mod restart;
