@@ -88,6 +88,15 @@ enum Command {
     /// Create the accounts admin, staff and student for trying INLOOP out, and print their
     /// passwords.
     Demo,
+    /// Remove the console output and collected files of checks finished longer ago than
+    /// `--older-than` (e.g. `180d`); verdicts, test counts and test reports stay.
+    PruneResults {
+        #[arg(long, value_parser = humantime::parse_duration)]
+        older_than: std::time::Duration,
+        /// Only say what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -188,6 +197,10 @@ async fn dispatch(
             };
             accounts::commands::create(&database(&config).await?, spec).await
         }
+        Command::PruneResults {
+            older_than,
+            dry_run,
+        } => prune_results(&config, older_than, dry_run).await,
         Command::PruneUsers => accounts::commands::prune(&database(&config).await?).await,
         Command::AssignGroups { groups } => {
             accounts::commands::assign_groups(&database(&config).await?, &groups).await
@@ -220,6 +233,34 @@ async fn serve(config: Config, figment: &rocket::figment::Figment) -> CommandRes
             // Rocket's error has already been logged with its details; name the kind once more.
             format!("the server stopped: {}", error.kind())
         })?;
+    Ok(())
+}
+
+async fn prune_results(
+    config: &Config,
+    older_than: std::time::Duration,
+    dry_run: bool,
+) -> CommandResult {
+    let age = time::Duration::try_from(older_than)?;
+    let before = crate::db::Timestamp::now().plus(-age);
+    let db = database(config).await?;
+    let when = crate::time_zone::format_local(before.to_datetime(), &config.zone());
+    let (pruned, verb) = if dry_run {
+        (
+            crate::solutions::retention::measure(&db, before).await?,
+            "would remove",
+        )
+    } else {
+        (
+            crate::solutions::retention::prune(&db, before).await?,
+            "removed",
+        )
+    };
+    println!(
+        "{verb} the output of {} check(s) finished before {when} ({} KiB)",
+        pruned.checks,
+        (pruned.bytes + 1023) / 1024
+    );
     Ok(())
 }
 

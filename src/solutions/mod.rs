@@ -14,6 +14,7 @@ mod pages;
 pub mod queue;
 pub mod queue_places;
 pub mod recovery;
+pub mod retention;
 mod staff;
 pub mod state;
 pub mod store;

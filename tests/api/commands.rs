@@ -2,30 +2,14 @@
 
 use crate::common;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use common::TestApp;
 
 const PASSWORD: &str = "Tulpen-Fahrrad-Ostsee-81";
 
 fn inloop(app: &TestApp, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_inloop"))
-        .args(args)
-        .env("DATABASE_URL", app.config.database_url())
-        .env("INLOOP_DATA_DIR", app.dir.path().join("data"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    app.command(args, stdin)
 }
 
 fn text(output: &Output) -> String {

@@ -113,6 +113,28 @@ pub fn free_port() -> u16 {
 }
 
 impl TestApp {
+    /// Runs `inloop <args>` on this app's database and data folder, with `stdin` as input.
+    pub fn command(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        use std::io::Write as _;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_inloop"))
+            .args(args)
+            .env("DATABASE_URL", self.config.database_url())
+            .env("INLOOP_DATA_DIR", self.dir.path().join("data"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     /// The absolute URL of `path`.
     #[must_use]
     pub fn at(&self, path: &str) -> String {

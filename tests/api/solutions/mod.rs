@@ -10,6 +10,7 @@ mod metrics;
 mod queue_live;
 mod resilience;
 mod restart;
+mod retention;
 mod sse;
 mod submitting;
 mod support;
