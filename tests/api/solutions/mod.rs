@@ -11,5 +11,5 @@ mod resilience;
 mod restart;
 mod sse;
 mod submitting;
-mod support;
+pub(crate) mod support;
 mod takeover;
