@@ -13,7 +13,14 @@ assets:
     # Copy only what changed: a rewritten file would make cargo rebuild the crate.
     grep -v '^#' public/vendor.list | while read -r from to; do
         [ -n "$from" ] || continue
-        cmp -s "public/node_modules/$from" "public/vendor/$to" || cp "public/node_modules/$from" "public/vendor/$to"
+        source="public/node_modules/$from"
+        if [[ "$from" == bundle:* ]]; then
+            source="$(mktemp)"
+            public/node_modules/.bin/esbuild "public/${from#bundle:}" --bundle --format=esm --minify \
+                --target=es2020 --log-level=warning --outfile="$source"
+        fi
+        cmp -s "$source" "public/vendor/$to" || cat "$source" > "public/vendor/$to"
+        [[ "$from" != bundle:* ]] || rm -f "$source"
     done
 
 # Install (Debian packages) and start PostgreSQL, Redis, Docker, the SMTP sink, Chromium.

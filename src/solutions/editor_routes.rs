@@ -5,6 +5,7 @@ use rocket::serde::json::Json;
 use rocket::{Route, State, get, routes};
 use serde::Serialize;
 
+use super::live;
 use super::pages::open_task;
 use super::submit::{self, TaskTerms};
 use crate::accounts::CurrentUser;
@@ -23,6 +24,8 @@ struct Terms {
     limit: Option<i64>,
     /// Why no more solutions are taken, in words for the student.
     closed: Option<String>,
+    /// The names of the result stream's events, for the result panel.
+    events: live::EventNames,
 }
 
 #[get("/solutions/editor/<slug>/terms")]
@@ -45,6 +48,7 @@ async fn terms(
         handed_in: standing.handed_in,
         limit: standing.limit,
         closed: standing.closed.map(|closed| closed.to_string()),
+        events: live::EVENTS,
     }))
 }
 
