@@ -255,6 +255,14 @@ test('6: a stale tab is told so and loses nothing', { timeout: 120_000 }, async 
     await second.getByText('saved elsewhere in the meantime').waitFor();
     assert.match(await editorText(second), /from the second tab/);
 
+    // The first tab saving again does not drop the second tab's unsent files from the browser.
+    await typeAtEnd(first, '\necho "first again"');
+    await statusIs(first, 'saved');
+    const journals = await second.evaluate(() => Object.keys(localStorage)
+      .filter((key) => key.startsWith('inloop.editor.journal.'))
+      .map((key) => localStorage.getItem(key)));
+    assert.ok(journals.some((journal) => journal.includes('from the second tab')), journals.join('\n'));
+
     await second.getByRole('button', { name: 'Keep mine and overwrite' }).click();
     await statusIs(second, 'saved');
     assert.match((await serverFiles(second.request))[0].content, /from the second tab/);

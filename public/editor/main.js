@@ -292,8 +292,14 @@ class Editor {
     this.status("saved", text);
   }
 
-  overwrite() {
-    this.version = this.conflict.version;
+  async overwrite() {
+    // The stored version may have moved on since the refusal.
+    let { version } = this.conflict;
+    try {
+      const { status, body } = await request("GET", `${this.url}/checkpoint`);
+      if (status === 200) ({ version } = body);
+    } catch { /* Offline: the save says so. */ }
+    this.version = version;
     this.conflict = null;
     $("editor-conflict").hidden = true;
     this.edits = Math.max(this.edits, 1);
