@@ -28,10 +28,14 @@ async fn main() {
         clients.push(login(&base, n).await);
     }
     let until = Instant::now() + Duration::from_secs(seconds);
-    let runs = clients.into_iter().map(|(client, token)| {
-        let base = base.clone();
-        tokio::spawn(async move { save_until(&client, &token, &base, until).await })
-    });
+    // Every student starts now (collected, not a lazy iterator that would start each in turn).
+    let runs: Vec<_> = clients
+        .into_iter()
+        .map(|(client, token)| {
+            let base = base.clone();
+            tokio::spawn(async move { save_until(&client, &token, &base, until).await })
+        })
+        .collect();
     let mut latencies = Vec::new();
     let mut failed = 0;
     for run in runs {
