@@ -13,7 +13,14 @@ assets:
     # Copy only what changed: a rewritten file would make cargo rebuild the crate.
     grep -v '^#' public/vendor.list | while read -r from to; do
         [ -n "$from" ] || continue
-        cmp -s "public/node_modules/$from" "public/vendor/$to" || cp "public/node_modules/$from" "public/vendor/$to"
+        source="public/node_modules/$from"
+        if [[ "$from" == bundle:* ]]; then
+            source="$(mktemp)"
+            public/node_modules/.bin/esbuild "public/${from#bundle:}" --bundle --format=esm --minify \
+                --target=es2020 --log-level=warning --outfile="$source"
+        fi
+        cmp -s "$source" "public/vendor/$to" || cat "$source" > "public/vendor/$to"
+        [[ "$from" != bundle:* ]] || rm -f "$source"
     done
 
 # Install (Debian packages) and start PostgreSQL, Redis, Docker, the SMTP sink, Chromium.
@@ -52,13 +59,19 @@ e2e-debug: assets
     cargo build
     bash e2e/run
 
-# Benchmark: 10,000 live-result streams against one release server (needs Redis); writes docs/benchmarks.md.
+# Benchmarks: 10,000 live-result streams against one release server (needs Redis), then editor checkpoint saves; writes docs/benchmarks.md.
 bench streams="10000" events="500": assets
     #!/usr/bin/env bash
     set -euo pipefail
     ulimit -n "$(ulimit -Hn)"
     cargo build --release --bin inloop --example sse_bench
     target/release/examples/sse_bench {{streams}} {{events}}
+    just bench-checkpoints
+
+# Editor checkpoint saves per second with `students` saving at once → docs/benchmarks.md.
+bench-checkpoints students="64" seconds="20": assets
+    cargo build --release --bin inloop --example checkpoint_bench
+    target/release/examples/checkpoint_bench {{students}} {{seconds}}
 
 # Build the local checker base images used by the tests (no registry needed).
 images:

@@ -37,6 +37,7 @@ test('a student hands in a solution and sees the verdict appear without reload',
     await page.getByRole('link', { name: 'Hello Shell' }).click();
     await page.getByRole('heading', { name: 'Hello Shell' }).waitFor();
 
+    await page.getByLabel('Task and upload').check();
     await page.getByLabel('Files').setInputFiles({
       name: 'solution.sh', mimeType: 'text/x-sh', buffer: Buffer.from('sleep 2\necho "Hello, world!"\nexit 0\n'),
     });

@@ -66,7 +66,7 @@ test('unpublished tasks open on time without reload and deadlines warn', { timeo
     // A few seconds early for the next task: a notice, then the task page by itself.
     await page.goto('/solutions/editor/later-task/');
     await page.getByText('This task starts in a few seconds').waitFor();
-    await page.getByRole('button', { name: 'Hand in' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Editor' }).waitFor({ timeout: 30_000 });
     await page.getByRole('heading', { name: 'Later task' }).first().waitFor();
     assert.deepEqual(b.problems, []);
   }, repo.remove);

@@ -62,4 +62,6 @@ settings! {
         "The most CPU (in tenths of a core) a task's meta.json may ask for.";
     MAX_PROCESSES: "max_processes", Int, "512",
         "The most processes a task's meta.json may ask for.";
+    EDITOR_AUTOCOMPLETION: "editor_autocompletion", Bool, "false",
+        "Whether the browser editor suggests completions (off: students type every word themselves).";
 }

@@ -31,6 +31,7 @@ pub enum Refusal {
     Duplicate(String),
     Empty(String),
     Extension { name: String, allowed: String },
+    ClassName(String),
 }
 
 impl fmt::Display for Refusal {
@@ -54,6 +55,10 @@ impl fmt::Display for Refusal {
             Self::Extension { name, allowed } => {
                 write!(f, "{name} has the wrong file type: allowed are {allowed}.")
             }
+            Self::ClassName(name) => write!(
+                f,
+                "{name} cannot hold a Java class: its name must start with a letter and have only letters, digits and underscores before .java."
+            ),
         }
     }
 }
@@ -69,11 +74,39 @@ pub fn plain_name(name: &str) -> bool {
         && name.trim() == name
 }
 
-/// Checks files against the rules; the first problem found is the answer.
+/// Whether a `.java` file's name can be its public class's name (a Java identifier, `$` aside);
+/// other files always can.
+#[must_use]
+pub fn class_name_fits(name: &str) -> bool {
+    let Some(stem) = name
+        .len()
+        .checked_sub(5)
+        .filter(|at| name.is_char_boundary(*at) && name[*at..].eq_ignore_ascii_case(".java"))
+        .map(|at| &name[..at])
+    else {
+        return true;
+    };
+    let mut chars = stem.chars();
+    chars.next().is_some_and(char::is_alphabetic) && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// Checks a submission against the rules: at least one file, none empty, and every rule of
+/// [`check_draft`]; the first problem found is the answer.
 pub fn check(files: &[Upload], rules: &Rules) -> Result<(), Refusal> {
     if files.is_empty() {
         return Err(Refusal::NoFiles);
     }
+    check_draft(files, rules)?;
+    match files.iter().find(|file| file.content.is_empty()) {
+        Some(empty) => Err(Refusal::Empty(empty.name.clone())),
+        None => Ok(()),
+    }
+}
+
+/// Checks files being worked on (an editor checkpoint): the number, the total size, and each
+/// name (plain, unique, an allowed extension, a Java class name for `.java`). Empty files and an
+/// empty set are drafts, not mistakes.
+pub fn check_draft(files: &[Upload], rules: &Rules) -> Result<(), Refusal> {
     if files.len() > rules.max_files {
         return Err(Refusal::TooMany {
             count: files.len(),
@@ -105,8 +138,8 @@ pub fn check(files: &[Upload], rules: &Rules) -> Result<(), Refusal> {
                 allowed: rules.extensions.join(", "),
             });
         }
-        if file.content.is_empty() {
-            return Err(Refusal::Empty(file.name.clone()));
+        if !class_name_fits(&file.name) {
+            return Err(Refusal::ClassName(file.name.clone()));
         }
     }
     Ok(())
@@ -198,7 +231,28 @@ mod tests {
             check(&[upload("A.java", "")], &rules()),
             Err(Refusal::Empty("A.java".into()))
         );
-        assert_eq!(check(&[upload("Ä-1_b.JAVA", "x")], &rules()), Ok(()));
+        assert_eq!(check(&[upload("Ä1_b.JAVA", "x")], &rules()), Ok(()));
+        assert_eq!(
+            check(&[upload("Ä-1_b.java", "x")], &rules()),
+            Err(Refusal::ClassName("Ä-1_b.java".into()))
+        );
+        assert_eq!(
+            check(&[upload("1A.java", "x")], &rules()),
+            Err(Refusal::ClassName("1A.java".into()))
+        );
+    }
+
+    #[test]
+    fn drafts_may_be_empty() {
+        assert_eq!(check_draft(&[], &rules()), Ok(()));
+        assert_eq!(check_draft(&[upload("A.java", "")], &rules()), Ok(()));
+        assert_eq!(
+            check_draft(&[upload("A.py", "")], &rules()),
+            Err(Refusal::Extension {
+                name: "A.py".into(),
+                allowed: ".java".into()
+            })
+        );
     }
 
     #[test]

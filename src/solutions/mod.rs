@@ -1,7 +1,10 @@
 //! Solutions: handing them in, the durable check queue, the workers, and the result pages.
 
 pub mod archive;
+mod checkpoint_routes;
+pub mod checkpoints;
 mod course;
+mod editor_routes;
 pub mod events;
 pub mod files;
 mod gauges;
@@ -47,6 +50,8 @@ pub fn stage() -> AdHoc {
             .manage(queue_places::QueueCache::new(workers))
             .mount("/", pages::routes())
             .mount("/", submit_routes::routes())
+            .mount("/", checkpoint_routes::routes())
+            .mount("/", editor_routes::routes())
             .mount("/", staff::routes())
             .mount("/", stream_routes::routes())
             .manage(Workers::default())

@@ -35,6 +35,18 @@ pub struct TaskTerms {
     pub submission_limit: Option<i64>,
 }
 
+impl TaskTerms {
+    /// The terms of a task as the catalog describes it.
+    #[must_use]
+    pub fn of(task: &crate::tasks::catalog::TaskDetail) -> Self {
+        Self {
+            id: task.summary.id,
+            deadline: task.summary.deadline,
+            submission_limit: task.submission_limit,
+        }
+    }
+}
+
 /// Why a submission was not taken.
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
@@ -78,6 +90,54 @@ pub async fn rules(db: &DbPool, settings: &Settings) -> Result<Rules, SettingErr
     })
 }
 
+/// Where a student stands with a task: solutions handed in, the limit, and why no more are taken.
+pub struct Standing {
+    pub handed_in: i64,
+    /// How many solutions the author may have for the task; `None`: no limit (staff never have one).
+    pub limit: Option<i64>,
+    /// Why a submission would be refused before its files are looked at.
+    pub closed: Option<SubmitError>,
+}
+
+/// The deadline (with its grace) and the submission limit for this author; staff are not bound
+/// by either.
+pub async fn standing(
+    db: &DbPool,
+    settings: &Settings,
+    task: &TaskTerms,
+    author: &User,
+) -> Result<Standing, SubmitError> {
+    let handed_in = store::count(db, UserId(author.id), TaskId(task.id)).await?;
+    if author.is_staff() {
+        return Ok(Standing {
+            handed_in,
+            limit: None,
+            closed: None,
+        });
+    }
+    let grace = settings.int(db, &DEADLINE_GRACE_SECONDS).await?;
+    let allowed = match task.submission_limit {
+        Some(allowed) => allowed,
+        None => settings.int(db, &SUBMISSION_LIMIT).await?,
+    };
+    let limit = Some(allowed).filter(|allowed| *allowed >= 0);
+    let closed = if task
+        .deadline
+        .is_some_and(|deadline| deadline.plus(time::Duration::seconds(grace)) < Timestamp::now())
+    {
+        Some(SubmitError::DeadlinePassed)
+    } else {
+        limit
+            .filter(|limit| handed_in >= *limit)
+            .map(|limit| SubmitError::LimitReached { limit })
+    };
+    Ok(Standing {
+        handed_in,
+        limit,
+        closed,
+    })
+}
+
 /// Checks every rule, stores the solution (with a queued check unless feedback is off) and rings
 /// the workers. Staff are not bound by deadlines and limits.
 pub async fn submit(
@@ -89,24 +149,12 @@ pub async fn submit(
     author: &User,
     uploads: &[Upload],
 ) -> Result<Solution, SubmitError> {
-    let mut limit = None;
-    if !author.is_staff() {
-        let grace = settings.int(db, &DEADLINE_GRACE_SECONDS).await?;
-        if task.deadline.is_some_and(|deadline| {
-            deadline.plus(time::Duration::seconds(grace)) < Timestamp::now()
-        }) {
-            return Err(SubmitError::DeadlinePassed);
-        }
-        let allowed = match task.submission_limit {
-            Some(allowed) => allowed,
-            None => settings.int(db, &SUBMISSION_LIMIT).await?,
-        };
-        // Counted here for a quick answer, and again with the insert (simultaneous submissions).
-        if allowed >= 0 && store::count(db, UserId(author.id), TaskId(task.id)).await? >= allowed {
-            return Err(SubmitError::LimitReached { limit: allowed });
-        }
-        limit = Some(allowed).filter(|allowed| *allowed >= 0);
+    // Counted here for a quick answer, and again with the insert (simultaneous submissions).
+    let standing = standing(db, settings, task, author).await?;
+    if let Some(closed) = standing.closed {
+        return Err(closed);
     }
+    let limit = standing.limit;
     files::check(uploads, &rules(db, settings).await?).map_err(SubmitError::Files)?;
     let check = settings.bool(db, &IMMEDIATE_FEEDBACK).await?;
     let hash = files::receipt_hash(uploads);

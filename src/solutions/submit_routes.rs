@@ -20,11 +20,7 @@ use crate::tasks::catalog::TaskDetail;
 use crate::web::{AppError, AppResult};
 
 fn terms(task: &TaskDetail) -> TaskTerms {
-    TaskTerms {
-        id: task.summary.id,
-        deadline: task.summary.deadline,
-        submission_limit: task.submission_limit,
-    }
+    TaskTerms::of(task)
 }
 
 #[derive(FromForm)]

@@ -21,6 +21,8 @@ use rust_embed::RustEmbed;
 #[include = "*.png"]
 #[include = "*.ico"]
 #[exclude = "node_modules/*"]
+// The editor's modules are served bundled, as vendor/editor.js.
+#[exclude = "editor/*"]
 struct PublicFiles;
 
 /// The URL prefix of static files.

@@ -5,6 +5,7 @@ mod abuse;
 mod accounts;
 mod commands;
 mod common;
+mod editor;
 mod foundation;
 mod sandbox;
 mod schema;

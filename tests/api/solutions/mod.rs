@@ -13,5 +13,5 @@ mod restart;
 mod retention;
 mod sse;
 mod submitting;
-mod support;
+pub(crate) mod support;
 mod takeover;
