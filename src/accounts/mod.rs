@@ -20,7 +20,7 @@ use rocket_db_pools::Database;
 
 pub use limits::{Limits, TooMany, address_key};
 pub use login::form as login_form;
-pub use sessions::{CurrentUser, Denied, MaybeUser, Staff};
+pub use sessions::{CurrentUser, Denied, MaybeUser, Staff, Superuser};
 pub use users::User;
 
 use crate::config::Config;
