@@ -20,6 +20,7 @@ use rocket_db_pools::Database;
 
 pub use limits::{Limits, TooMany, address_key};
 pub use login::form as login_form;
+pub use reset::send_link as send_reset_link;
 pub use sessions::{CurrentUser, Denied, MaybeUser, Staff, Superuser};
 pub use users::User;
 

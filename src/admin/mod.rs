@@ -8,6 +8,9 @@ mod catalog;
 mod csv;
 mod imports;
 mod settings_routes;
+mod user_routes;
+mod users;
+mod users_routes;
 
 use rocket::fairing::AdHoc;
 use rocket::http::uri::Origin;
@@ -36,6 +39,8 @@ pub fn stage() -> AdHoc {
             .mount("/", catalog::routes())
             .mount("/", audit_routes::routes())
             .mount("/", settings_routes::routes())
+            .mount("/", users_routes::routes())
+            .mount("/", user_routes::routes())
     })
 }
 

@@ -3,6 +3,7 @@
 mod audit;
 mod permissions;
 mod settings;
+mod users;
 
 use inloop::db::{DbPool, Timestamp};
 use reqwest::{Client, Response, StatusCode};
@@ -18,11 +19,17 @@ pub struct Area {
     pub staff: Client,
     pub superuser: Client,
     pub student_id: i64,
+    pub superuser_id: i64,
 }
 
 impl Area {
     pub async fn new() -> Self {
-        let app = common::spawn().await;
+        Self::with(|_| {}).await
+    }
+
+    /// An area whose server configuration `adjust` changed first.
+    pub async fn with(adjust: impl FnOnce(&mut inloop::config::Config)) -> Self {
+        let app = common::spawn_with(adjust).await;
         let student_id = app.create_user("student", PASSWORD, false).await;
         app.create_user("teacher", PASSWORD, true).await;
         let superuser_id = app.create_user("boss", PASSWORD, true).await;
@@ -41,6 +48,7 @@ impl Area {
             superuser: log_in(&app, "boss").await,
             app,
             student_id,
+            superuser_id,
         }
     }
 

@@ -16,38 +16,24 @@ enum Who {
 
 /// One admin route: its method and Rocket path, a path to request it by (`{user}`, `{run}`,
 /// `{category}`, `{task}` stand for existing objects), and who may use it.
+#[rustfmt::skip]
 const TABLE: &[(&str, &str, &str, Who)] = &[
-    ("GET", "/admin", "/admin/", Who::Staff),
-    ("GET", "/admin/imports", "/admin/imports/", Who::Staff),
-    ("POST", "/admin/imports", "/admin/imports/", Who::Staff),
-    (
-        "GET",
-        "/admin/imports/<id>",
-        "/admin/imports/{run}/",
-        Who::Staff,
-    ),
-    ("GET", "/admin/categories", "/admin/categories/", Who::Staff),
-    (
-        "POST",
-        "/admin/categories/<id>",
-        "/admin/categories/{category}/",
-        Who::Staff,
-    ),
-    ("GET", "/admin/tasks", "/admin/tasks/", Who::Staff),
-    (
-        "POST",
-        "/admin/tasks/<id>",
-        "/admin/tasks/{task}/",
-        Who::Staff,
-    ),
-    ("GET", "/admin/audit", "/admin/audit/", Who::Superuser),
-    ("GET", "/admin/settings", "/admin/settings/", Who::Superuser),
-    (
-        "POST",
-        "/admin/settings",
-        "/admin/settings/",
-        Who::Superuser,
-    ),
+    ("GET",  "/admin",                              "/admin/",                              Who::Staff),
+    ("GET",  "/admin/imports",                      "/admin/imports/",                      Who::Staff),
+    ("POST", "/admin/imports",                      "/admin/imports/",                      Who::Staff),
+    ("GET",  "/admin/imports/<id>",                 "/admin/imports/{run}/",                Who::Staff),
+    ("GET",  "/admin/categories",                   "/admin/categories/",                   Who::Staff),
+    ("POST", "/admin/categories/<id>",              "/admin/categories/{category}/",        Who::Staff),
+    ("GET",  "/admin/tasks",                        "/admin/tasks/",                        Who::Staff),
+    ("POST", "/admin/tasks/<id>",                   "/admin/tasks/{task}/",                 Who::Staff),
+    ("GET",  "/admin/users",                        "/admin/users/",                        Who::Staff),
+    ("POST", "/admin/users/bulk",                   "/admin/users/bulk/",                   Who::Staff),
+    ("GET",  "/admin/users/<id>",                   "/admin/users/{user}/",                 Who::Staff),
+    ("POST", "/admin/users/<id>",                   "/admin/users/{user}/",                 Who::Staff),
+    ("POST", "/admin/users/<id>/password-reset",    "/admin/users/{user}/password-reset/",  Who::Staff),
+    ("GET",  "/admin/audit",                        "/admin/audit/",                        Who::Superuser),
+    ("GET",  "/admin/settings",                     "/admin/settings/",                     Who::Superuser),
+    ("POST", "/admin/settings",                     "/admin/settings/",                     Who::Superuser),
 ];
 
 #[tokio::test]
