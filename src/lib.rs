@@ -10,6 +10,7 @@ pub mod events;
 pub mod home;
 pub mod import;
 pub mod markdown;
+pub mod pages;
 pub mod runner;
 pub mod settings;
 pub mod solutions;

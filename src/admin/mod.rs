@@ -7,6 +7,7 @@ mod audit_routes;
 mod catalog;
 mod csv;
 mod imports;
+mod pages_routes;
 mod settings_routes;
 mod user_routes;
 mod users;
@@ -41,6 +42,7 @@ pub fn stage() -> AdHoc {
             .mount("/", settings_routes::routes())
             .mount("/", users_routes::routes())
             .mount("/", user_routes::routes())
+            .mount("/", pages_routes::routes())
     })
 }
 

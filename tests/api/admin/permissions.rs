@@ -34,6 +34,9 @@ const TABLE: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/admin/audit",                        "/admin/audit/",                        Who::Superuser),
     ("GET",  "/admin/settings",                     "/admin/settings/",                     Who::Superuser),
     ("POST", "/admin/settings",                     "/admin/settings/",                     Who::Superuser),
+    ("GET",  "/admin/pages",                        "/admin/pages/",                        Who::Superuser),
+    ("GET",  "/admin/pages/<slug>",                 "/admin/pages/help/",                   Who::Superuser),
+    ("POST", "/admin/pages/<slug>",                 "/admin/pages/help/",                   Who::Superuser),
 ];
 
 #[tokio::test]
