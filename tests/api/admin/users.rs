@@ -267,3 +267,47 @@ async fn staff_mail_a_password_reset_link() {
     let reset = common::browser().get(link).send().await.unwrap();
     assert_eq!(reset.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_users_page_links_their_solutions_and_the_list_keeps_its_filters() {
+    let area = Area::new().await;
+    let db = area.app.db().await;
+    let (_, task, _) = super::catalog(&db).await;
+    inloop::on_pool!(&db, |pool| sqlx::query(
+        "INSERT INTO solutions (task_id, author_id, number, submitted_at, files_hash, status, verdict)
+         VALUES ($1, $2, 1, $3, 'hash', 'finished', 'passed')",
+    )
+    .bind(task)
+    .bind(area.student_id)
+    .bind(Timestamp::now())
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
+    let page = area
+        .page(&area.staff, &format!("/admin/users/{}/", area.student_id))
+        .await;
+    assert!(
+        page.contains("href=\"/solutions/detail/shell-task/1/?author=student\""),
+        "{page}"
+    );
+    assert!(page.contains("<td>passed</td>"), "{page}");
+    assert!(
+        page.contains("<dd>never</dd>") || page.contains("Last login</dt><dd>2"),
+        "{page}"
+    );
+
+    let group = inloop::accounts::groups::ensure(&db, "Lab").await.unwrap();
+    let list = area
+        .page(
+            &area.staff,
+            &format!("/admin/users/?group={group}&staff=no&q=stu"),
+        )
+        .await;
+    assert!(
+        list.contains(&format!("<option value=\"{group}\" selected>Lab</option>")),
+        "{list}"
+    );
+    assert!(list.contains("<option value=\"no\" selected>no</option>"));
+    assert!(list.contains("name=\"q\" value=\"stu\""));
+}
