@@ -10,7 +10,7 @@ use crate::db::Db;
 use crate::events::Bus;
 use crate::runner::docker::DockerClient;
 use crate::settings::Settings;
-use crate::{accounts, admin, home, import, solutions, tasks, web};
+use crate::{accounts, admin, home, import, pages, solutions, tasks, web};
 
 /// The application for `config`, whose sources are `figment` (see [`Config::figment`]).
 #[must_use]
@@ -22,6 +22,7 @@ pub fn rocket(config: Config, figment: &Figment) -> Rocket<Build> {
         .attach(web::stage())
         .attach(accounts::stage())
         .attach(home::stage())
+        .attach(pages::stage())
         .attach(tasks::stage())
         .attach(import::stage())
         .attach(solutions::stage())

@@ -11,6 +11,7 @@ pub mod home;
 pub mod import;
 pub mod markdown;
 pub mod metrics;
+pub mod pages;
 pub mod runner;
 pub mod settings;
 pub mod solutions;

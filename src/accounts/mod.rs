@@ -22,7 +22,8 @@ use rocket_db_pools::Database;
 
 pub use limits::{Limits, TooMany, address_key};
 pub use login::form as login_form;
-pub use session_cookie::{CurrentUser, Denied, MaybeUser, Staff};
+pub use reset::send_link as send_reset_link;
+pub use session_cookie::{CurrentUser, Denied, MaybeUser, Staff, Superuser};
 pub use users::User;
 
 use crate::config::Config;

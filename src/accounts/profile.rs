@@ -1,4 +1,4 @@
-//! The profile page, password change, own-work declaration and privacy statement.
+//! The profile page, password change and own-work declaration.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +12,7 @@ use super::users::{self, Profile};
 use super::{CurrentUser, MaybeUser, password, session_cookie, sessions};
 use crate::db::Db;
 use crate::markdown;
-use crate::settings::{OWNWORK_DECLARATION, PRIVACY_TEXT, Settings};
+use crate::settings::{OWNWORK_DECLARATION, Settings};
 use crate::web::page::Page;
 use crate::web::{AppError, AppResult, FormAnswer, Html};
 
@@ -165,15 +165,6 @@ async fn confirm_ownwork(db: &Db, user: MaybeUser) -> AppResult<Flash<Redirect>>
     ))
 }
 
-#[get("/privacy")]
-async fn privacy(db: &Db, page: Page<'_>, settings: &State<Settings>) -> AppResult<Html> {
-    let text = settings.text(db, &PRIVACY_TEXT).await?;
-    page.render(
-        "privacy.html",
-        &serde_json::json!({ "text": markdown::render(&text) }),
-    )
-}
-
 pub fn routes() -> Vec<Route> {
     routes![
         profile_page,
@@ -181,7 +172,6 @@ pub fn routes() -> Vec<Route> {
         password_page,
         change_password,
         ownwork_page,
-        confirm_ownwork,
-        privacy
+        confirm_ownwork
     ]
 }

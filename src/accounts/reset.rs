@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::desk::Desk;
 use super::limits::address_key;
+use super::mail::Mailer;
 use super::tokens::{self, Purpose};
 use super::{password, sessions, users};
 use crate::config::Config;
@@ -49,25 +50,33 @@ async fn request(desk: Desk<'_>, page: Page<'_>, form: Form<ResetRequest>) -> Ap
         && let Some(user) = users::by_email(db, email)
             .await?
             .filter(|user| user.is_active)
+        && let Err(error) = send_link(config, mailer, &origin.base_url(), &user).await
     {
-        let token = tokens::issue(&config.secret(), Purpose::PasswordReset, &user);
-        let link = format!("{}/account/reset/{token}/", origin.base_url());
-        let body = format!(
-            "Hello {},\n\nsomeone (hopefully you) asked to reset your INLOOP password. Choose a new one within \
-             3 days here:\n\n{link}\n\nIf you did not ask for this, ignore this mail.\n",
-            user.username
-        );
-        if let Err(error) = mailer
-            .send(&user.email, "Reset your INLOOP password", body)
-            .await
-        {
-            tracing::error!(%error, "password reset mail not sent");
-        }
+        tracing::error!(%error, "password reset mail not sent");
     }
     page.render(
         "accounts/password_reset_sent.html",
         &serde_json::json!({ "email": email }),
     )
+}
+
+/// Mails `user` a link (under `base_url`) to choose a new password, valid for 3 days and once.
+pub async fn send_link(
+    config: &Config,
+    mailer: &Mailer,
+    base_url: &str,
+    user: &users::User,
+) -> Result<(), super::mail::MailError> {
+    let token = tokens::issue(&config.secret(), Purpose::PasswordReset, user);
+    let link = format!("{base_url}/account/reset/{token}/");
+    let body = format!(
+        "Hello {},\n\nsomeone (hopefully you) asked to reset your INLOOP password. Choose a new one within \
+         3 days here:\n\n{link}\n\nIf you did not ask for this, ignore this mail.\n",
+        user.username
+    );
+    mailer
+        .send(&user.email, "Reset your INLOOP password", body)
+        .await
 }
 
 #[derive(FromForm)]

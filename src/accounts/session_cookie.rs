@@ -96,6 +96,8 @@ pub enum Denied {
     OwnworkPending,
     /// Staff only (403).
     NotStaff,
+    /// Superusers only (403).
+    NotSuperuser,
 }
 
 /// A logged-in user who may use INLOOP now.
@@ -139,6 +141,26 @@ impl<'r> FromRequest<'r> for Staff {
         match request.guard::<CurrentUser>().await {
             Outcome::Success(CurrentUser(user)) if user.is_staff() => Outcome::Success(Self(user)),
             Outcome::Success(_) => Outcome::Error((Status::Forbidden, Denied::NotStaff)),
+            Outcome::Error(error) => Outcome::Error(error),
+            Outcome::Forward(status) => Outcome::Forward(status),
+        }
+    }
+}
+
+/// A logged-in superuser (who may manage roles and runtime settings); others get 403.
+#[derive(Clone, Debug)]
+pub struct Superuser(pub User);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Superuser {
+    type Error = Denied;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Denied> {
+        match request.guard::<CurrentUser>().await {
+            Outcome::Success(CurrentUser(user)) if user.is_superuser => {
+                Outcome::Success(Self(user))
+            }
+            Outcome::Success(_) => Outcome::Error((Status::Forbidden, Denied::NotSuperuser)),
             Outcome::Error(error) => Outcome::Error(error),
             Outcome::Forward(status) => Outcome::Forward(status),
         }

@@ -6,7 +6,9 @@ use rocket::form::{Form, FromForm};
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, get, post, routes};
 
-use crate::accounts::{Staff, groups};
+use super::access::AdminStaff;
+use super::audit::{self, Change};
+use crate::accounts::groups;
 use crate::db::Db;
 use crate::tasks::staff_fields;
 use crate::web::page::Page;
@@ -22,7 +24,7 @@ struct CategoryForm {
 }
 
 #[get("/admin/categories")]
-async fn categories(page: Page<'_>, _staff: Staff, db: &Db) -> AppResult<Html> {
+async fn categories(page: Page<'_>, _staff: AdminStaff, db: &Db) -> AppResult<Html> {
     let rows = staff_fields::categories(&db.0).await?;
     page.render(
         "admin/categories.html",
@@ -32,7 +34,7 @@ async fn categories(page: Page<'_>, _staff: Staff, db: &Db) -> AppResult<Html> {
 
 #[post("/admin/categories/<id>", data = "<form>")]
 async fn save_category(
-    _staff: Staff,
+    staff: AdminStaff,
     db: &Db,
     id: PathNumber,
     form: Form<CategoryForm>,
@@ -47,10 +49,35 @@ async fn save_category(
             format!("The description is too long (at most {DESCRIPTION_LIMIT} characters).");
         return Ok(Flash::error(back, message));
     }
+    let before = staff_fields::category(&db.0, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let html = crate::markdown::render(&form.description);
     let name = staff_fields::save_category(&db.0, id, ordering, &form.description, &html)
         .await?
         .ok_or(AppError::NotFound)?;
+    let changes: Vec<_> = [
+        Change::of(
+            "category",
+            id,
+            &name,
+            "ordering",
+            Some(before.ordering.to_string()),
+            Some(ordering.to_string()),
+        ),
+        Change::of(
+            "category",
+            id,
+            &name,
+            "description",
+            Some(before.description),
+            Some(form.description.clone()),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    audit::record(&db.0, &staff.0, &changes).await?;
     Ok(Flash::success(back, format!("Saved the category {name}.")))
 }
 
@@ -61,14 +88,14 @@ struct TaskForm {
 }
 
 #[get("/admin/tasks")]
-async fn tasks(page: Page<'_>, _staff: Staff, db: &Db) -> AppResult<Html> {
+async fn tasks(page: Page<'_>, _staff: AdminStaff, db: &Db) -> AppResult<Html> {
     let rows = staff_fields::tasks(&db.0).await?;
     page.render("admin/tasks.html", &serde_json::json!({ "tasks": rows }))
 }
 
 #[post("/admin/tasks/<id>", data = "<form>")]
 async fn save_task(
-    _staff: Staff,
+    staff: AdminStaff,
     db: &Db,
     id: PathNumber,
     form: Form<TaskForm>,
@@ -86,13 +113,39 @@ async fn save_task(
             }
         },
     };
-    let group = match form.group.trim() {
+    let before = staff_fields::task(&db.0, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let group_name = form.group.trim();
+    let group = match group_name {
         "" => None,
         name => Some(groups::ensure(&db.0, name).await?),
     };
     let title = staff_fields::save_task(&db.0, id, limit, group)
         .await?
         .ok_or(AppError::NotFound)?;
+    let changes: Vec<_> = [
+        Change::of(
+            "task",
+            id,
+            &title,
+            "submission_limit",
+            before.submission_limit.map(|limit| limit.to_string()),
+            limit.map(|limit| limit.to_string()),
+        ),
+        Change::of(
+            "task",
+            id,
+            &title,
+            "group",
+            before.group_name,
+            (!group_name.is_empty()).then(|| group_name.to_owned()),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    audit::record(&db.0, &staff.0, &changes).await?;
     Ok(Flash::success(back, format!("Saved the task {title}.")))
 }
 

@@ -4,7 +4,7 @@ use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes, uri};
 use serde::Serialize;
 
-use crate::accounts::Staff;
+use super::access::AdminStaff;
 use crate::config::Config;
 use crate::db::{Db, Timestamp};
 use crate::import::runs::{self, ImageStatus, ImportRun, RunStatus};
@@ -56,7 +56,12 @@ fn view(run: ImportRun, config: &Config) -> RunView {
 }
 
 #[get("/admin/imports")]
-async fn list(page: Page<'_>, _staff: Staff, db: &Db, config: &State<Config>) -> AppResult<Html> {
+async fn list(
+    page: Page<'_>,
+    _staff: AdminStaff,
+    db: &Db,
+    config: &State<Config>,
+) -> AppResult<Html> {
     let runs: Vec<_> = runs::recent(&db.0, RECENT)
         .await?
         .into_iter()
@@ -67,7 +72,7 @@ async fn list(page: Page<'_>, _staff: Staff, db: &Db, config: &State<Config>) ->
 
 #[post("/admin/imports")]
 async fn import_now(
-    _staff: Staff,
+    _staff: AdminStaff,
     db: &Db,
     doorbell: &State<Doorbell>,
 ) -> AppResult<Flash<Redirect>> {
@@ -81,7 +86,7 @@ async fn import_now(
 #[get("/admin/imports/<id>")]
 async fn detail(
     page: Page<'_>,
-    _staff: Staff,
+    _staff: AdminStaff,
     db: &Db,
     config: &State<Config>,
     id: PathNumber,

@@ -1,18 +1,33 @@
-//! The staff area: an index page, the task imports, and the staff fields of categories and tasks.
+//! The admin area at `/admin/`: task imports, the staff fields of categories and tasks.
+//! Students get 404 for every page of it ([`access`]).
 
+mod access;
+mod audit;
+mod audit_routes;
 mod catalog;
+mod csv;
 mod imports;
+mod pages_routes;
+mod settings_routes;
+mod user_routes;
+mod users;
+mod users_routes;
 
 use rocket::fairing::AdHoc;
+use rocket::http::uri::Origin;
 use rocket::{get, routes};
 
-use crate::accounts::Staff;
 use crate::web::page::Page;
 use crate::web::{AppResult, Html};
+use access::AdminStaff;
 
 #[get("/admin")]
-fn index(page: Page<'_>, _staff: Staff) -> AppResult<Html> {
-    page.render("admin/index.html", &serde_json::json!({}))
+fn index(page: Page<'_>, staff: AdminStaff) -> AppResult<Html> {
+    let superuser = staff.0.is_superuser;
+    page.render(
+        "admin/index.html",
+        &serde_json::json!({ "superuser": superuser }),
+    )
 }
 
 /// The staff pages.
@@ -23,5 +38,25 @@ pub fn stage() -> AdHoc {
             .mount("/", routes![index])
             .mount("/", imports::routes())
             .mount("/", catalog::routes())
+            .mount("/", audit_routes::routes())
+            .mount("/", settings_routes::routes())
+            .mount("/", users_routes::routes())
+            .mount("/", user_routes::routes())
+            .mount("/", pages_routes::routes())
     })
+}
+
+/// `origin` as a link with the final slash the admin pages answer to (`/admin/audit/?kind=user`).
+fn slashed(origin: &Origin<'_>) -> String {
+    match origin.query() {
+        Some(query) => format!("{}/?{query}", origin.path()),
+        None => format!("{}/", origin.path()),
+    }
+}
+
+/// A form or query field that says something, trimmed; empty means "not given".
+fn non_empty(text: Option<&String>) -> Option<String> {
+    text.map(|text| text.trim())
+        .filter(|text| !text.is_empty())
+        .map(str::to_owned)
 }

@@ -41,12 +41,37 @@ const TASKS: &str = "
     LEFT JOIN groups g ON g.id = t.group_id
     ORDER BY c.ordering, c.name, t.pubdate, t.title";
 
+const CATEGORY: &str = "SELECT id, name, description, ordering FROM categories WHERE id = $1";
+
+const TASK: &str = "
+    SELECT t.id, t.title, t.system_name, c.name AS category, t.hidden,
+           t.submission_limit, g.name AS group_name
+    FROM tasks t JOIN categories c ON c.id = t.category_id
+    LEFT JOIN groups g ON g.id = t.group_id
+    WHERE t.id = $1";
+
 const SAVE_TASK: &str =
     "UPDATE tasks SET submission_limit = $1, group_id = $2 WHERE id = $3 RETURNING title";
 
 /// Every category in the order students see them.
 pub async fn categories(db: &DbPool) -> Result<Vec<CategoryFields>, sqlx::Error> {
     on_pool!(db, |pool| sqlx::query_as(CATEGORIES).fetch_all(pool).await)
+}
+
+/// The category `id` as staff edit it.
+pub async fn category(db: &DbPool, id: i64) -> Result<Option<CategoryFields>, sqlx::Error> {
+    on_pool!(db, |pool| sqlx::query_as(CATEGORY)
+        .bind(id)
+        .fetch_optional(pool)
+        .await)
+}
+
+/// The task `id` as staff edit it.
+pub async fn task(db: &DbPool, id: i64) -> Result<Option<TaskFields>, sqlx::Error> {
+    on_pool!(db, |pool| sqlx::query_as(TASK)
+        .bind(id)
+        .fetch_optional(pool)
+        .await)
 }
 
 /// Stores the order and the description (Markdown, and its sanitised `html`) of category `id`;

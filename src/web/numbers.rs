@@ -29,6 +29,18 @@ impl PageNumber {
     }
 }
 
+/// `?page=` in links built with `uri!`.
+impl rocket::http::uri::fmt::UriDisplay<rocket::http::uri::fmt::Query> for PageNumber {
+    fn fmt(
+        &self,
+        f: &mut rocket::http::uri::fmt::Formatter<'_, rocket::http::uri::fmt::Query>,
+    ) -> std::fmt::Result {
+        f.write_value(self.0)
+    }
+}
+
+rocket::http::impl_from_uri_param_identity!([rocket::http::uri::fmt::Query] PageNumber);
+
 impl<'v> FromFormField<'v> for PageNumber {
     fn from_value(field: ValueField<'v>) -> form::Result<'v, Self> {
         match field.value.trim().parse::<i64>() {

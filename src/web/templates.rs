@@ -34,6 +34,7 @@ impl Templates {
         // escaping turns it into `&#x2F;`), so URLs read as they are.
         tera.set_escape_fn(escape);
         tera.register_function("asset", assets::AssetFunction);
+        tera.register_filter("urlencode", urlencode);
         Self(tera)
     }
 
@@ -50,6 +51,18 @@ impl Templates {
 /// HTML escaping for every `{{ value }}`: `&`, `<`, `>`, `"` and `'`.
 fn escape(text: &str) -> String {
     html_escape::encode_quoted_attribute(text).into_owned()
+}
+
+/// `{{ value | urlencode }}`: percent-encodes a value for a query or a path segment.
+fn urlencode(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let text = value.as_str().ok_or("urlencode needs a string")?;
+    Ok(rocket::http::RawStr::new(text)
+        .percent_encode()
+        .to_string()
+        .into())
 }
 
 /// A rendered HTML page or fragment.

@@ -3,6 +3,7 @@
 
 mod abuse;
 mod accounts;
+mod admin;
 mod commands;
 mod common;
 mod editor;

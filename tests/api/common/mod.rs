@@ -24,6 +24,8 @@ pub struct TestApp {
     pub dir: TempDir,
     /// The server's event bus, to tell it about changes as another instance would.
     pub bus: inloop::events::Bus,
+    /// Every route the server mounted, as method and path pattern (`GET /admin/users/<id>`).
+    pub routes: Vec<(String, String)>,
     shutdown: Shutdown,
     /// One pool for the test's own queries, opened on first use.
     pool: OnceCell<inloop::db::DbPool>,
@@ -74,6 +76,10 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         .state::<inloop::events::Bus>()
         .expect("the bus is managed")
         .clone();
+    let routes = ignited
+        .routes()
+        .map(|route| (route.method.to_string(), route.uri.path().to_string()))
+        .collect();
     tokio::spawn(async move { ignited.launch().await });
     let shutdown = started.await.expect("the test server starts");
     let jar = Arc::new(reqwest::cookie::Jar::default());
@@ -82,6 +88,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         http: browser_with(Arc::clone(&jar)),
         jar,
         bus,
+        routes,
         config,
         dir,
         shutdown,

@@ -1,0 +1,268 @@
+//! `/admin/users/`: the user list (search, filters, order, pages, CSV) and bulk (de)activation
+//! with a confirmation step. One user's page is in `user_routes`.
+
+use rocket::form::{Form, FromForm};
+use rocket::response::stream::ByteStream;
+use rocket::response::{Flash, Redirect};
+use rocket::{Either, Route, State, get, post, routes, uri};
+use serde::Serialize;
+
+use super::access::AdminStaff;
+use super::audit::{self, Change};
+use super::csv::{self, Csv};
+use super::users::{self, Filter, Listed, Sort};
+use super::{non_empty, slashed};
+use crate::accounts::users::by_id;
+use crate::config::Config;
+use crate::db::Db;
+use crate::web::page::Page;
+use crate::web::{AppError, AppResult, Html, PageNumber};
+
+/// Users on one page.
+const PAGE_SIZE: i64 = 50;
+/// Users read at once for a CSV download.
+const CSV_BATCH: i64 = 500;
+
+/// The list's search, filters and order, as the query gives them (empty: not given).
+#[derive(Clone, Debug, Default, FromForm, rocket::UriDisplayQuery, Serialize)]
+pub struct UserQuery {
+    #[field(default = String::new())]
+    q: String,
+    /// `yes` or `no`.
+    #[field(default = String::new())]
+    staff: String,
+    /// `yes` or `no`.
+    #[field(default = String::new())]
+    active: String,
+    /// A group's id.
+    #[field(default = String::new())]
+    group: String,
+    /// `username`, `newest`, `oldest` or `last_login`.
+    #[field(default = String::new())]
+    sort: String,
+}
+
+fn yes_no(text: &str) -> Result<Option<bool>, AppError> {
+    match text {
+        "" => Ok(None),
+        "yes" => Ok(Some(true)),
+        "no" => Ok(Some(false)),
+        _ => Err(AppError::BadRequest("A filter is yes, no or empty.".into())),
+    }
+}
+
+impl UserQuery {
+    fn parse(&self) -> Result<(Filter, Sort), AppError> {
+        let group_id = match self.group.trim() {
+            "" => None,
+            id => Some(
+                id.parse::<i64>()
+                    .map_err(|_| AppError::BadRequest("No such group.".into()))?,
+            ),
+        };
+        let sort = match self.sort.as_str() {
+            "" => Sort::default(),
+            name => {
+                Sort::parse(name).ok_or_else(|| AppError::BadRequest("No such order.".into()))?
+            }
+        };
+        let filter = Filter {
+            search: non_empty(Some(&self.q)),
+            staff: yes_no(&self.staff)?,
+            active: yes_no(&self.active)?,
+            group_id,
+        };
+        Ok((filter, sort))
+    }
+}
+
+/// A listed user with local times.
+#[derive(Serialize)]
+struct Row {
+    #[serde(flatten)]
+    user: Listed,
+    joined: String,
+    last_seen: String,
+}
+
+fn row(user: Listed, config: &Config) -> Row {
+    let local = |moment: crate::db::Timestamp| {
+        crate::time_zone::format_local(moment.to_datetime(), &config.zone())
+    };
+    Row {
+        joined: local(user.date_joined),
+        last_seen: user.last_login.map(local).unwrap_or_default(),
+        user,
+    }
+}
+
+const CSV_HEADER: [&str; 9] = [
+    "id",
+    "username",
+    "email",
+    "first_name",
+    "last_name",
+    "active",
+    "staff",
+    "superuser",
+    "joined",
+];
+
+fn csv_line(row: &Row) -> Vec<u8> {
+    let user = &row.user;
+    let flag = |on: bool| if on { "yes" } else { "no" };
+    csv::line(&[
+        user.id.to_string().as_str(),
+        &user.username,
+        &user.email,
+        &user.first_name,
+        &user.last_name,
+        flag(user.is_active),
+        flag(user.is_staff),
+        flag(user.is_superuser),
+        &row.joined,
+    ])
+}
+
+#[get("/admin/users?<page>&<format>&<query..>")]
+async fn list(
+    ctx: Page<'_>,
+    _staff: AdminStaff,
+    db: &Db,
+    config: &State<Config>,
+    page: rocket::form::Result<'_, PageNumber>,
+    format: Option<&str>,
+    query: UserQuery,
+) -> AppResult<Either<Html, Csv<ByteStream<impl futures_util::Stream<Item = Vec<u8>>>>>> {
+    let page = PageNumber::of(page)?;
+    let (filter, sort) = query.parse()?;
+    if format == Some("csv") {
+        let db = db.0.clone();
+        let config = config.inner().clone();
+        let body = ByteStream! {
+            yield csv::line(&CSV_HEADER);
+            let mut offset = 0;
+            loop {
+                let rows = match users::list(&db, &filter, sort, offset, CSV_BATCH).await {
+                    Ok(rows) => rows,
+                    Err(error) => {
+                        tracing::error!(%error, "reading users for a CSV download failed");
+                        break;
+                    }
+                };
+                let full = i64::try_from(rows.len()).unwrap_or(0) == CSV_BATCH;
+                offset += CSV_BATCH;
+                for user in rows {
+                    yield csv_line(&row(user, &config));
+                }
+                if !full {
+                    break;
+                }
+            }
+        };
+        return Ok(Either::Right(Csv::new("users.csv", body)));
+    }
+    let mut rows = users::list(&db.0, &filter, sort, page.offset(PAGE_SIZE), PAGE_SIZE + 1).await?;
+    let more = rows.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
+    rows.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
+    let link = |number: i64| {
+        slashed(&uri!(list(
+            Some(PageNumber(number)),
+            None::<&str>,
+            query.clone()
+        )))
+    };
+    let rows: Vec<_> = rows.into_iter().map(|user| row(user, config)).collect();
+    let html = ctx.render(
+        "admin/users.html",
+        &serde_json::json!({
+            "rows": rows,
+            "query": query,
+            "groups": users::groups(&db.0).await?,
+            "previous": (page.0 > 1).then(|| link(page.0 - 1)),
+            "next": more.then(|| link(page.0 + 1)),
+            "csv": slashed(&uri!(list(None::<PageNumber>, Some("csv"), query.clone()))),
+        }),
+    )?;
+    Ok(Either::Left(html))
+}
+
+/// A bulk action on the users ticked in the list.
+#[derive(FromForm)]
+struct BulkForm {
+    /// `activate` or `deactivate`.
+    action: String,
+    #[field(default = Vec::new())]
+    ids: Vec<i64>,
+    /// Set by the confirmation page; without it the action is only shown.
+    confirm: bool,
+}
+
+#[post("/admin/users/bulk", data = "<form>")]
+async fn bulk(
+    ctx: Page<'_>,
+    staff: AdminStaff,
+    db: &Db,
+    form: Form<BulkForm>,
+) -> AppResult<Either<Html, Flash<Redirect>>> {
+    let back = Redirect::to("/admin/users/");
+    let active = match form.action.as_str() {
+        "activate" => true,
+        "deactivate" => false,
+        _ => return Ok(Either::Right(Flash::error(back, "Choose an action."))),
+    };
+    let mut targets = Vec::new();
+    for &id in &form.ids {
+        // Nobody locks themselves out.
+        if id == staff.0.id && !active {
+            continue;
+        }
+        if let Some(user) = by_id(&db.0, id).await? {
+            targets.push(user);
+        }
+    }
+    if targets.is_empty() {
+        let message =
+            "Tick the users to change first (your own account cannot be deactivated here).";
+        return Ok(Either::Right(Flash::error(back, message)));
+    }
+    if !form.confirm {
+        return ctx
+            .render(
+                "admin/users_confirm.html",
+                &serde_json::json!({ "action": form.action, "active": active, "users": targets }),
+            )
+            .map(Either::Left);
+    }
+    let mut changes = Vec::new();
+    for user in &targets {
+        if user.is_active == active {
+            continue;
+        }
+        let flags = users::Flags {
+            active,
+            staff: user.is_staff,
+            superuser: user.is_superuser,
+        };
+        users::set_flags(&db.0, user.id, flags).await?;
+        changes.extend(Change::of(
+            "user",
+            user.id,
+            &user.username,
+            "is_active",
+            Some(user.is_active.to_string()),
+            Some(active.to_string()),
+        ));
+    }
+    audit::record(&db.0, &staff.0, &changes).await?;
+    let verb = if active { "Activated" } else { "Deactivated" };
+    Ok(Either::Right(Flash::success(
+        back,
+        format!("{verb} {} of {} users.", changes.len(), targets.len()),
+    )))
+}
+
+/// The user list and its bulk actions.
+pub fn routes() -> Vec<Route> {
+    routes![list, bulk]
+}

@@ -1,0 +1,137 @@
+//! Every admin route, taken from the server's own route list, against every role: students get
+//! 404 (the area is invisible), visitors the login page, staff the staff pages (404 for the
+//! superusers' pages), superusers everything; no admin POST is accepted without CSRF.
+
+use reqwest::StatusCode;
+
+use super::{Area, catalog};
+use crate::common;
+
+/// Who may use a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Staff,
+    Superuser,
+}
+
+/// One admin route: its method and Rocket path, a path to request it by (`{user}`, `{run}`,
+/// `{category}`, `{task}` stand for existing objects), and who may use it.
+#[rustfmt::skip]
+const TABLE: &[(&str, &str, &str, Who)] = &[
+    ("GET",  "/admin",                              "/admin/",                              Who::Staff),
+    ("GET",  "/admin/imports",                      "/admin/imports/",                      Who::Staff),
+    ("POST", "/admin/imports",                      "/admin/imports/",                      Who::Staff),
+    ("GET",  "/admin/imports/<id>",                 "/admin/imports/{run}/",                Who::Staff),
+    ("GET",  "/admin/categories",                   "/admin/categories/",                   Who::Staff),
+    ("POST", "/admin/categories/<id>",              "/admin/categories/{category}/",        Who::Staff),
+    ("GET",  "/admin/tasks",                        "/admin/tasks/",                        Who::Staff),
+    ("POST", "/admin/tasks/<id>",                   "/admin/tasks/{task}/",                 Who::Staff),
+    ("GET",  "/admin/users",                        "/admin/users/",                        Who::Staff),
+    ("POST", "/admin/users/bulk",                   "/admin/users/bulk/",                   Who::Staff),
+    ("GET",  "/admin/users/<id>",                   "/admin/users/{user}/",                 Who::Staff),
+    ("POST", "/admin/users/<id>",                   "/admin/users/{user}/",                 Who::Staff),
+    ("POST", "/admin/users/<id>/password-reset",    "/admin/users/{user}/password-reset/",  Who::Staff),
+    ("GET",  "/admin/audit",                        "/admin/audit/",                        Who::Superuser),
+    ("GET",  "/admin/settings",                     "/admin/settings/",                     Who::Superuser),
+    ("POST", "/admin/settings",                     "/admin/settings/",                     Who::Superuser),
+    ("GET",  "/admin/pages",                        "/admin/pages/",                        Who::Superuser),
+    ("GET",  "/admin/pages/<slug>",                 "/admin/pages/help/",                   Who::Superuser),
+    ("POST", "/admin/pages/<slug>",                 "/admin/pages/help/",                   Who::Superuser),
+];
+
+#[tokio::test]
+async fn every_admin_route_answers_each_role_as_the_table_says() {
+    let area = Area::new().await;
+    let (category, task, run) = catalog(&area.app.db().await).await;
+    let anonymous = common::browser();
+
+    let admin_routes: Vec<_> = area
+        .app
+        .routes
+        .iter()
+        .filter(|(_, path)| path == "/admin" || path.starts_with("/admin/"))
+        .collect();
+    for (method, pattern) in &admin_routes {
+        assert!(
+            TABLE.iter().any(|(m, p, _, _)| m == method && p == pattern),
+            "{method} {pattern} has no entry in the permission table"
+        );
+    }
+    for (method, pattern, _, _) in TABLE {
+        assert!(
+            admin_routes
+                .iter()
+                .any(|(m, p)| m == method && p == pattern),
+            "the table names {method} {pattern}, which the server does not have"
+        );
+    }
+
+    for &(method, _, template, who) in TABLE {
+        let path = template
+            .replace("{user}", &area.student_id.to_string())
+            .replace("{run}", &run.to_string())
+            .replace("{category}", &category.to_string())
+            .replace("{task}", &task.to_string());
+        if method == "GET" {
+            let response = area.get(&anonymous, &path).await;
+            assert_eq!(response.status(), StatusCode::SEE_OTHER, "anonymous {path}");
+            assert!(
+                common::location(&response).starts_with("/login/?next="),
+                "anonymous {path}"
+            );
+            let staff = if who == Who::Staff {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            for (browser, expected, role) in [
+                (&area.student, StatusCode::NOT_FOUND, "student"),
+                (&area.staff, staff, "staff"),
+                (&area.superuser, StatusCode::OK, "superuser"),
+            ] {
+                let response = area.get(browser, &path).await;
+                assert_eq!(response.status(), expected, "{role} {path}");
+            }
+            // The address without the final slash leads to the one with it.
+            let bare = path.trim_end_matches('/');
+            let response = area.get(&area.superuser, bare).await;
+            assert_eq!(response.status(), StatusCode::PERMANENT_REDIRECT, "{bare}");
+            assert_eq!(common::location(&response), format!("{bare}/"));
+        } else {
+            for browser in [&anonymous, &area.student, &area.staff, &area.superuser] {
+                let forged = browser
+                    .post(area.app.at(&path))
+                    .form(&[("x", "1")])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    forged.status(),
+                    StatusCode::FORBIDDEN,
+                    "POST {path} without CSRF"
+                );
+            }
+            let response = area.post(&anonymous, &path, &[]).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::SEE_OTHER,
+                "anonymous POST {path}"
+            );
+            assert!(common::location(&response).starts_with("/login/?next="));
+            let response = area.post(&area.student, &path, &[]).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::NOT_FOUND,
+                "student POST {path}"
+            );
+            if who == Who::Superuser {
+                let response = area.post(&area.staff, &path, &[]).await;
+                assert_eq!(
+                    response.status(),
+                    StatusCode::NOT_FOUND,
+                    "staff POST {path}"
+                );
+            }
+        }
+    }
+}
