@@ -6,9 +6,10 @@ use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome};
 use rocket_db_pools::Database;
 
+use super::files::Upload;
 use super::queue_places::QueueCache;
 use super::store::{self, Solution};
-use super::submit::Doorbell;
+use super::submit::{self, Doorbell, SubmitError, TaskTerms};
 use crate::accounts::{User, users};
 use crate::config::Config;
 use crate::db::{Db, TaskId, Timestamp, UserId};
@@ -55,6 +56,26 @@ impl Course<'_> {
     /// The task `user` may hand in to: see [`open_task`].
     pub async fn open_task(&self, user: &User, slug: &str) -> AppResult<TaskDetail> {
         open_task(self.db, self.settings, user, slug).await
+    }
+
+    /// Hands in `uploads` to `task` for `user`, under the task's deadline and submission limit.
+    pub async fn submit(
+        &self,
+        user: &User,
+        task: &TaskDetail,
+        uploads: &[Upload],
+    ) -> Result<Solution, SubmitError> {
+        let terms = TaskTerms::of(task);
+        submit::submit(
+            self.db,
+            self.settings,
+            self.doorbell,
+            self.bus,
+            &terms,
+            user,
+            uploads,
+        )
+        .await
     }
 
     /// A solution `user` may see: see [`visible_solution`].

@@ -12,16 +12,10 @@ use tokio::io::AsyncReadExt;
 use super::course::Course;
 use super::files::Upload;
 use super::store::Solution;
-use super::submit::{self, TaskTerms};
 use super::{links, view};
 use crate::accounts::CurrentUser;
 use crate::config::Config;
-use crate::tasks::catalog::TaskDetail;
 use crate::web::{AppError, AppResult};
-
-fn terms(task: &TaskDetail) -> TaskTerms {
-    TaskTerms::of(task)
-}
 
 #[derive(FromForm)]
 pub struct UploadForm<'r> {
@@ -63,17 +57,7 @@ async fn upload(
     }
     uploads.retain(|upload| !(upload.name.is_empty() && upload.content.is_empty()));
     let back = Redirect::to(crate::tasks::task_url(slug));
-    match submit::submit(
-        course.db,
-        course.settings,
-        course.doorbell,
-        course.bus,
-        &terms(&task),
-        &user.0,
-        &uploads,
-    )
-    .await
-    {
+    match course.submit(&user.0, &task, &uploads).await {
         Ok(solution) => {
             let receipt = receipt(&solution, course.config);
             Ok(Flash::success(
@@ -137,17 +121,7 @@ async fn submit_json(
             content: file.content.into_bytes(),
         })
         .collect();
-    match submit::submit(
-        course.db,
-        course.settings,
-        course.doorbell,
-        course.bus,
-        &terms(&task),
-        &user.0,
-        &uploads,
-    )
-    .await
-    {
+    match course.submit(&user.0, &task, &uploads).await {
         Ok(solution) => Ok((
             Status::Created,
             Json(SubmitAnswer {
