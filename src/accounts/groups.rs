@@ -1,5 +1,7 @@
 //! Groups: named sets of users that restrict which tasks they see.
 
+use serde::Serialize;
+
 use crate::db::{DbPool, UserId};
 use crate::on_pool;
 
@@ -43,6 +45,31 @@ pub async fn names_of(db: &DbPool, user_id: i64) -> Result<Vec<String>, sqlx::Er
     let sql =
         "SELECT g.name FROM groups g JOIN group_members m ON m.group_id = g.id WHERE m.user_id = $1
                ORDER BY g.name";
+    on_pool!(db, |pool| sqlx::query_scalar(sql)
+        .bind(user_id)
+        .fetch_all(pool)
+        .await)
+}
+
+/// A group, for choosing among them.
+#[derive(Debug, Serialize, sqlx::FromRow)]
+pub struct Group {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Every group, by name.
+pub async fn all(db: &DbPool) -> Result<Vec<Group>, sqlx::Error> {
+    on_pool!(db, |pool| sqlx::query_as(
+        "SELECT id, name FROM groups ORDER BY name"
+    )
+    .fetch_all(pool)
+    .await)
+}
+
+/// The ids of the groups `user_id` belongs to.
+pub async fn ids_of(db: &DbPool, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let sql = "SELECT group_id FROM group_members WHERE user_id = $1 ORDER BY group_id";
     on_pool!(db, |pool| sqlx::query_scalar(sql)
         .bind(user_id)
         .fetch_all(pool)

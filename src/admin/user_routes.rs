@@ -12,7 +12,7 @@ use super::access::AdminStaff;
 use super::audit::{self, Change};
 use super::users::{self, Flags};
 use crate::accounts::mail::Mailer;
-use crate::accounts::{User, send_reset_link};
+use crate::accounts::{User, groups, send_reset_link};
 use crate::config::Config;
 use crate::db::Db;
 use crate::web::page::Page;
@@ -39,8 +39,8 @@ async fn render(
     let zone = config.zone();
     let local =
         |moment: crate::db::Timestamp| crate::time_zone::format_local(moment.to_datetime(), &zone);
-    let member_of = users::group_ids_of(&db.0, user.id).await?;
-    let groups: Vec<_> = users::groups(&db.0)
+    let member_of = groups::ids_of(&db.0, user.id).await?;
+    let groups: Vec<_> = groups::all(&db.0)
         .await?
         .into_iter()
         .map(|group| {
@@ -163,7 +163,7 @@ async fn save(
     .collect();
     users::set_flags(&db.0, user.id, flags).await?;
 
-    let all_groups = users::groups(&db.0).await?;
+    let all_groups = groups::all(&db.0).await?;
     let names = |ids: &[i64]| {
         all_groups
             .iter()
@@ -172,9 +172,9 @@ async fn save(
             .collect::<Vec<_>>()
             .join(",")
     };
-    let before = names(&users::group_ids_of(&db.0, user.id).await?);
+    let before = names(&groups::ids_of(&db.0, user.id).await?);
     users::set_groups(&db.0, user.id, &form.groups).await?;
-    let after = names(&users::group_ids_of(&db.0, user.id).await?);
+    let after = names(&groups::ids_of(&db.0, user.id).await?);
     changes.extend(Change::of(
         "user",
         user.id,

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::accounts::groups;
 use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
 
@@ -111,34 +112,9 @@ pub async fn list(
         .await)
 }
 
-/// A group and whether it is the one asked about.
-#[derive(Debug, Serialize, sqlx::FromRow)]
-pub struct Group {
-    pub id: i64,
-    pub name: String,
-}
-
-/// Every group, by name.
-pub async fn groups(db: &DbPool) -> Result<Vec<Group>, sqlx::Error> {
-    on_pool!(db, |pool| sqlx::query_as(
-        "SELECT id, name FROM groups ORDER BY name"
-    )
-    .fetch_all(pool)
-    .await)
-}
-
-/// The ids of the groups `user_id` belongs to.
-pub async fn group_ids_of(db: &DbPool, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
-    let sql = "SELECT group_id FROM group_members WHERE user_id = $1 ORDER BY group_id";
-    on_pool!(db, |pool| sqlx::query_scalar(sql)
-        .bind(user_id)
-        .fetch_all(pool)
-        .await)
-}
-
 /// Makes `user_id` a member of exactly the existing groups among `group_ids`.
 pub async fn set_groups(db: &DbPool, user_id: i64, group_ids: &[i64]) -> Result<(), sqlx::Error> {
-    let current = group_ids_of(db, user_id).await?;
+    let current = groups::ids_of(db, user_id).await?;
     for gone in current.iter().filter(|id| !group_ids.contains(id)) {
         let sql = "DELETE FROM group_members WHERE user_id = $1 AND group_id = $2";
         on_pool!(db, |pool| sqlx::query(sql)

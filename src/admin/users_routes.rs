@@ -12,6 +12,7 @@ use super::audit::{self, Change};
 use super::csv::{self, Csv};
 use super::users::{self, Filter, Listed, Sort};
 use super::{non_empty, slashed};
+use crate::accounts::groups;
 use crate::accounts::users::by_id;
 use crate::config::Config;
 use crate::db::Db;
@@ -178,7 +179,7 @@ async fn list(
         &serde_json::json!({
             "rows": rows,
             "query": query,
-            "groups": users::groups(&db.0).await?,
+            "groups": groups::all(&db.0).await?,
             "previous": (page.0 > 1).then(|| link(page.0 - 1)),
             "next": more.then(|| link(page.0 + 1)),
             "csv": slashed(&uri!(list(None::<PageNumber>, Some("csv"), query.clone()))),
