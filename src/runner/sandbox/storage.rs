@@ -17,6 +17,10 @@ use super::{CheckRequest, CollectedFile, Limits, SandboxError, archive, holder};
 /// Where the holder mounts the storage volume.
 const HOLDER_PATH: &str = "/storage";
 
+/// Tasks the holder may have: enough for runc's init (its threads count) to start the one
+/// program, which never forks.
+const HOLDER_PROCESSES: i64 = 32;
+
 /// What one storage entry costs at least, so that a million empty files count too.
 const ENTRY_BYTES: u64 = 4096;
 
@@ -97,7 +101,8 @@ impl Storage {
                 cap_drop: Some(vec!["ALL".to_owned()]),
                 security_opt: Some(vec!["no-new-privileges".to_owned()]),
                 memory: Some(16 << 20),
-                pids_limit: Some(1),
+                // A limit of 1 failed starts under load: "cannot start a stopped process".
+                pids_limit: Some(HOLDER_PROCESSES),
                 ..HostConfig::default()
             }),
             ..ContainerCreateBody::default()
