@@ -15,6 +15,7 @@ pub mod pages;
 pub mod runner;
 pub mod settings;
 pub mod solutions;
+pub mod statistics;
 pub mod tasks;
 pub mod time_zone;
 pub mod web;

@@ -5,7 +5,7 @@ mod access;
 mod audit;
 mod audit_routes;
 mod catalog;
-mod csv;
+pub mod csv;
 mod imports;
 mod pages_routes;
 mod settings_routes;
@@ -19,7 +19,7 @@ use rocket::{get, routes};
 
 use crate::web::page::Page;
 use crate::web::{AppResult, Html};
-use access::AdminStaff;
+pub use access::{AdminStaff, AdminSuperuser};
 
 #[get("/admin")]
 fn index(page: Page<'_>, staff: AdminStaff) -> AppResult<Html> {

@@ -21,6 +21,12 @@ impl Timestamp {
         OffsetDateTime::now_utc().into()
     }
 
+    /// The point `millis` milliseconds after the Unix epoch.
+    #[must_use]
+    pub const fn from_millis(millis: i64) -> Self {
+        Self(millis)
+    }
+
     /// Milliseconds since the Unix epoch.
     #[must_use]
     pub fn millis(self) -> i64 {

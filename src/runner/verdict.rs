@@ -111,6 +111,20 @@ impl Verdict {
         }
     }
 
+    /// The verdict in a few words, e.g. `Compile error`.
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Passed => "Passed",
+            Self::Failed => "Failed",
+            Self::CompileError => "Compile error",
+            Self::TimeLimit => "Time limit exceeded",
+            Self::MemoryLimit => "Memory limit exceeded",
+            Self::OutputLimit => "Output limit exceeded",
+            Self::InfrastructureError => "Infrastructure error",
+        }
+    }
+
     /// What the verdict means, for the student who submitted.
     #[must_use]
     pub fn explanation(self) -> &'static str {

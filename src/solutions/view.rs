@@ -65,7 +65,7 @@ pub fn status(status: SolutionStatus, verdict: Option<Verdict>) -> Status {
             is_final: true,
         },
         (_, Some(verdict)) => Status {
-            label: verdict_label(verdict),
+            label: verdict.label(),
             class: verdict.as_str(),
             explanation: verdict.explanation(),
             is_final: true,
@@ -76,18 +76,6 @@ pub fn status(status: SolutionStatus, verdict: Option<Verdict>) -> Status {
             explanation: "",
             is_final: true,
         },
-    }
-}
-
-fn verdict_label(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Passed => "Passed",
-        Verdict::Failed => "Failed",
-        Verdict::CompileError => "Compile error",
-        Verdict::TimeLimit => "Time limit exceeded",
-        Verdict::MemoryLimit => "Memory limit exceeded",
-        Verdict::OutputLimit => "Output limit exceeded",
-        Verdict::InfrastructureError => "Infrastructure error",
     }
 }
 

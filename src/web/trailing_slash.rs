@@ -12,17 +12,19 @@ use rocket::{Data, Request, Response};
 /// The fairing that drops the final slash of a request's path before routing.
 pub struct TrailingSlash;
 
-/// Path prefixes whose pages answer only with the final slash (`/admin` and below).
-const CANONICAL_WITH_SLASH: &[&str] = &["/admin"];
+/// Path prefixes whose pages answer only with the final slash (`/admin`, `/statistics` and
+/// below); their event streams (a last segment `events`) are no pages and keep none.
+const CANONICAL_WITH_SLASH: &[&str] = &["/admin", "/statistics"];
 
 /// Where a request for a page without its final slash is sent (set before routing).
 struct AddSlash(Option<String>);
 
 fn in_canonical_area(path: &str) -> bool {
-    CANONICAL_WITH_SLASH.iter().any(|prefix| {
-        path.strip_prefix(prefix)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    })
+    !path.ends_with("/events")
+        && CANONICAL_WITH_SLASH.iter().any(|prefix| {
+            path.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
 }
 
 #[rocket::async_trait]
@@ -78,6 +80,8 @@ mod tests {
         assert!(in_canonical_area("/admin"));
         assert!(in_canonical_area("/admin/users"));
         assert!(!in_canonical_area("/administrator"));
+        assert!(in_canonical_area("/statistics/attempts"));
+        assert!(!in_canonical_area("/statistics/live/events"));
         assert!(!in_canonical_area("/tasks"));
     }
 }

@@ -12,4 +12,5 @@ mod sandbox;
 mod schema;
 mod sessions;
 mod solutions;
+mod statistics;
 mod tasks_import;
