@@ -74,6 +74,15 @@ test('1: the editor opens the templates, autosaves, and a reload shows the edits
 
     await typeAtEnd(page, 'echo "edited in the browser"');
     await statusIs(page, 'saved');
+    // Autocompletion is off unless the runtime setting turns it on.
+    await typeAtEnd(page, '\nech');
+    await page.waitForTimeout(500);
+    assert.equal(await page.locator('.cm-tooltip-autocomplete').count(), 0);
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Backspace');
+    await statusIs(page, 'saved');
     await page.reload();
     await page.locator('#editor .cm-content').waitFor();
     assert.match(await editorText(page), /echo "edited in the browser"/);
@@ -269,5 +278,130 @@ test('6: a stale tab is told so and loses nothing', { timeout: 120_000 }, async 
     const unexpected = b.problems.filter((problem) => !problem.startsWith('HTTP 409')
       && !(problem.includes('409 (Conflict)') && problem.includes(CHECKPOINT)));
     assert.deepEqual(unexpected, []);
+  }, repo.remove);
+});
+
+/** `moment` as meta.json writes a time (minutes; the server runs in UTC for this test). */
+const metaTime = (moment) => new Date(moment).toISOString().slice(0, 16).replace('T', ' ');
+
+test('deadlines: the header counts down, notifies at 5 and 1 minute, and submitting closes in place', { timeout: 180_000 }, async () => {
+  const minute = 60_000;
+  const now = Date.now();
+  const thisMinute = now - (now % minute);
+  const shellTask = (title, deadline) => ({
+    'task.md': `# ${title}\n\nGreet the world.\n`,
+    'meta.json': JSON.stringify({ title, category: 'Basics', pubdate: '2020-01-01 00:00', deadline }),
+  });
+  const files = { Dockerfile: taskFiles.Dockerfile, Makefile: taskFiles.Makefile };
+  const tasks = {
+    soon: shellTask('Soon', metaTime(thisMinute + 4 * minute)),
+    closing: shellTask('Closing', metaTime(thisMinute - minute)),
+    closed: shellTask('Closed', '2020-01-02 00:00'),
+  };
+  for (const [folder, task] of Object.entries(tasks)) {
+    for (const [name, content] of Object.entries(task)) files[`${folder}/${name}`] = content;
+  }
+  const repo = await taskRepository(files);
+  const env = { TIME_ZONE: 'UTC' };
+  const server = await startServer({
+    env,
+    prepare: async (inloop) => {
+      await inloop(['settings', 'set', 'allowed_extensions', '.sh']);
+      await inloop(['load-tasks', '--url', repo.url, '--branch', 'main', '--wait']);
+      await inloop(['createuser', '--username', 'ada', '--email', 'ada@example.org', '--password-stdin'], `${PASSWORD}\n`);
+      // "Closing" closes about 30 seconds from now: its deadline passed, its grace has not.
+      const grace = Math.ceil((Date.now() + 30_000 - (thisMinute - minute)) / 1000);
+      await inloop(['settings', 'set', 'deadline_grace_seconds', String(grace)]);
+    },
+  });
+  await inBrowser(server, async (b) => {
+    const page = await b.newPage();
+    await logIn(page, 'ada', PASSWORD);
+
+    // Past the deadline and its grace: the button is disabled and says why.
+    await page.goto('/solutions/editor/closed/');
+    await page.locator('#editor .cm-content').waitFor();
+    await page.getByText('Submitting is closed: The deadline of this task has passed.').waitFor();
+    assert.equal(await page.locator('#editor-submit').isDisabled(), true);
+
+    // Open now, closed when the grace ends, without a reload.
+    await page.goto('/solutions/editor/closing/');
+    await page.locator('#editor .cm-content').waitFor();
+    assert.equal(await page.locator('#editor-submit').isDisabled(), false);
+    await page.locator('#editor-submit[disabled]').waitFor({ timeout: 60_000 });
+    await page.getByText('Submitting is closed: The deadline of this task has passed.').waitFor();
+
+    // Notifications: the browser's API is replaced by one that records what would be shown
+    // (headless Chromium shows none), and the page's clock can be moved on.
+    await b.context.addInitScript(() => {
+      window.shown = [];
+      // Granted stays granted across reloads, as in a real browser.
+      window.Notification = class {
+        static get permission() { return localStorage.getItem('test.permission') || 'default'; }
+        static async requestPermission() { localStorage.setItem('test.permission', 'granted'); return 'granted'; }
+        constructor(title) { window.shown.push(title); }
+      };
+    });
+    await page.clock.install();
+    await page.goto('/solutions/editor/soon/');
+    const countdown = page.locator('.editor-deadline [data-deadline]');
+    await page.waitForFunction(() => /min \d\d s left/.test(document.querySelector('.editor-deadline [data-deadline]').textContent));
+    assert.match(await countdown.getAttribute('class'), /urgent/);
+    assert.equal(await page.locator('#deadline-status').textContent(), 'Less than 5 minutes left until the deadline.');
+    const notify = page.getByRole('button', { name: 'Notify me 5 and 1 minute before the deadline' });
+    await notify.click();
+    await page.getByRole('button', { name: 'Deadline notifications on (turn off)' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /Deadline notifications on/ }).getAttribute('aria-pressed'), 'true');
+    await page.clock.runFor(2_000);
+    assert.deepEqual(await page.evaluate(() => window.shown), ['Soon: less than 5 minutes left']);
+    // 30 seconds before the deadline on the server's clock: the 1-minute notification, once.
+    const left = await countdown.evaluate((element) =>
+      Number(element.dataset.deadline) - Number(element.dataset.now));
+    await page.clock.fastForward(left - 30_000);
+    await page.clock.runFor(3_000);
+    assert.deepEqual(await page.evaluate(() => window.shown),
+      ['Soon: less than 5 minutes left', 'Soon: less than 1 minute left']);
+    // The choice is remembered for this task in this browser.
+    await page.reload();
+    await page.getByRole('button', { name: 'Deadline notifications on (turn off)' }).waitFor();
+    assert.deepEqual(b.problems, []);
+  }, repo.remove);
+});
+
+test('history: a saved version is previewed and restored; autocompletion when the setting is on', { timeout: 120_000 }, async () => {
+  const { repo, server } = await editorServer({ editor_autocompletion: 'on' });
+  await inBrowser(server, async (b) => {
+    const page = await b.newPage();
+    await logIn(page, 'ada', PASSWORD);
+    await openEditor(page);
+    await typeAtEnd(page, 'echo one');
+    await statusIs(page, 'saved');
+    await typeAtEnd(page, '\nprintf two');
+    await statusIs(page, 'saved');
+
+    await page.getByText('Saved versions').click();
+    const first = page.locator('#editor-history-list li', { hasText: 'Version 1,' });
+    await first.getByRole('button', { name: 'Preview' }).click();
+    const preview = page.locator('#editor-history-preview');
+    await preview.getByText('echo one').waitFor();
+    assert.doesNotMatch(await preview.textContent(), /printf two/);
+    await first.getByRole('button', { name: 'Restore' }).click();
+    await statusIs(page, 'saved: restored version 1');
+    assert.doesNotMatch(await editorText(page), /printf two/);
+    assert.match(await editorText(page), /echo one/);
+    const files = await serverFiles(page.request);
+    assert.match(files[0].content, /echo one/);
+    assert.doesNotMatch(files[0].content, /printf two/);
+    // The restore is a new version on top; the newer one stays in the history.
+    await page.locator('#editor-history-list li', { hasText: 'Version 3,' }).waitFor();
+    await page.locator('#editor-history-list li', { hasText: 'Version 2,' }).waitFor();
+
+    // Words already in the file are offered while typing.
+    await typeAtEnd(page, '\nech');
+    const completions = page.locator('.cm-tooltip-autocomplete');
+    await completions.getByText('echo').waitFor();
+    await page.keyboard.press('Enter');
+    assert.match(await editorText(page), /\necho$/);
+    assert.deepEqual(b.problems, []);
   }, repo.remove);
 });

@@ -3,6 +3,9 @@
 //
 //   <span data-deadline="MS" data-now="MS" data-announce="#region">…</span>
 //       time left; under 5 minutes it turns urgent and says so once in the ARIA live region.
+//   … data-notify="SLUG" (one per page), with a #deadline-notify button
+//       the student may opt in (per task, remembered in this browser) to browser notifications
+//       at 5 and at 1 minute left.
 //   <li data-opens="MS" data-now="MS" data-href="/solutions/editor/x/" data-title="X">…</li>
 //       an unpublished task: at its time its title becomes a link, announced in #clock-status.
 //   <span data-opens="MS" data-now="MS" data-reload>…</span>
@@ -11,6 +14,7 @@
 
 (() => {
   const WARN_MS = 5 * 60 * 1000;
+  const NOTIFY_MINUTES = [1, 5]; // smallest first
   const loaded = Date.now();
 
   // "3 days", "5 h 07 min", "4 min 09 s", "12 s".
@@ -52,7 +56,55 @@
       element.classList.add("urgent");
       announce(element.dataset.announce, "Less than 5 minutes left until the deadline.");
     }
+    if (element.dataset.notify) notify(element, left);
     return true;
+  }
+
+  // Deadline notifications, if the student opted in for this task.
+  const notifyKey = (slug) => `inloop:deadline-notify:${slug}`;
+  const notifying = (slug) =>
+    "Notification" in window && Notification.permission === "granted"
+    && localStorage.getItem(notifyKey(slug)) === "on";
+
+  // One notification per threshold crossed, the nearest one only (a page opened with 30 s left
+  // says "1 minute", not both).
+  function notify(element, left) {
+    if (!notifying(element.dataset.notify)) return;
+    const minutes = NOTIFY_MINUTES.find((m) => left <= m * 60 * 1000);
+    const sent = Number(element.dataset.notified || Infinity);
+    if (minutes === undefined || minutes >= sent) return;
+    element.dataset.notified = String(minutes);
+    const title = document.querySelector("h1")?.textContent || "INLOOP";
+    new Notification(`${title}: less than ${minutes} minute${minutes === 1 ? "" : "s"} left`, {
+      body: "Submit your solution before the deadline.",
+      tag: notifyKey(element.dataset.notify),
+    });
+  }
+
+  function setUpNotifyButton() {
+    const button = document.getElementById("deadline-notify");
+    const element = document.querySelector("[data-notify]");
+    if (!button || !element || !("Notification" in window)) return;
+    const slug = element.dataset.notify;
+    const render = () => {
+      const on = notifying(slug);
+      button.setAttribute("aria-pressed", String(on));
+      button.textContent = on
+        ? "Deadline notifications on (turn off)"
+        : "Notify me 5 and 1 minute before the deadline";
+    };
+    button.addEventListener("click", async () => {
+      if (notifying(slug)) {
+        localStorage.removeItem(notifyKey(slug));
+      } else if ((await Notification.requestPermission()) === "granted") {
+        localStorage.setItem(notifyKey(slug), "on");
+      } else {
+        announce(element.dataset.announce, "This browser blocks notifications from INLOOP.");
+      }
+      render();
+    });
+    render();
+    button.hidden = false;
   }
 
   function opens(element) {
@@ -92,6 +144,7 @@
     if (!running) clearInterval(timer);
   }
 
+  setUpNotifyButton();
   const timer = setInterval(tick, 1000);
   tick();
 })();

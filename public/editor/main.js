@@ -11,6 +11,7 @@ import { setUpHistory } from "./history.js";
 
 const AUTOSAVE_MS = 2000;
 const RETRY_MS = 5000;
+const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's limit
 const $ = (id) => document.getElementById(id);
 
 const root = $("editor");
@@ -321,6 +322,7 @@ class Editor {
   // Submitting.
 
   updateSubmit() {
+    this.watchDeadline();
     const { closed, limit, handed_in: handedIn } = this.terms;
     const button = $("editor-submit");
     button.disabled = Boolean(closed);
@@ -354,11 +356,25 @@ class Editor {
     } else {
       reason.textContent = `Not submitted: ${body && body.error ? body.error : `the server answered ${status}.`}`;
     }
+    await this.refreshTerms();
+    if (status === 201 && !this.terms.closed) reason.textContent = body.receipt;
+  }
+
+  // The server's terms again (submissions left, closed or not), and the button with them.
+  async refreshTerms() {
     try {
       const terms = await request("GET", `${this.url}/terms`);
       if (terms.status === 200) this.terms = terms.body;
     } catch { /* The label stays as it was. */ }
     this.updateSubmit();
-    if (status === 201 && !this.terms.closed) reason.textContent = body.receipt;
+  }
+
+  // Submitting closes at the deadline (with its grace): ask the server again just after, so the
+  // button says so without a reload.
+  watchDeadline() {
+    clearTimeout(this.timers.deadline);
+    const left = this.terms.closes_in_ms;
+    if (left == null || left > MAX_TIMER_MS) return;
+    this.timers.deadline = setTimeout(() => this.refreshTerms(), left + 1000);
   }
 }

@@ -9,7 +9,7 @@ use super::course::open_task;
 use super::live;
 use super::submit::{self, TaskTerms};
 use crate::accounts::CurrentUser;
-use crate::db::Db;
+use crate::db::{Db, Timestamp};
 use crate::settings::{EDITOR_AUTOCOMPLETION, Settings};
 use crate::web::AppResult;
 
@@ -24,6 +24,8 @@ struct Terms {
     limit: Option<i64>,
     /// Why no more solutions are taken, in words for the student.
     closed: Option<String>,
+    /// Milliseconds until the deadline (with its grace) closes submitting, while it is open.
+    closes_in_ms: Option<i64>,
     /// The names of the result stream's events, for the result panel.
     events: live::EventNames,
 }
@@ -48,6 +50,9 @@ async fn terms(
         handed_in: standing.handed_in,
         limit: standing.limit,
         closed: standing.closed.map(|closed| closed.to_string()),
+        closes_in_ms: standing
+            .closes_at
+            .map(|closes_at| (closes_at.millis() - Timestamp::now().millis()).max(0)),
         events: live::EVENTS,
     }))
 }

@@ -97,6 +97,8 @@ pub struct Standing {
     pub limit: Option<i64>,
     /// Why a submission would be refused before its files are looked at.
     pub closed: Option<SubmitError>,
+    /// When submitting closes for this author (the deadline and its grace), while it is open.
+    pub closes_at: Option<Timestamp>,
 }
 
 /// The deadline (with its grace) and the submission limit for this author; staff are not bound
@@ -113,6 +115,7 @@ pub async fn standing(
             handed_in,
             limit: None,
             closed: None,
+            closes_at: None,
         });
     }
     let grace = settings.int(db, &DEADLINE_GRACE_SECONDS).await?;
@@ -121,10 +124,10 @@ pub async fn standing(
         None => settings.int(db, &SUBMISSION_LIMIT).await?,
     };
     let limit = Some(allowed).filter(|allowed| *allowed >= 0);
-    let closed = if task
+    let closes_at = task
         .deadline
-        .is_some_and(|deadline| deadline.plus(time::Duration::seconds(grace)) < Timestamp::now())
-    {
+        .map(|deadline| deadline.plus(time::Duration::seconds(grace)));
+    let closed = if closes_at.is_some_and(|closes_at| closes_at < Timestamp::now()) {
         Some(SubmitError::DeadlinePassed)
     } else {
         limit
@@ -134,6 +137,7 @@ pub async fn standing(
     Ok(Standing {
         handed_in,
         limit,
+        closes_at: closes_at.filter(|_| closed.is_none()),
         closed,
     })
 }

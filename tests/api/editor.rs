@@ -370,6 +370,46 @@ async fn the_terms_tell_the_editor_its_rules_and_the_submissions_left() {
     );
 }
 
+/// Sets the task's deadline `from_now` away.
+async fn deadline_in(app: &TestApp, from_now: time::Duration) {
+    let deadline = inloop::db::Timestamp::now().plus(from_now);
+    inloop::on_pool!(&app.db().await, |pool| sqlx::query(
+        "UPDATE tasks SET deadline = $1"
+    )
+    .bind(deadline)
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
+}
+
+#[tokio::test]
+async fn the_terms_say_when_the_deadline_and_its_grace_close_submitting() {
+    let app = support::app(0, &[("deadline_grace_seconds", "60")]).await;
+    let terms = "/solutions/editor/shell-task/terms";
+    let (_, open) = get_as(&app, &app.http, terms).await;
+    assert_eq!(open["closes_in_ms"], Value::Null, "no deadline");
+
+    deadline_in(&app, time::Duration::seconds(30)).await;
+    let (_, soon) = get_as(&app, &app.http, terms).await;
+    let left = soon["closes_in_ms"].as_i64().unwrap();
+    assert!(
+        (80_000..=90_000).contains(&left),
+        "30 s and 60 s of grace: {left}"
+    );
+    assert_eq!(soon["closed"], Value::Null);
+
+    // Past the deadline, within the grace: still open.
+    deadline_in(&app, -time::Duration::seconds(30)).await;
+    let (_, grace) = get_as(&app, &app.http, terms).await;
+    assert!(grace["closes_in_ms"].as_i64().unwrap() <= 30_000);
+
+    deadline_in(&app, -time::Duration::seconds(61)).await;
+    let (_, closed) = get_as(&app, &app.http, terms).await;
+    assert_eq!(closed["closed"], "The deadline of this task has passed.");
+    assert_eq!(closed["closes_in_ms"], Value::Null);
+}
+
 #[tokio::test]
 async fn simultaneous_saves_from_one_version_store_one() {
     let app = support::app(0, &[]).await;

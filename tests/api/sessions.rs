@@ -254,12 +254,17 @@ async fn failed_logins_from_elsewhere_cannot_lock_the_owner_out() {
 
 #[tokio::test]
 async fn a_burst_of_logins_does_not_stall_other_pages() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const LOGINS: usize = 32;
     let app = common::spawn().await;
     let token = app.csrf_token("/privacy/").await;
-    let started = std::time::Instant::now();
+    let finished = Arc::new(AtomicUsize::new(0));
     let mut logins = tokio::task::JoinSet::new();
-    for attempt in 0..16 {
+    for attempt in 0..LOGINS {
         let (http, url, token) = (app.http.clone(), app.at("/login/"), token.clone());
+        let finished = finished.clone();
         logins.spawn(async move {
             let login = format!("nobody{attempt}");
             let form = [
@@ -267,19 +272,22 @@ async fn a_burst_of_logins_does_not_stall_other_pages() {
                 ("login", login.as_str()),
                 ("password", "not the password"),
             ];
-            http.post(url).form(&form).send().await.unwrap().status()
+            let status = http.post(url).form(&form).send().await.unwrap().status();
+            finished.fetch_add(1, Ordering::SeqCst);
+            status
         });
     }
     tokio::time::sleep(std::time::Duration::from_millis(30)).await;
-    let asked = std::time::Instant::now();
     assert_eq!(app.get_text("/healthz").await, "ok");
-    let health = asked.elapsed();
+    // Password hashing runs beside the request handlers, not on them: the health check is
+    // answered while the logins are still being checked (not after them, as it would be if
+    // hashing held the server's threads). No timing: the machine may be busy.
+    let done_before_health = finished.load(Ordering::SeqCst);
     while let Some(status) = logins.join_next().await {
         assert_eq!(status.unwrap(), StatusCode::OK);
     }
-    let burst = started.elapsed();
     assert!(
-        health * 2 < burst,
-        "/healthz took {health:?} during a burst of {burst:?}"
+        done_before_health < LOGINS,
+        "/healthz was answered only after all {LOGINS} logins"
     );
 }
