@@ -6,6 +6,7 @@ mod audit;
 mod audit_routes;
 mod catalog;
 pub mod csv;
+mod extensions_routes;
 mod imports;
 mod pages_routes;
 mod settings_routes;
@@ -38,6 +39,7 @@ pub fn stage() -> AdHoc {
             .mount("/", routes![index])
             .mount("/", imports::routes())
             .mount("/", catalog::routes())
+            .mount("/", extensions_routes::routes())
             .mount("/", audit_routes::routes())
             .mount("/", settings_routes::routes())
             .mount("/", users_routes::routes())

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use super::extensions::DEADLINE_FOR_VIEWER;
 use crate::accounts::User;
 use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
@@ -90,7 +91,10 @@ pub struct TaskSummary {
     pub slug: String,
     pub category_id: i64,
     pub pubdate: Timestamp,
+    /// The viewer's deadline: the task's, or a later one of an extension granted to them.
     pub deadline: Option<Timestamp>,
+    /// The task's own deadline.
+    pub task_deadline: Option<Timestamp>,
     /// Whether the viewer has a solution that passed.
     pub solved: bool,
 }
@@ -114,7 +118,7 @@ pub async fn categories(
     let sql = format!(
         "SELECT c.id, c.name, c.slug, c.description_html,
                 COUNT(CASE WHEN t.pubdate <= $3 THEN 1 END) AS published,
-                COUNT(CASE WHEN t.pubdate <= $3 AND (t.deadline IS NULL OR t.deadline > $3) THEN 1 END) AS open,
+                COUNT(CASE WHEN t.pubdate <= $3 AND (t.deadline IS NULL OR {DEADLINE_FOR_VIEWER} > $3) THEN 1 END) AS open,
                 COUNT(CASE WHEN t.pubdate <= $3 AND {solved} THEN 1 END) AS solved
          FROM categories c JOIN tasks t ON t.category_id = c.id
          WHERE {VISIBLE}
@@ -155,7 +159,8 @@ pub async fn category_by_id(db: &DbPool, id: i64) -> Result<Option<Category>, sq
 /// The columns of [`TaskSummary`].
 fn summary() -> String {
     format!(
-        "t.id, t.system_name, t.title, t.slug, t.category_id, t.pubdate, t.deadline, {} AS solved",
+        "t.id, t.system_name, t.title, t.slug, t.category_id, t.pubdate,
+         {DEADLINE_FOR_VIEWER} AS deadline, t.deadline AS task_deadline, {} AS solved",
         solved()
     )
 }

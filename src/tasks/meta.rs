@@ -260,7 +260,8 @@ fn date(value: &Value, key: &'static str, zone: &TimeZone) -> Result<OffsetDateT
 /// jiff does the parsing; its grammar (RFC 3339 / Temporal) is wider than ours, so the shape
 /// of the date and the hour and minute is checked first, and bracketed annotations are refused.
 /// jiff also accepts `,` before the fraction and clamps a leap second `:60` to `:59`.
-fn parse_date(text: &str, zone: &TimeZone) -> Option<OffsetDateTime> {
+#[must_use]
+pub fn parse_date(text: &str, zone: &TimeZone) -> Option<OffsetDateTime> {
     let text = text.trim();
     if !has_date_shape(text.as_bytes()) || text.contains('[') {
         return None;

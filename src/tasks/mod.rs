@@ -1,6 +1,7 @@
 //! Tasks and their categories: what students see and solve.
 
 pub mod catalog;
+pub mod extensions;
 mod files;
 pub mod meta;
 mod pages;

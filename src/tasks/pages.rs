@@ -29,6 +29,8 @@ struct TaskView {
     published: bool,
     pubdate: String,
     deadline: Option<String>,
+    /// The task's own deadline, when the viewer's is later (an extension).
+    extended_from: Option<String>,
     /// Plain-text time left until the deadline, or that it has passed.
     deadline_left: Option<String>,
     /// Plain-text time until publication (for unpublished tasks).
@@ -83,6 +85,10 @@ fn view(task: &TaskSummary, viewer: Viewer, config: &Config, now: Timestamp) -> 
         published,
         pubdate: local(task.pubdate, config),
         deadline: task.deadline.map(|deadline| local(deadline, config)),
+        extended_from: task
+            .task_deadline
+            .filter(|own| Some(*own) != task.deadline)
+            .map(|own| local(own, config)),
         deadline_left: task.deadline.map(|deadline| time_left(deadline, now)),
         opens_in: duration_words(task.pubdate.millis() - now.millis()),
         openable: published || viewer.staff,
