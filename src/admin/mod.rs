@@ -10,6 +10,8 @@ mod extensions_routes;
 mod imports;
 mod pages_routes;
 mod settings_routes;
+mod solutions;
+mod solutions_routes;
 mod user_routes;
 mod users;
 mod users_routes;
@@ -43,6 +45,7 @@ pub fn stage() -> AdHoc {
             .mount("/", audit_routes::routes())
             .mount("/", settings_routes::routes())
             .mount("/", users_routes::routes())
+            .mount("/", solutions_routes::routes())
             .mount("/", user_routes::routes())
             .mount("/", pages_routes::routes())
     })

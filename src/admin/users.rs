@@ -69,7 +69,7 @@ pub struct Filter {
 
 /// `text` as a LIKE pattern matching it anywhere, its wildcards taken literally. PostgreSQL
 /// refuses NUL in text, so it is dropped.
-fn contains_pattern(text: &str) -> String {
+pub(super) fn contains_pattern(text: &str) -> String {
     let mut pattern = String::from("%");
     for character in text.to_lowercase().chars().filter(|&c| c != '\0') {
         if matches!(character, '%' | '_' | '\\') {

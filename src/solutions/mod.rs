@@ -16,6 +16,7 @@ pub mod orphans;
 mod pages;
 pub mod queue;
 pub mod queue_places;
+pub mod recheck;
 pub mod recovery;
 pub mod retention;
 mod staff;

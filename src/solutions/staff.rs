@@ -5,7 +5,7 @@ use rocket::{Route, post, routes};
 
 use super::course::{Course, Visible};
 use super::state::SolutionStatus;
-use super::{events, links, store};
+use super::{events, links, recheck, store};
 use crate::accounts::Staff;
 use crate::web::{AppResult, PathNumber};
 
@@ -24,11 +24,7 @@ async fn rerun(
     let Course {
         db, bus, doorbell, ..
     } = course;
-    let queued = super::queue::rerun(db, solution.id).await?;
-    if queued {
-        events::solution_changed(bus, solution.id, SolutionStatus::Queued).await;
-        doorbell.ring(bus).await;
-    }
+    let queued = recheck::check_again(db, bus, doorbell, &[solution.id]).await? > 0;
     let back = Redirect::to(links::detail(slug, number, author));
     Ok(if queued {
         Flash::success(back, "The solution is checked again.")
@@ -73,16 +69,12 @@ async fn rerun_task(course: Course<'_>, staff: Staff, slug: &str) -> AppResult<F
     let Course {
         db, bus, doorbell, ..
     } = course;
-    let mut queued = 0;
-    for solution in store::latest_per_author(db, task.summary.id).await? {
-        if super::queue::rerun(db, solution.id).await? {
-            events::solution_changed(bus, solution.id, SolutionStatus::Queued).await;
-            queued += 1;
-        }
-    }
-    if queued > 0 {
-        doorbell.ring(bus).await;
-    }
+    let latest: Vec<i64> = store::latest_per_author(db, task.summary.id)
+        .await?
+        .into_iter()
+        .map(|solution| solution.id)
+        .collect();
+    let queued = recheck::check_again(db, bus, doorbell, &latest).await?;
     Ok(Flash::success(
         Redirect::to(crate::tasks::task_url(slug)),
         format!("{queued} solution(s) will be checked again."),

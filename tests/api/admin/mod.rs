@@ -5,6 +5,7 @@ mod extensions;
 mod pages;
 mod permissions;
 mod settings;
+mod solutions;
 mod users;
 
 use inloop::db::{DbPool, Timestamp};

@@ -29,6 +29,9 @@ const TABLE: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/admin/extensions",                   "/admin/extensions/",                   Who::Staff),
     ("POST", "/admin/extensions",                   "/admin/extensions/",                   Who::Staff),
     ("POST", "/admin/extensions/<id>/delete",       "/admin/extensions/1/delete/",          Who::Staff),
+    ("GET",  "/admin/solutions",                    "/admin/solutions/",                    Who::Staff),
+    ("POST", "/admin/solutions/bulk",               "/admin/solutions/bulk/",               Who::Staff),
+    ("GET",  "/admin/solutions/<id>",               "/admin/solutions/{solution}/",         Who::Staff),
     ("GET",  "/admin/users",                        "/admin/users/",                        Who::Staff),
     ("POST", "/admin/users/bulk",                   "/admin/users/bulk/",                   Who::Staff),
     ("GET",  "/admin/users/<id>",                   "/admin/users/{user}/",                 Who::Staff),
@@ -42,10 +45,25 @@ const TABLE: &[(&str, &str, &str, Who)] = &[
     ("POST", "/admin/pages/<slug>",                 "/admin/pages/help/",                   Who::Superuser),
 ];
 
+/// A solution of `author` for `task`: its id.
+async fn a_solution(db: &inloop::db::DbPool, task: i64, author: i64) -> i64 {
+    inloop::on_pool!(db, |pool| sqlx::query_scalar(
+        "INSERT INTO solutions (task_id, author_id, number, submitted_at, files_hash, status)
+         VALUES ($1, $2, 1, 0, 'hash', 'saved') RETURNING id"
+    )
+    .bind(task)
+    .bind(author)
+    .fetch_one(pool)
+    .await)
+    .unwrap()
+}
+
 #[tokio::test]
 async fn every_admin_route_answers_each_role_as_the_table_says() {
     let area = Area::new().await;
-    let (category, task, run) = catalog(&area.app.db().await).await;
+    let db = area.app.db().await;
+    let (category, task, run) = catalog(&db).await;
+    let solution = a_solution(&db, task, area.student_id).await;
     let anonymous = common::browser();
 
     let admin_routes: Vec<_> = area
@@ -74,7 +92,8 @@ async fn every_admin_route_answers_each_role_as_the_table_says() {
             .replace("{user}", &area.student_id.to_string())
             .replace("{run}", &run.to_string())
             .replace("{category}", &category.to_string())
-            .replace("{task}", &task.to_string());
+            .replace("{task}", &task.to_string())
+            .replace("{solution}", &solution.to_string());
         if method == "GET" {
             let response = area.get(&anonymous, &path).await;
             assert_eq!(response.status(), StatusCode::SEE_OTHER, "anonymous {path}");
