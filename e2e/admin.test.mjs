@@ -1,8 +1,10 @@
 // The admin area in a real browser: a superuser changes a runtime setting, deactivates a user
-// with the confirmation step, and finds both changes in the audit log.
+// with the confirmation step, and finds both changes in the audit log; staff filter solutions,
+// check one again and watch the dashboard follow.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inBrowser, logIn } from './lib/browser.mjs';
+import { taskRepository } from './lib/repo.mjs';
 import { startServer } from './lib/server.mjs';
 
 const PASSWORD = 'Kompass-Laterne-Nordsee-42';
@@ -56,4 +58,68 @@ test('a superuser changes a setting, deactivates a user and sees both in the aud
     // The refused form is answered 422 on purpose; nothing else may go wrong.
     assert.deepEqual(b.problems.filter((line) => !line.includes('422')), []);
   });
+});
+
+// A task repository whose checker runs the submitted shell script (from the local busybox image).
+const shellTask = {
+  Dockerfile: 'FROM inloop-test/busybox:1\nUSER nobody\nENTRYPOINT ["/bin/sh", "/checker/input/solution.sh"]\n',
+  Makefile: 'all:\n\ttrue\n',
+  'hello/task.md': '# Hello\n\nWrite `solution.sh` that greets the world.\n',
+  'hello/meta.json': JSON.stringify({ title: 'Hello Shell', category: 'Basics', pubdate: '2020-01-01 00:00' }),
+};
+
+test('staff filter solutions, open one, check it again and watch the dashboard follow live', { timeout: 240_000 }, async () => {
+  const repo = await taskRepository(shellTask);
+  const server = await startServer({
+    env: { INLOOP_WORKERS: '1' },
+    prepare: async (inloop) => {
+      await inloop(['settings', 'set', 'allowed_extensions', '.sh']);
+      await inloop(['load-tasks', '--url', repo.url, '--branch', 'main', '--wait']);
+      await inloop(['createuser', '--username', 'teacher', '--email', 'teacher@example.org', '--staff', '--password-stdin'], `${PASSWORD}\n`);
+      await inloop(['createuser', '--username', 'ada', '--email', 'ada@example.org', '--password-stdin'], `${PASSWORD}\n`);
+    },
+  });
+  await inBrowser(server, async (b) => {
+    // Ada hands in, in a browser of her own.
+    const studentContext = await b.browser.newContext({ baseURL: server.url });
+    const student = await studentContext.newPage();
+    await logIn(student, 'ada', PASSWORD);
+    await student.goto('/solutions/editor/hello-shell/');
+    await student.getByLabel('Task and upload').check();
+    await student.getByLabel('Files').setInputFiles({
+      name: 'solution.sh', mimeType: 'text/x-sh', buffer: Buffer.from('echo "Hello, world!"\n'),
+    });
+    await student.getByRole('button', { name: 'Hand in' }).click();
+    await student.locator('.badge-passed').waitFor({ timeout: 120_000 });
+    await studentContext.close();
+
+    // The teacher keeps the dashboard open in one tab…
+    const dashboard = await b.newPage();
+    await logIn(dashboard, 'teacher', PASSWORD);
+    await dashboard.goto('/admin/');
+    const finished = dashboard.locator('#dash-finished');
+    assert.equal(await finished.textContent(), '1');
+    await dashboard.getByText('Database: ok').waitFor();
+
+    // …and in another filters the solutions, opens Ada's and checks it again.
+    const work = await b.newPage();
+    await work.goto('/admin/solutions/');
+    await work.getByLabel('Task').selectOption({ label: 'Hello Shell' });
+    await work.getByLabel('Verdict').selectOption('passed');
+    await work.getByLabel('Author (username)').fill('ada');
+    await work.getByRole('button', { name: 'Show' }).click();
+    await work.getByRole('link', { name: 'Hello Shell #1' }).click();
+    await work.getByRole('heading', { name: 'Hello Shell #1 of ada' }).waitFor();
+    await work.getByRole('heading', { name: /^Check \d+: passed$/ }).waitFor();
+    await work.getByRole('link', { name: 'Open the result page' }).click();
+    await work.getByRole('button', { name: 'Check again' }).click();
+    await work.getByText('The solution is checked again.').waitFor();
+
+    // The dashboard counts the second check without a reload.
+    await dashboard.waitForFunction(() => document.getElementById('dash-finished')?.textContent === '2', null, { timeout: 120_000 });
+    await work.goto('/admin/solutions/?author=ada');
+    await work.getByRole('link', { name: 'Hello Shell #1' }).click();
+    assert.equal(await work.getByRole('heading', { name: /^Check \d+: passed$/ }).count(), 2);
+    assert.deepEqual(b.problems, []);
+  }, repo.remove);
 });

@@ -6,9 +6,12 @@ mod audit;
 mod audit_routes;
 mod catalog;
 pub mod csv;
+mod dashboard;
+mod dashboard_routes;
 mod extensions_routes;
 mod imports;
 mod pages_routes;
+pub mod redraws;
 mod settings_routes;
 mod solutions;
 mod solutions_routes;
@@ -18,27 +21,15 @@ mod users_routes;
 
 use rocket::fairing::AdHoc;
 use rocket::http::uri::Origin;
-use rocket::{get, routes};
 
-use crate::web::page::Page;
-use crate::web::{AppResult, Html};
 pub use access::{AdminStaff, AdminSuperuser};
-
-#[get("/admin")]
-fn index(page: Page<'_>, staff: AdminStaff) -> AppResult<Html> {
-    let superuser = staff.0.is_superuser;
-    page.render(
-        "admin/index.html",
-        &serde_json::json!({ "superuser": superuser }),
-    )
-}
 
 /// The staff pages.
 #[must_use]
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Admin", |rocket| async {
         rocket
-            .mount("/", routes![index])
+            .mount("/", dashboard_routes::routes())
             .mount("/", imports::routes())
             .mount("/", catalog::routes())
             .mount("/", extensions_routes::routes())

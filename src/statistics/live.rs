@@ -3,15 +3,14 @@
 
 use std::time::Duration;
 
-use rocket::request::{FromRequest, Outcome};
 use rocket::response::stream::{Event, EventStream};
-use rocket::{Request, Route, Shutdown, State, get, routes};
+use rocket::{Route, Shutdown, State, get, routes};
 use serde::Serialize;
 
 use super::chart::{self, Chart};
 use super::queries::{self, median};
-use crate::accounts::sessions::{Lifetime, SessionKey};
 use crate::admin::AdminStaff;
+use crate::admin::redraws::{OpenedIn, redraws};
 use crate::config::Config;
 use crate::db::{Db, DbPool, Timestamp};
 use crate::web::page::Page;
@@ -119,18 +118,6 @@ async fn page(
     )
 }
 
-/// The session a live stream was opened in: the stream ends with it (logout, expiry).
-struct OpenedIn(Option<SessionKey>);
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for OpenedIn {
-    type Error = ();
-
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
-        Outcome::Success(Self(crate::accounts::session_cookie::key(request)))
-    }
-}
-
 /// The live figures as an `update` event every few seconds, for as long as the session stands.
 #[get("/statistics/live/events")]
 fn events<'r>(
@@ -139,35 +126,27 @@ fn events<'r>(
     db: &'r Db,
     config: &'r State<Config>,
     templates: &'r State<Templates>,
-    mut shutdown: Shutdown,
+    shutdown: Shutdown,
 ) -> EventStream![Event + 'r] {
-    let lifetime = Lifetime::of(config);
-    EventStream! {
-        let mut ticks = tokio::time::interval(EVERY);
-        for id in 1_u64.. {
-            tokio::select! {
-                _ = ticks.tick() => {}
-                () = &mut shutdown => break,
-            }
-            let live = match &opened_in.0 {
-                Some(key) => key.is_live(db, lifetime).await.unwrap_or(true),
-                None => false,
-            };
-            if !live {
-                break;
-            }
-            let fragment = match read(db, config).await.and_then(|live| {
-                templates.render("statistics/_live.html", &serde_json::json!({ "live": live }))
-            }) {
-                Ok(html) => html.0,
-                Err(error) => {
-                    tracing::warn!(%error, "reading the live statistics failed");
-                    continue;
-                }
-            };
-            yield Event::data(fragment).event(UPDATE).id(id.to_string());
-        }
-    }
+    let config: &'r Config = config;
+    let templates: &'r Templates = templates;
+    redraws(
+        EVERY,
+        UPDATE,
+        opened_in,
+        db,
+        config,
+        shutdown,
+        move || async move {
+            let live = read(db, config).await?;
+            Ok(templates
+                .render(
+                    "statistics/_live.html",
+                    &serde_json::json!({ "live": live }),
+                )?
+                .0)
+        },
+    )
 }
 
 pub fn routes() -> Vec<Route> {

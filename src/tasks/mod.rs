@@ -10,7 +10,7 @@ pub mod store;
 
 use rocket::fairing::AdHoc;
 
-pub use pages::{CategoryRow, overview, task_url};
+pub use pages::{CategoryRow, duration_words, overview, task_url};
 
 /// The task pages and task files.
 #[must_use]

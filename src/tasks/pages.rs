@@ -61,6 +61,7 @@ fn time_left(deadline: Timestamp, now: Timestamp) -> String {
 
 /// A span of time as `public/countdown.js` words it ("3 days", "5 h 07 min", "4 min 09 s",
 /// "12 s"), so the first tick of a countdown does not change the server's text.
+#[must_use]
 pub fn duration_words(millis: i64) -> String {
     let total = millis.max(0) / 1000;
     let (days, hours) = (total / 86_400, total % 86_400 / 3600);

@@ -16,12 +16,12 @@ fn healthz() -> &'static str {
 
 /// Each dependency's state, in words only (`ok`, `error`, `unavailable`, `not configured`,
 /// `not required`): what failed goes to the log, never to an anonymous caller.
-#[derive(Serialize)]
-struct Readiness {
-    ready: bool,
-    database: &'static str,
-    redis: &'static str,
-    docker: &'static str,
+#[derive(Clone, Debug, Serialize)]
+pub struct Readiness {
+    pub ready: bool,
+    pub database: &'static str,
+    pub redis: &'static str,
+    pub docker: &'static str,
 }
 
 fn state<E: std::fmt::Display>(
@@ -47,6 +47,17 @@ async fn readyz(
     bus: &State<Bus>,
     docker: &State<DockerClient>,
 ) -> (Status, Json<Readiness>) {
+    let readiness = readiness(db, bus, docker).await;
+    let status = if readiness.ready {
+        Status::Ok
+    } else {
+        Status::ServiceUnavailable
+    };
+    (status, Json(readiness))
+}
+
+/// Each dependency's state now (the admin dashboard shows it too).
+pub async fn readiness(db: &Db, bus: &Bus, docker: &DockerClient) -> Readiness {
     let (database, redis, docker) = tokio::join!(db.ping(), bus.ping(), docker.ping());
     let database = state("database", "error", database);
     let redis = redis.map_or("not configured", |result| {
@@ -56,22 +67,15 @@ async fn readyz(
         state("Docker", "unavailable", result)
     });
     let ready = database == "ok" && matches!(docker, "ok" | "not required");
-    let status = if ready {
-        Status::Ok
-    } else {
-        Status::ServiceUnavailable
-    };
-    (
-        status,
-        Json(Readiness {
-            ready,
-            database,
-            redis,
-            docker,
-        }),
-    )
+    Readiness {
+        ready,
+        database,
+        redis,
+        docker,
+    }
 }
 
+#[must_use]
 pub fn routes() -> Vec<Route> {
     routes![healthz, readyz]
 }

@@ -4,7 +4,7 @@ mod assets;
 mod csrf;
 mod error;
 mod guards;
-mod health;
+pub mod health;
 mod hosts;
 mod logging;
 mod metrics_route;
