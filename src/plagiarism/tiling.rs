@@ -46,13 +46,6 @@ impl Prepared {
         }
     }
 
-    /// A stream without blocked tokens.
-    #[must_use]
-    pub fn open(tokens: Vec<u32>, min_match: usize) -> Self {
-        let blocked = vec![false; tokens.len()];
-        Self::new(tokens, blocked, min_match)
-    }
-
     #[must_use]
     pub fn tokens(&self) -> &[u32] {
         &self.tokens
@@ -190,11 +183,13 @@ pub(super) fn code(token: u32) -> u64 {
 mod tests {
     use super::*;
 
+    /// A stream without blocked tokens.
+    fn open(tokens: &[u32], min_match: usize) -> Prepared {
+        Prepared::new(tokens.to_vec(), vec![false; tokens.len()], min_match)
+    }
+
     fn tile(a: &[u32], b: &[u32], min_match: usize) -> Vec<Tile> {
-        tiles(
-            &Prepared::open(a.to_vec(), min_match),
-            &Prepared::open(b.to_vec(), min_match),
-        )
+        tiles(&open(a, min_match), &open(b, min_match))
     }
 
     #[test]
@@ -261,7 +256,7 @@ mod tests {
             vec![false, false, false, true, false, false],
             2,
         );
-        let b = Prepared::open(vec![1, 2, 3, 4, 5, 6], 2);
+        let b = open(&[1, 2, 3, 4, 5, 6], 2);
         assert_eq!(
             tiles(&a, &b),
             [Tile { a: 0, b: 0, len: 3 }, Tile { a: 4, b: 4, len: 2 }]

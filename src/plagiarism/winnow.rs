@@ -29,8 +29,11 @@ pub fn fingerprints(tokens: &[u32], blocked: &[bool], k: usize) -> Vec<u64> {
     let hashes = kgram_hashes(tokens, blocked, k);
     let mut kept: Vec<u64> = hashes
         .windows(WINDOW)
-        .filter_map(|window| window.iter().copied().collect::<Option<Vec<u64>>>())
-        .filter_map(|window| window.into_iter().min())
+        .filter_map(|window| {
+            window
+                .iter()
+                .try_fold(u64::MAX, |least, hash| hash.map(|hash| hash.min(least)))
+        })
         .collect();
     kept.sort_unstable();
     kept.dedup();
