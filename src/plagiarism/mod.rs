@@ -51,7 +51,7 @@ impl Default for Options {
         Self {
             min_match: 12,
             threshold: 0.9,
-            common_share: 0.25,
+            common_share: 0.02,
         }
     }
 }
