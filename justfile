@@ -59,7 +59,7 @@ e2e-debug: assets
     cargo build
     bash e2e/run
 
-# Benchmarks: 10,000 live-result streams against one release server (needs Redis), then editor checkpoint saves; writes docs/benchmarks.md.
+# Benchmarks: 10,000 live-result streams against one release server (needs Redis), then editor checkpoint saves and plagiarism detection; writes docs/benchmarks.md.
 bench streams="10000" events="500": assets
     #!/usr/bin/env bash
     set -euo pipefail
@@ -67,11 +67,16 @@ bench streams="10000" events="500": assets
     cargo build --release --bin inloop --example sse_bench
     target/release/examples/sse_bench {{streams}} {{events}}
     just bench-checkpoints
+    just bench-plagiarism
 
 # Editor checkpoint saves per second with `students` saving at once → docs/benchmarks.md.
 bench-checkpoints students="64" seconds="20": assets
     cargo build --release --bin inloop --example checkpoint_bench
     target/release/examples/checkpoint_bench {{students}} {{seconds}}
+
+# Plagiarism detection over 500 synthetic Java solutions of one task → docs/benchmarks.md.
+bench-plagiarism: assets
+    cargo run --release --example plagiarism_bench
 
 # Build the local checker base images used by the tests (no registry needed).
 images:

@@ -12,6 +12,7 @@ pub mod import;
 pub mod markdown;
 pub mod metrics;
 pub mod pages;
+pub mod plagiarism;
 pub mod runner;
 pub mod settings;
 pub mod solutions;
