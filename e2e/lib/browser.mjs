@@ -33,8 +33,12 @@ export async function launchBrowser({ baseURL, contextOptions = {} } = {}) {
   });
   context.on('weberror', (err) => problems.push(`page error: ${err.error().message}`));
   context.on('request', (req) => requests.push(req.url()));
-  context.on('requestfailed', (req) =>
-    problems.push(`request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText}`));
+  context.on('requestfailed', (req) => {
+    const error = req.failure()?.errorText;
+    // Leaving a page closes its event stream, which the browser reports as aborted.
+    const leftStream = error === 'net::ERR_ABORTED' && new URL(req.url()).pathname.endsWith('/events');
+    if (!leftStream) problems.push(`request failed: ${req.method()} ${req.url()}: ${error}`);
+  });
   context.on('response', (res) => {
     if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`);
   });
