@@ -1,5 +1,5 @@
 // Statistics in a real browser: staff watch the live view update over server-sent events while a
-// student hands in, then read the task table, the charts and their numbers.
+// student hands in, then read the task table, the charts and their numbers, and the grades.
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { test } from 'node:test';
@@ -18,7 +18,7 @@ const taskFiles = {
   'hello/meta.json': JSON.stringify({ title: 'Hello Shell', category: 'Basics', pubdate: '2020-01-01 00:00' }),
 };
 
-test('staff watch a submission arrive live and read the statistics', { timeout: 240_000 }, async () => {
+test('staff watch a submission arrive live and read the statistics and grades', { timeout: 240_000 }, async () => {
   const repo = await taskRepository(taskFiles);
   const server = await startServer({
     env: { INLOOP_WORKERS: '1' },
@@ -78,6 +78,22 @@ test('staff watch a submission arrive live and read the statistics', { timeout: 
     await mkdir(screenshots, { recursive: true });
     await staff.setViewportSize({ width: 390, height: 844 });
     await staff.screenshot({ path: `${screenshots}statistics-phone.png`, fullPage: true });
+
+    // Grades: a point for the solved task; the CSV says the same; the matrix shows the pass.
+    await staff.goto('/admin/');
+    await staff.getByRole('link', { name: 'Grades' }).click();
+    await staff.getByLabel('Category').selectOption('Basics');
+    await staff.getByLabel('Counted from (first day)').fill('2020-01-01');
+    await staff.getByLabel('CSV starts with the column names').check();
+    await staff.getByRole('button', { name: 'Show' }).click();
+    const points = staff.getByRole('row', { name: /ada/ });
+    assert.equal((await points.locator('td.number').textContent()).trim(), '1');
+    const csvLink = staff.getByRole('link', { name: 'Download the points as CSV' });
+    const csv = await (await staff.request.get(await csvLink.getAttribute('href'))).text();
+    assert.match(csv, /^last_name,first_name,username,email,matriculation_number,course_of_study,points\r\n,,ada,ada@example.org,,,1\r\n$/);
+    await staff.getByRole('link', { name: 'results matrix' }).click();
+    await staff.getByRole('row', { name: /ada/ }).getByLabel('solved').waitFor();
+    await staff.screenshot({ path: `${screenshots}grades-matrix-phone.png`, fullPage: true });
     await studentContext.close();
     assert.deepEqual(b.problems, []);
   }, repo.remove);

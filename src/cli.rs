@@ -9,8 +9,8 @@ use crate::accounts::{self, commands::AccountSpec};
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::events::Bus;
-use crate::import;
 use crate::settings::{self, Settings};
+use crate::{grades, import};
 
 /// INLOOP, a platform for programming courses.
 #[derive(Parser)]
@@ -96,6 +96,28 @@ enum Command {
         /// Only say what would be removed.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Write the points per student for a category (a point per task solved from START on, by
+    /// each student's deadline, capped) as CSV, as /admin/grades/ offers them.
+    ExportGrades {
+        /// The category's name or slug.
+        category: String,
+        /// The first day that counts (YYYY-MM-DD, in the configured time zone).
+        start: String,
+        /// The CSV file to write (`-`: standard output).
+        file: std::path::PathBuf,
+        /// The most points one student gets (default: the setting `grade_max_points`).
+        #[arg(long)]
+        max_points: Option<i64>,
+        /// Start with a row of column names.
+        #[arg(long)]
+        header: bool,
+        /// Include active students without points.
+        #[arg(long)]
+        include_zero: bool,
+        /// Also write the results matrix (students × tasks) to this CSV file.
+        #[arg(long)]
+        matrix: Option<std::path::PathBuf>,
     },
 }
 
@@ -211,6 +233,26 @@ async fn dispatch(
         Command::LoadTasks { url, branch, wait } => {
             let db = database(&config).await?;
             import::commands::load_tasks(db, config, url, branch, wait).await
+        }
+        Command::ExportGrades {
+            category,
+            start,
+            file,
+            max_points,
+            header,
+            include_zero,
+            matrix,
+        } => {
+            let spec = grades::command::ExportSpec {
+                category,
+                start,
+                file,
+                max_points,
+                header,
+                include_zero,
+                matrix,
+            };
+            grades::command::export_grades(&database(&config).await?, &config.zone(), spec).await
         }
         Command::PrintWebhookSettings => {
             import::commands::print_webhook_settings(database(&config).await?, &config).await

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod events;
+pub mod grades;
 pub mod home;
 pub mod import;
 pub mod markdown;

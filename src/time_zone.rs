@@ -26,6 +26,14 @@ pub fn format_local(moment: OffsetDateTime, zone: &TimeZone) -> String {
     to_local(moment, zone).format(&format).unwrap_or_default()
 }
 
+/// The first moment (Unix milliseconds) of `date`, written `YYYY-MM-DD`, in `zone`.
+#[must_use]
+pub fn day_start(date: &str, zone: &TimeZone) -> Option<i64> {
+    let date: jiff::civil::Date = date.trim().parse().ok()?;
+    let start = date.to_zoned_datetime(zone.clone()).ok()?;
+    Some(start.timestamp().as_millisecond())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +46,7 @@ mod tests {
         assert_eq!(to_local(winter, &berlin).hour(), 13);
         assert_eq!(to_local(summer, &berlin).hour(), 14);
         assert!(parse("Mars/Olympus").is_err());
+        assert_eq!(day_start("2026-01-15", &berlin), Some(1_768_431_600_000));
+        assert_eq!(day_start("2026-02-30", &berlin), None);
     }
 }

@@ -66,6 +66,7 @@ const GROUPS: &[(&str, &[&Setting])] = &[
             &settings::MAX_PROCESSES,
         ],
     ),
+    ("Grades", &[&settings::GRADE_MAX_POINTS]),
 ];
 
 /// One setting as the page shows it.

@@ -64,4 +64,6 @@ settings! {
         "The most processes a task's meta.json may ask for.";
     EDITOR_AUTOCOMPLETION: "editor_autocompletion", Bool, "false",
         "Whether the browser editor suggests completions (off: students type every word themselves).";
+    GRADE_MAX_POINTS: "grade_max_points", Int, "10",
+        "The most points the grade export gives a student for one category (a point per task solved).";
 }

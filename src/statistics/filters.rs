@@ -1,7 +1,6 @@
 //! What a statistics page is asked for: the query's parameters, checked, with the reason when
 //! one is bad (400).
 
-use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use rocket::FromForm;
 use serde::Serialize;
@@ -99,10 +98,9 @@ fn given(text: Option<&String>) -> Option<&str> {
 
 /// The start of `date` (YYYY-MM-DD) in `zone`.
 fn day_start(name: &str, date: &str, zone: &TimeZone) -> Result<Timestamp, AppError> {
-    let bad = || AppError::BadRequest(format!("{name} must be a date like 2026-10-31"));
-    let date: Date = date.parse().map_err(|_| bad())?;
-    let start = date.to_zoned_datetime(zone.clone()).map_err(|_| bad())?;
-    Ok(Timestamp::from_millis(start.timestamp().as_millisecond()))
+    crate::time_zone::day_start(date, zone)
+        .map(Timestamp::from_millis)
+        .ok_or_else(|| AppError::BadRequest(format!("{name} must be a date like 2026-10-31")))
 }
 
 impl Filter {

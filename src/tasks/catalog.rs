@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::extensions::DEADLINE_FOR_VIEWER;
+use super::extensions::deadline_for;
 use crate::accounts::User;
 use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
@@ -115,10 +115,11 @@ pub async fn categories(
     viewer: Viewer,
     now: Timestamp,
 ) -> Result<Vec<CategorySummary>, sqlx::Error> {
+    let deadline = deadline_for("$1");
     let sql = format!(
         "SELECT c.id, c.name, c.slug, c.description_html,
                 COUNT(CASE WHEN t.pubdate <= $3 THEN 1 END) AS published,
-                COUNT(CASE WHEN t.pubdate <= $3 AND (t.deadline IS NULL OR {DEADLINE_FOR_VIEWER} > $3) THEN 1 END) AS open,
+                COUNT(CASE WHEN t.pubdate <= $3 AND (t.deadline IS NULL OR {deadline} > $3) THEN 1 END) AS open,
                 COUNT(CASE WHEN t.pubdate <= $3 AND {solved} THEN 1 END) AS solved
          FROM categories c JOIN tasks t ON t.category_id = c.id
          WHERE {VISIBLE}
@@ -160,7 +161,8 @@ pub async fn category_by_id(db: &DbPool, id: i64) -> Result<Option<Category>, sq
 fn summary() -> String {
     format!(
         "t.id, t.system_name, t.title, t.slug, t.category_id, t.pubdate,
-         {DEADLINE_FOR_VIEWER} AS deadline, t.deadline AS task_deadline, {} AS solved",
+         {} AS deadline, t.deadline AS task_deadline, {} AS solved",
+        deadline_for("$1"),
         solved()
     )
 }

@@ -7,15 +7,21 @@ use serde::Serialize;
 use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
 
-/// SQL: the deadline of task `t` for the user bound as `$1` (their latest extension when it is
-/// later than the task's own deadline).
-pub const DEADLINE_FOR_VIEWER: &str = "CASE WHEN t.deadline IS NULL THEN NULL ELSE COALESCE(
+/// SQL: the deadline of task `t` for the user whose id is the SQL expression `user` (`$1` for the
+/// viewer, a column for a list of students): their latest extension when it is later than the
+/// task's own deadline.
+#[must_use]
+pub fn deadline_for(user: &str) -> String {
+    format!(
+        "CASE WHEN t.deadline IS NULL THEN NULL ELSE COALESCE(
         (SELECT MAX(e.deadline) FROM deadline_extensions e
          WHERE e.deadline > t.deadline
            AND (e.task_id = t.id OR e.category_id = t.category_id)
-           AND (e.user_id = $1
-                OR e.group_id IN (SELECT m.group_id FROM group_members m WHERE m.user_id = $1))),
-        t.deadline) END";
+           AND (e.user_id = {user}
+                OR e.group_id IN (SELECT m.group_id FROM group_members m WHERE m.user_id = {user}))),
+        t.deadline) END"
+    )
+}
 
 /// What an extension applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

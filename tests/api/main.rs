@@ -8,6 +8,7 @@ mod commands;
 mod common;
 mod editor;
 mod foundation;
+mod grades;
 mod sandbox;
 mod schema;
 mod sessions;

@@ -31,7 +31,14 @@ fn report(cases: &[(&str, &str)]) -> String {
 }
 
 /// A finished solution of `author` with `verdict`, handed in at `at` (Unix milliseconds).
-async fn solution(db: &DbPool, task: i64, author: i64, number: i64, verdict: &str, at: i64) -> i64 {
+pub async fn solution(
+    db: &DbPool,
+    task: i64,
+    author: i64,
+    number: i64,
+    verdict: &str,
+    at: i64,
+) -> i64 {
     inloop::on_pool!(db, |pool| sqlx::query_scalar(
         "INSERT INTO solutions (task_id, author_id, number, submitted_at, files_hash, status, verdict)
          VALUES ($1, $2, $3, $4, 'hash', 'finished', $5) RETURNING id"

@@ -30,6 +30,8 @@ const TABLE: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/admin/extensions",                   "/admin/extensions/",                   Who::Staff),
     ("POST", "/admin/extensions",                   "/admin/extensions/",                   Who::Staff),
     ("POST", "/admin/extensions/<id>/delete",       "/admin/extensions/1/delete/",          Who::Staff),
+    ("GET",  "/admin/grades",                       "/admin/grades/",                       Who::Staff),
+    ("GET",  "/admin/grades/matrix",                "/admin/grades/matrix/",                Who::Staff),
     ("GET",  "/admin/solutions",                    "/admin/solutions/",                    Who::Staff),
     ("POST", "/admin/solutions/bulk",               "/admin/solutions/bulk/",               Who::Staff),
     ("GET",  "/admin/solutions/<id>",               "/admin/solutions/{solution}/",         Who::Staff),
