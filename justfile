@@ -59,7 +59,7 @@ e2e-debug: assets
     cargo build
     bash e2e/run
 
-# Benchmarks: 10,000 live-result streams against one release server (needs Redis), then editor checkpoint saves and plagiarism detection; writes docs/benchmarks.md.
+# Benchmarks: 10,000 live-result streams against one release server (needs Redis), then editor checkpoint saves, plagiarism detection and the admin solution list; writes docs/benchmarks.md.
 bench streams="10000" events="500": assets
     #!/usr/bin/env bash
     set -euo pipefail
@@ -68,6 +68,7 @@ bench streams="10000" events="500": assets
     target/release/examples/sse_bench {{streams}} {{events}}
     just bench-checkpoints
     just bench-plagiarism
+    just bench-admin-lists
 
 # Editor checkpoint saves per second with `students` saving at once → docs/benchmarks.md.
 bench-checkpoints students="64" seconds="20": assets
@@ -77,6 +78,11 @@ bench-checkpoints students="64" seconds="20": assets
 # Plagiarism detection over 500 synthetic Java solutions of one task → docs/benchmarks.md.
 bench-plagiarism: assets
     cargo run --release --example plagiarism_bench
+
+# The admin solution list with 100,000 solutions on SQLite and PostgreSQL → docs/benchmarks.md.
+bench-admin-lists: assets
+    cargo build --release --bin inloop --example admin_list_bench
+    target/release/examples/admin_list_bench
 
 # Build the local checker base images used by the tests (no registry needed).
 images:

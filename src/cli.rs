@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::db::DbPool;
 use crate::events::Bus;
 use crate::settings::{self, Settings};
-use crate::{grades, import};
+use crate::{grades, import, solutions};
 
 /// INLOOP, a platform for programming courses.
 #[derive(Parser)]
@@ -96,6 +96,43 @@ enum Command {
         /// Only say what would be removed.
         #[arg(long)]
         dry_run: bool,
+    },
+    #[command(flatten)]
+    Course(CourseCommand),
+}
+
+/// The commands on a course's solutions and results.
+#[derive(Subcommand)]
+enum CourseCommand {
+    /// Delete all but the newest N solutions of every student and task (with their checks).
+    PruneSolutions {
+        #[arg(long)]
+        keep: i64,
+        /// Only say what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the files of every student's latest solution of a task (by slug) or of each task of
+    /// a category (by name or slug) to a zip file, as <task>/<username>/<file>.
+    ExportSolutions {
+        task_or_category: String,
+        file: std::path::PathBuf,
+    },
+    /// Create a synthetic course for load tests: a category, tasks, students and solutions with
+    /// finished checks. Refused by release builds without --force.
+    GenerateSubmissions {
+        /// Names the category, its tasks (<prefix>-t<n>) and students (<prefix>-s<n>).
+        #[arg(long, default_value = "generated")]
+        prefix: String,
+        #[arg(long, default_value_t = 100)]
+        students: i64,
+        #[arg(long, default_value_t = 10)]
+        tasks: i64,
+        #[arg(long, default_value_t = 1000)]
+        solutions: i64,
+        /// Generate even with a release build (a production database).
+        #[arg(long)]
+        force: bool,
     },
     /// Write the points per student for a category (a point per task solved from START on, by
     /// each student's deadline, capped) as CSV, as /admin/grades/ offers them.
@@ -234,7 +271,47 @@ async fn dispatch(
             let db = database(&config).await?;
             import::commands::load_tasks(db, config, url, branch, wait).await
         }
-        Command::ExportGrades {
+        Command::Course(command) => course_command(&config, command).await,
+        Command::PrintWebhookSettings => {
+            import::commands::print_webhook_settings(database(&config).await?, &config).await
+        }
+    }
+}
+
+async fn course_command(config: &Config, command: CourseCommand) -> CommandResult {
+    match command {
+        CourseCommand::PruneSolutions { keep, dry_run } => {
+            let bus = Bus::from_config(config)?;
+            bus.ready().await;
+            solutions::commands::prune(&database(config).await?, &bus, keep, dry_run).await
+        }
+        CourseCommand::ExportSolutions {
+            task_or_category,
+            file,
+        } => solutions::commands::export(&database(config).await?, &task_or_category, &file).await,
+        CourseCommand::GenerateSubmissions {
+            prefix,
+            students,
+            tasks,
+            solutions: count,
+            force,
+        } => {
+            if !cfg!(debug_assertions) && !force {
+                return Err(
+                    "generate-submissions writes synthetic users and solutions into the \
+                            database; a release build does that only with --force"
+                        .into(),
+                );
+            }
+            let course = solutions::commands::Synthetic {
+                prefix,
+                students,
+                tasks,
+                solutions: count,
+            };
+            solutions::commands::generate(&database(config).await?, &course).await
+        }
+        CourseCommand::ExportGrades {
             category,
             start,
             file,
@@ -252,10 +329,7 @@ async fn dispatch(
                 include_zero,
                 matrix,
             };
-            grades::command::export_grades(&database(&config).await?, &config.zone(), spec).await
-        }
-        Command::PrintWebhookSettings => {
-            import::commands::print_webhook_settings(database(&config).await?, &config).await
+            grades::command::export_grades(&database(config).await?, &config.zone(), spec).await
         }
     }
 }

@@ -3,6 +3,7 @@
 pub mod archive;
 mod checkpoint_routes;
 pub mod checkpoints;
+pub mod commands;
 mod course;
 mod editor_routes;
 pub mod events;

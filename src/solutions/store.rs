@@ -100,13 +100,11 @@ async fn try_create(db: &DbPool, new: &NewSolution<'_>) -> Result<Option<Solutio
                 .bind(new.task_id)
                 .execute(&mut *tx)
                 .await?;
-            let count: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM solutions WHERE author_id = $1 AND task_id = $2",
-            )
-            .bind(new.author_id)
-            .bind(new.task_id)
-            .fetch_one(&mut *tx)
-            .await?;
+            let count: i64 = sqlx::query_scalar(HANDED_IN)
+                .bind(new.author_id)
+                .bind(new.task_id)
+                .fetch_one(&mut *tx)
+                .await?;
             if count >= limit {
                 return Ok(None);
             }
@@ -187,10 +185,14 @@ pub async fn of_author_after(
         .await)
 }
 
-/// How many solutions the author has handed in for a task.
+/// SQL: how many solutions author `$1` has handed in for task `$2`: the highest number, since
+/// numbers are never reused, so solutions deleted or pruned since still count against a limit.
+const HANDED_IN: &str =
+    "SELECT COALESCE(MAX(number), 0) FROM solutions WHERE author_id = $1 AND task_id = $2";
+
+/// How many solutions the author has handed in for a task (deleted ones included).
 pub async fn count(db: &DbPool, author_id: UserId, task_id: TaskId) -> Result<i64, sqlx::Error> {
-    let sql = "SELECT COUNT(*) FROM solutions WHERE author_id = $1 AND task_id = $2";
-    on_pool!(db, |pool| sqlx::query_scalar(sql)
+    on_pool!(db, |pool| sqlx::query_scalar(HANDED_IN)
         .bind(author_id)
         .bind(task_id)
         .fetch_one(pool)

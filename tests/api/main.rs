@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod commands;
 mod common;
+mod course_commands;
 mod editor;
 mod foundation;
 mod grades;
