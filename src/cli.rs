@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::db::DbPool;
 use crate::events::Bus;
 use crate::import;
+use crate::plagiarism;
 use crate::settings::{self, Settings};
 
 /// INLOOP, a platform for programming courses.
@@ -79,6 +80,15 @@ enum Command {
     },
     /// Print what to enter in the task repository's webhook settings.
     PrintWebhookSettings,
+    /// Compare the latest passed solutions of a task (by slug) or of every task of a category
+    /// (by slug or name) here, and print the pairs found.
+    PlagiarismCheck {
+        /// A task's slug, or a category's slug or name.
+        task_or_category: String,
+        /// Report pairs at least this similar, in percent.
+        #[arg(long, default_value_t = 90.0)]
+        min_similarity: f64,
+    },
     /// Run check workers without the web server, until SIGTERM or Ctrl-C.
     Worker {
         /// How many checks run at once (default: `INLOOP_WORKERS`).
@@ -211,6 +221,14 @@ async fn dispatch(
         Command::LoadTasks { url, branch, wait } => {
             let db = database(&config).await?;
             import::commands::load_tasks(db, config, url, branch, wait).await
+        }
+        Command::PlagiarismCheck {
+            task_or_category,
+            min_similarity,
+        } => {
+            let instance = config.instance_name(&format!("cli-{}", std::process::id()));
+            let db = database(&config).await?;
+            plagiarism::commands::check(&db, &instance, &task_or_category, min_similarity).await
         }
         Command::PrintWebhookSettings => {
             import::commands::print_webhook_settings(database(&config).await?, &config).await
