@@ -5,6 +5,7 @@ mod dashboard;
 mod extensions;
 mod pages;
 mod permissions;
+pub mod plagiarism;
 mod settings;
 mod solutions;
 mod users;
