@@ -401,3 +401,41 @@ async fn bad_forms_are_refused_field_by_field_and_students_see_nothing() {
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_check_whose_instance_went_away_is_taken_over_and_finished() {
+    let area = Area::new().await;
+    seed(&area.app).await;
+    let db = area.app.db().await;
+    let (check, task): (i64, i64) = inloop::on_pool!(&db, |pool| sqlx::query_as(
+        "INSERT INTO plagiarism_runs (task_id, min_similarity, requested_at, started_at,
+             heartbeat_at, status, worker, tasks_total)
+         SELECT id, 0.9, 0, 0, 0, 'running', 'gone:1', 1 FROM tasks RETURNING id, task_id"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    inloop::on_pool!(&db, |pool| sqlx::query(
+        "INSERT INTO plagiarism_pairs (run_id, task_id, solution_a, solution_b, author_a,
+             author_b, similarity)
+         SELECT $1, $2, MIN(id), MAX(id), MIN(author_id), MAX(author_id), $3 FROM solutions"
+    )
+    .bind(check)
+    .bind(task)
+    .bind(0.5_f64)
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
+
+    // The server's loop polls every few seconds; `finished` waits up to 30 s.
+    let page = finished(&area, &format!("/admin/plagiarism/{check}/")).await;
+    assert!(!page.contains("gone:1"), "another instance ran it");
+    assert!(page.contains("alice (#1) and bob (#2)"), "{page}");
+    let found = pairs_of(&db, &format!("/admin/plagiarism/{check}/")).await;
+    assert_eq!(
+        found.len(),
+        1,
+        "the dead instance's pairs are gone: {found:?}"
+    );
+}
