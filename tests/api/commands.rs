@@ -300,7 +300,7 @@ async fn plagiarism_check_prints_the_pairs_of_a_task_or_category() {
     let app = common::spawn().await;
     app.create_user("teacher", PASSWORD, true).await;
     app.create_user("boss", PASSWORD, true).await;
-    crate::admin::plagiarism::seed(&app).await;
+    crate::admin::plagiarism_seed::seed(&app).await;
 
     let checked = inloop(&app, &["plagiarism-check", "shell-task"], "");
     assert!(checked.status.success(), "{}", text(&checked));
