@@ -38,12 +38,12 @@ echo "$message"
 `;
 
 const renamed = original
+  .replace('# Greets the world, after counting to three.', '# My own solution!')
   .replaceAll('greeting', 'hi')
   .replaceAll('count', 'n')
   .replaceAll('total', 'sum')
   .replaceAll('message', 'out')
-  .replaceAll('word', 'w')
-  .replace('# Greets the world, after counting to three.', '# My own solution!');
+  .replaceAll('word', 'w');
 
 const independent = 'echo "Hello, world!"\n';
 

@@ -10,8 +10,8 @@ type CommandResult = Result<(), Box<dyn std::error::Error>>;
 /// Checks the task with the slug `name` (else the category with that slug or name), keeping
 /// pairs of at least `min_percent` % similarity; prints the pairs, most similar first.
 pub async fn check(db: &DbPool, instance: &str, name: &str, min_percent: f64) -> CommandResult {
-    if !(0.0..=100.0).contains(&min_percent) {
-        return Err("--min-similarity must be a percentage from 0 to 100".into());
+    if !(1.0..=100.0).contains(&min_percent) {
+        return Err("--min-similarity must be a percentage from 1 to 100".into());
     }
     let Some(scope) = store::scope_named(db, name).await? else {
         return Err(

@@ -316,6 +316,13 @@ async fn plagiarism_check_prints_the_pairs_of_a_task_or_category() {
     assert!(category.status.success(), "{}", text(&category));
     assert!(String::from_utf8_lossy(&category.stdout).contains("alice  bob"));
 
+    let out_of_range = inloop(
+        &app,
+        &["plagiarism-check", "shell-task", "--min-similarity", "150"],
+        "",
+    );
+    assert!(!out_of_range.status.success());
+    assert!(text(&out_of_range).contains("from 1 to 100"));
     let unknown = inloop(&app, &["plagiarism-check", "no-such-task"], "");
     assert!(!unknown.status.success());
     assert!(
