@@ -17,10 +17,10 @@ use super::csv::{self, Csv};
 use super::redraws::{OpenedIn, redraws_until};
 use crate::config::Config;
 use crate::db::{Db, DbPool, Timestamp};
-use crate::on_pool;
 use crate::plagiarism::Doorbell;
 use crate::plagiarism::pairs::{self, Order, StoredPair};
 use crate::plagiarism::runs::{self, Run, Scope};
+use crate::plagiarism::store;
 use crate::web::page::Page;
 use crate::web::{AppError, AppResult, Html, PathNumber, Templates};
 
@@ -53,37 +53,13 @@ impl Default for StartForm {
     }
 }
 
-/// A task or category the form offers.
-#[derive(Serialize, sqlx::FromRow)]
-struct Choice {
-    slug: String,
-    name: String,
-}
-
-async fn choices(db: &DbPool, table: &str, name: &str) -> Result<Vec<Choice>, sqlx::Error> {
-    let sql = format!("SELECT slug, {name} AS name FROM {table} ORDER BY {name}");
-    on_pool!(db, |pool| sqlx::query_as(&sql).fetch_all(pool).await)
-}
-
-async fn id_of(db: &DbPool, table: &str, slug: &str) -> Result<Option<i64>, sqlx::Error> {
-    let sql = format!("SELECT id FROM {table} WHERE slug = $1");
-    on_pool!(db, |pool| sqlx::query_scalar(&sql)
-        .bind(slug)
-        .fetch_optional(pool)
-        .await)
-}
-
 /// The form checked: what to compare and the threshold (0 to 1), or a message per field.
 async fn check(
     db: &DbPool,
     form: &StartForm,
 ) -> Result<Result<(Scope, f64), BTreeMap<&'static str, String>>, sqlx::Error> {
     let mut errors = BTreeMap::new();
-    let scope = match form.scope.trim().split_once(':') {
-        Some(("task", slug)) => id_of(db, "tasks", slug).await?.map(Scope::Task),
-        Some(("category", slug)) => id_of(db, "categories", slug).await?.map(Scope::Category),
-        _ => None,
-    };
+    let scope = store::scope_chosen(db, form.scope.trim()).await?;
     if scope.is_none() {
         let message = if form.scope.trim().is_empty() {
             "Choose a task or a category."
@@ -130,12 +106,13 @@ async fn render_list(
         .iter()
         .map(|run| view(run, config))
         .collect();
+    let (categories, tasks) = store::choices(db).await?;
     page.render(
         "admin/plagiarism_runs.html",
         &serde_json::json!({
             "runs": runs,
-            "tasks": choices(db, "tasks", "title").await?,
-            "categories": choices(db, "categories", "name").await?,
+            "tasks": tasks,
+            "categories": categories,
             "form": form,
             "errors": errors,
         }),

@@ -1,7 +1,7 @@
 //! What a run compares, read from the database: the tasks of its scope, each task's editor
 //! templates (the base code) and the latest passed solution of every student.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::runs::Scope;
 use super::{Source, Submission};
@@ -115,4 +115,37 @@ pub async fn scope_named(db: &DbPool, name: &str) -> Result<Option<Scope>, sqlx:
         .fetch_optional(pool)
         .await)?;
     Ok(id.map(Scope::Category))
+}
+
+/// A task or category a check may be started for.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Choice {
+    pub slug: String,
+    pub name: String,
+}
+
+/// Every category and every task (by title), for the start form.
+pub async fn choices(db: &DbPool) -> Result<(Vec<Choice>, Vec<Choice>), sqlx::Error> {
+    let categories = "SELECT slug, name FROM categories ORDER BY name";
+    let tasks = "SELECT slug, title AS name FROM tasks ORDER BY title";
+    let categories = on_pool!(db, |pool| sqlx::query_as(categories).fetch_all(pool).await)?;
+    let tasks = on_pool!(db, |pool| sqlx::query_as(tasks).fetch_all(pool).await)?;
+    Ok((categories, tasks))
+}
+
+/// The task (`task:<slug>`) or category (`category:<slug>`) a form names.
+pub async fn scope_chosen(db: &DbPool, choice: &str) -> Result<Option<Scope>, sqlx::Error> {
+    let Some((kind, slug)) = choice.split_once(':') else {
+        return Ok(None);
+    };
+    let (sql, scope): (&str, fn(i64) -> Scope) = match kind {
+        "task" => ("SELECT id FROM tasks WHERE slug = $1", Scope::Task),
+        "category" => ("SELECT id FROM categories WHERE slug = $1", Scope::Category),
+        _ => return Ok(None),
+    };
+    let id: Option<i64> = on_pool!(db, |pool| sqlx::query_scalar(sql)
+        .bind(slug)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(id.map(scope))
 }
