@@ -6,7 +6,8 @@
 //! who asks for `/admin/solutions/` pages one after another: the first page, filters by task,
 //! category, verdict, semester and author, and an older page. The baseline is `/privacy/` (a page
 //! without database work) asked for in the same run, so the ratio says what the list costs on a
-//! noisy machine. Writes the measured part of `docs/benchmarks.md`.
+//! noisy machine. Then the statistics pages on the same data. Writes the measured part of
+//! `docs/benchmarks.md`.
 
 use std::fmt::Write as _;
 use std::process::{Child, Command, Stdio};
@@ -21,11 +22,23 @@ const END: &str = "<!-- written by just bench-admin-lists: end -->";
 const SOLUTIONS: &str = "100000";
 const ROUNDS: usize = 40;
 
+/// The statistics pages timed once each per round (their slowest answer is reported).
+const STATISTICS: [&str; 5] = [
+    "/statistics/",
+    "/statistics/submissions/?granularity=day",
+    "/statistics/submissions/?granularity=hour&verdict=passed",
+    "/statistics/attempts/",
+    "/statistics/tasks/bench-t7/",
+];
+const STATISTICS_ROUNDS: usize = 5;
+
 struct Run {
     backend: &'static str,
     generated_secs: f64,
     list: Vec<f64>,
     baseline: Vec<f64>,
+    /// Per page of [`STATISTICS`], the slowest answer (ms).
+    statistics: Vec<f64>,
 }
 
 #[tokio::main]
@@ -39,8 +52,14 @@ async fn main() {
         Ok(url) => runs.push(measure("PostgreSQL", &url, dir.path()).await),
         Err(error) => eprintln!("PostgreSQL skipped ({error}); `just services` starts it"),
     }
-    let mut rows = String::new();
+    let (mut rows, mut statistics) = (String::new(), String::new());
     for run in &runs {
+        let slowest: Vec<String> = run
+            .statistics
+            .iter()
+            .map(|ms| format!("{ms:.0} ms"))
+            .collect();
+        let _ = writeln!(statistics, "| {} | {} |", run.backend, slowest.join(" | "));
         let (list, baseline) = (quantiles(&run.list), quantiles(&run.baseline));
         let _ = writeln!(
             rows,
@@ -64,7 +83,12 @@ async fn main() {
          next older page (keyset). The baseline is `/privacy/`, a page without database work, \
          asked for as often in the same run. Goal: list p99 under 50 ms.\n\n\
          | Backend | List p50 | List p99 | Baseline p50 | Baseline p99 | p99 ratio | Generating |\n\
-         |---|---|---|---|---|---|---|\n{rows}{END}"
+         |---|---|---|---|---|---|---|\n{rows}\n\
+         The same databases answer the statistics pages (staff, `?` parameters as shown; goal: \
+         under a second each); the slowest of {STATISTICS_ROUNDS} answers:\n\n\
+         | Backend | {} |\n|---|{}\n{statistics}{END}",
+        STATISTICS.map(|path| format!("`{path}`")).join(" | "),
+        "---|".repeat(STATISTICS.len()),
     );
     println!("{measured}");
     let page = std::fs::read_to_string(PAGE).unwrap_or_default();
@@ -182,6 +206,12 @@ async fn measure(backend: &'static str, database: &str, dir: &std::path::Path) -
             baseline.push(get(&client, &format!("{base}/privacy/")).await.0);
         }
     }
+    let mut statistics = vec![0.0_f64; STATISTICS.len()];
+    for _ in 0..STATISTICS_ROUNDS {
+        for (slowest, path) in statistics.iter_mut().zip(STATISTICS) {
+            *slowest = slowest.max(get(&client, &format!("{base}{path}")).await.0);
+        }
+    }
     let _ = server.kill();
     let _ = server.wait();
     Run {
@@ -189,6 +219,7 @@ async fn measure(backend: &'static str, database: &str, dir: &std::path::Path) -
         generated_secs,
         list,
         baseline,
+        statistics,
     }
 }
 

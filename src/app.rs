@@ -10,7 +10,9 @@ use crate::db::Db;
 use crate::events::Bus;
 use crate::runner::docker::DockerClient;
 use crate::settings::Settings;
-use crate::{accounts, admin, grades, home, import, pages, solutions, statistics, tasks, web};
+use crate::{
+    accounts, admin, grades, home, import, pages, plagiarism, solutions, statistics, tasks, web,
+};
 
 /// The application for `config`, whose sources are `figment` (see [`Config::figment`]).
 #[must_use]
@@ -25,6 +27,7 @@ pub fn rocket(config: Config, figment: &Figment) -> Rocket<Build> {
         .attach(pages::stage())
         .attach(tasks::stage())
         .attach(import::stage())
+        .attach(plagiarism::stage())
         .attach(solutions::stage())
         .attach(admin::stage())
         .attach(statistics::stage())

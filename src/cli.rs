@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::db::DbPool;
 use crate::events::Bus;
 use crate::settings::{self, Settings};
-use crate::{grades, import, solutions};
+use crate::{grades, import, plagiarism, solutions};
 
 /// INLOOP, a platform for programming courses.
 #[derive(Parser)]
@@ -104,6 +104,15 @@ enum Command {
 /// The commands on a course's solutions and results.
 #[derive(Subcommand)]
 enum CourseCommand {
+    /// Compare the latest passed solutions of a task (by slug) or of every task of a category
+    /// (by slug or name) here, and print the pairs found.
+    PlagiarismCheck {
+        /// A task's slug, or a category's slug or name.
+        task_or_category: String,
+        /// Report pairs at least this similar, in percent.
+        #[arg(long, default_value_t = 90.0)]
+        min_similarity: f64,
+    },
     /// Delete all but the newest N solutions of every student and task (with their checks).
     PruneSolutions {
         #[arg(long)]
@@ -280,6 +289,14 @@ async fn dispatch(
 
 async fn course_command(config: &Config, command: CourseCommand) -> CommandResult {
     match command {
+        CourseCommand::PlagiarismCheck {
+            task_or_category,
+            min_similarity,
+        } => {
+            let instance = config.instance_name(&format!("cli-{}", std::process::id()));
+            let db = database(config).await?;
+            plagiarism::commands::check(&db, &instance, &task_or_category, min_similarity).await
+        }
         CourseCommand::PruneSolutions { keep, dry_run } => {
             let bus = Bus::from_config(config)?;
             bus.ready().await;

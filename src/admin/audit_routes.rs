@@ -141,7 +141,7 @@ async fn list(
             "actor": query.actor.unwrap_or_default(),
             "kind": query.kind.unwrap_or_default(),
             "object": query.object.unwrap_or_default(),
-            "kinds": ["setting", "user", "category", "task", "page"],
+            "kinds": ["setting", "user", "category", "task", "page", "plagiarism_pair"],
         }),
     )?;
     Ok(Either::Left(html))

@@ -11,6 +11,9 @@ mod dashboard_routes;
 mod extensions_routes;
 mod imports;
 mod pages_routes;
+mod plagiarism_pair_routes;
+mod plagiarism_routes;
+mod plagiarism_sides;
 pub mod redraws;
 mod settings_routes;
 mod solutions;
@@ -39,6 +42,8 @@ pub fn stage() -> AdHoc {
             .mount("/", solutions_routes::routes())
             .mount("/", user_routes::routes())
             .mount("/", pages_routes::routes())
+            .mount("/", plagiarism_routes::routes())
+            .mount("/", plagiarism_pair_routes::routes())
     })
 }
 

@@ -34,12 +34,34 @@ pub fn redraws<'r, F, D>(
     opened_in: OpenedIn,
     db: &'r Db,
     config: &'r Config,
-    mut shutdown: Shutdown,
+    shutdown: Shutdown,
     mut draw: F,
 ) -> EventStream![Event + 'r]
 where
     F: FnMut() -> D + Send + 'r,
     D: Future<Output = Result<String, AppError>> + Send + 'r,
+{
+    redraws_until(every, event, opened_in, db, config, shutdown, move || {
+        let drawn = draw();
+        async move { drawn.await.map(|fragment| (fragment, false)) }
+    })
+}
+
+/// Like [`redraws`], for a page that stops changing: once `draw` says its fragment is final
+/// (`true`), that fragment is the last event. The stream then stays open but quiet, since a
+/// closed one would be opened again by the browser.
+pub fn redraws_until<'r, F, D>(
+    every: Duration,
+    event: &'static str,
+    opened_in: OpenedIn,
+    db: &'r Db,
+    config: &'r Config,
+    mut shutdown: Shutdown,
+    mut draw: F,
+) -> EventStream![Event + 'r]
+where
+    F: FnMut() -> D + Send + 'r,
+    D: Future<Output = Result<(String, bool), AppError>> + Send + 'r,
 {
     let lifetime = Lifetime::of(config);
     EventStream! {
@@ -58,7 +80,13 @@ where
                 break;
             }
             match draw().await {
-                Ok(fragment) => yield Event::data(fragment).event(event).id(id.to_string()),
+                Ok((fragment, last)) => {
+                    yield Event::data(fragment).event(event).id(id.to_string());
+                    if last {
+                        (&mut shutdown).await;
+                        break;
+                    }
+                }
                 Err(error) => tracing::warn!(%error, event, "redrawing a live fragment failed"),
             }
         }

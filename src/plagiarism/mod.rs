@@ -1,4 +1,5 @@
-//! Plagiarism detection: which submissions of a task share more code than chance explains.
+//! Plagiarism detection: which submissions of a task share more code than chance explains, and
+//! the checks staff request, run as jobs any instance may take (`runs`, `job`, `worker`).
 //!
 //! Every submission becomes a stream of normalised tokens (`tokens`), so renaming, reformatting,
 //! new comments and changed literals do not hide a copy. Code of the task's templates (the base
@@ -7,9 +8,15 @@
 //! which finds the copied regions even when blocks were moved. A pair's similarity is JPlag's
 //! average similarity: twice the tokens covered by tiles over the tokens of both submissions.
 
+pub mod commands;
+mod job;
+pub mod pairs;
+pub mod runs;
+pub mod store;
 mod tiling;
 mod tokens;
 mod winnow;
+pub mod worker;
 
 #[cfg(test)]
 mod tests;
@@ -17,8 +24,36 @@ mod tests;
 use std::num::NonZero;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use rocket::fairing::AdHoc;
+use rocket_db_pools::Database;
+
 use tiling::{Prepared, Tile};
 use tokens::{Token, Tokenizer};
+pub use worker::Doorbell;
+
+use crate::config::Config;
+use crate::db::Db;
+
+/// The run queue's wake-up, and the loop that runs requested checks (from liftoff to shutdown).
+#[must_use]
+pub fn stage() -> AdHoc {
+    AdHoc::on_ignite("Plagiarism", |rocket| async {
+        rocket
+            .manage(Doorbell::default())
+            .attach(AdHoc::on_liftoff("Plagiarism loop", |rocket| {
+                Box::pin(async move {
+                    let db = Db::fetch(rocket).expect("database is attached").0.clone();
+                    let config = rocket.state::<Config>().expect("config is managed");
+                    let instance = config.instance_name(&rocket.config().port.to_string());
+                    let doorbell = rocket
+                        .state::<Doorbell>()
+                        .expect("doorbell is managed")
+                        .clone();
+                    tokio::spawn(worker::run(db, instance, doorbell, rocket.shutdown()));
+                })
+            }))
+    })
+}
 
 /// One file of a submission or of the base code.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -294,3 +294,40 @@ async fn a_settings_change_reaches_running_servers_through_redis() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn plagiarism_check_prints_the_pairs_of_a_task_or_category() {
+    let app = common::spawn().await;
+    app.create_user("teacher", PASSWORD, true).await;
+    app.create_user("boss", PASSWORD, true).await;
+    crate::admin::plagiarism_seed::seed(&app).await;
+
+    let checked = inloop(&app, &["plagiarism-check", "shell-task"], "");
+    assert!(checked.status.success(), "{}", text(&checked));
+    let out = String::from_utf8_lossy(&checked.stdout);
+    let pairs: Vec<_> = out.lines().filter(|line| line.contains(" %  ")).collect();
+    assert_eq!(pairs.len(), 1, "{out}");
+    assert!(pairs[0].contains("Shell Task  alice  bob"), "{out}");
+    let category = inloop(
+        &app,
+        &["plagiarism-check", "Basics", "--min-similarity", "95"],
+        "",
+    );
+    assert!(category.status.success(), "{}", text(&category));
+    assert!(String::from_utf8_lossy(&category.stdout).contains("alice  bob"));
+
+    let out_of_range = inloop(
+        &app,
+        &["plagiarism-check", "shell-task", "--min-similarity", "150"],
+        "",
+    );
+    assert!(!out_of_range.status.success());
+    assert!(text(&out_of_range).contains("from 1 to 100"));
+    let unknown = inloop(&app, &["plagiarism-check", "no-such-task"], "");
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown).contains("there is no task with the slug \"no-such-task\""),
+        "{}",
+        text(&unknown)
+    );
+}

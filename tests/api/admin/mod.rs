@@ -5,6 +5,8 @@ mod dashboard;
 mod extensions;
 mod pages;
 mod permissions;
+mod plagiarism;
+pub mod plagiarism_seed;
 mod settings;
 mod solutions;
 mod users;

@@ -15,7 +15,7 @@ enum Who {
 }
 
 /// One admin route: its method and Rocket path, a path to request it by (`{user}`, `{run}`,
-/// `{category}`, `{task}` stand for existing objects), and who may use it.
+/// `{category}`, `{task}`, `{check}` (a plagiarism check), `{pair}` stand for existing objects), and who may use it.
 #[rustfmt::skip]
 const TABLE: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/admin",                              "/admin/",                              Who::Staff),
@@ -40,6 +40,13 @@ const TABLE: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/admin/users/<id>",                   "/admin/users/{user}/",                 Who::Staff),
     ("POST", "/admin/users/<id>",                   "/admin/users/{user}/",                 Who::Staff),
     ("POST", "/admin/users/<id>/password-reset",    "/admin/users/{user}/password-reset/",  Who::Staff),
+    ("GET",  "/admin/plagiarism",                   "/admin/plagiarism/",                   Who::Staff),
+    ("POST", "/admin/plagiarism",                   "/admin/plagiarism/",                   Who::Staff),
+    ("GET",  "/admin/plagiarism/<id>",               "/admin/plagiarism/{check}/",           Who::Staff),
+    ("GET",  "/admin/plagiarism/<id>/events",       "/admin/plagiarism/{check}/events",     Who::Staff),
+    ("GET",  "/admin/plagiarism/pairs/<id>",        "/admin/plagiarism/pairs/{pair}/",      Who::Staff),
+    ("POST", "/admin/plagiarism/pairs/<id>/dismiss", "/admin/plagiarism/pairs/{pair}/dismiss/", Who::Staff),
+    ("POST", "/admin/plagiarism/pairs/<id>/restore", "/admin/plagiarism/pairs/{pair}/restore/", Who::Staff),
     ("GET",  "/admin/audit",                        "/admin/audit/",                        Who::Superuser),
     ("GET",  "/admin/settings",                     "/admin/settings/",                     Who::Superuser),
     ("POST", "/admin/settings",                     "/admin/settings/",                     Who::Superuser),
@@ -61,12 +68,45 @@ async fn a_solution(db: &inloop::db::DbPool, task: i64, author: i64) -> i64 {
     .unwrap()
 }
 
+/// A finished plagiarism check with one pair (a solution paired with itself will do): their ids.
+async fn a_plagiarism_pair(
+    db: &inloop::db::DbPool,
+    task: i64,
+    solution: i64,
+    author: i64,
+) -> (i64, i64) {
+    inloop::on_pool!(db, |pool| {
+        let check: i64 = sqlx::query_scalar(
+            "INSERT INTO plagiarism_runs (task_id, min_similarity, requested_at, status)
+             VALUES ($1, 0.9, 0, 'succeeded') RETURNING id",
+        )
+        .bind(task)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        let pair: i64 = sqlx::query_scalar(
+            "INSERT INTO plagiarism_pairs
+                 (run_id, task_id, solution_a, solution_b, author_a, author_b, similarity)
+             VALUES ($1, $2, $3, $3, $4, $4, 1.0) RETURNING id",
+        )
+        .bind(check)
+        .bind(task)
+        .bind(solution)
+        .bind(author)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        (check, pair)
+    })
+}
+
 #[tokio::test]
 async fn every_admin_route_answers_each_role_as_the_table_says() {
     let area = Area::new().await;
     let db = area.app.db().await;
     let (category, task, run) = catalog(&db).await;
     let solution = a_solution(&db, task, area.student_id).await;
+    let (check, pair) = a_plagiarism_pair(&db, task, solution, area.student_id).await;
     let anonymous = common::browser();
 
     let admin_routes: Vec<_> = area
@@ -96,7 +136,9 @@ async fn every_admin_route_answers_each_role_as_the_table_says() {
             .replace("{run}", &run.to_string())
             .replace("{category}", &category.to_string())
             .replace("{task}", &task.to_string())
-            .replace("{solution}", &solution.to_string());
+            .replace("{solution}", &solution.to_string())
+            .replace("{check}", &check.to_string())
+            .replace("{pair}", &pair.to_string());
         if method == "GET" {
             let response = area.get(&anonymous, &path).await;
             assert_eq!(response.status(), StatusCode::SEE_OTHER, "anonymous {path}");
