@@ -21,6 +21,7 @@ const BEGIN: &str = "<!-- written by just bench-admin-lists: begin -->";
 const END: &str = "<!-- written by just bench-admin-lists: end -->";
 const SOLUTIONS: &str = "100000";
 const ROUNDS: usize = 40;
+const SECRET_KEY: &str = "bench secret key, long enough for the release profile";
 
 /// The statistics pages timed once each per round (their slowest answer is reported).
 const STATISTICS: [&str; 5] = [
@@ -139,6 +140,7 @@ fn inloop(database: &str, dir: &std::path::Path, args: &[&str], stdin: &str) {
         .current_dir(dir)
         .env("DATABASE_URL", database)
         .env("INLOOP_DATA_DIR", dir.join("data"))
+        .env("SECRET_KEY", SECRET_KEY)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()

@@ -57,7 +57,7 @@ pub struct Entry {
 }
 
 /// Which rows a list shows (every part optional).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Filter {
     /// The acting user's name (exact, any case).
     pub actor: Option<String>,

@@ -92,29 +92,17 @@ async fn list(
 ) -> AppResult<Either<Html, Csv<ByteStream<impl futures_util::Stream<Item = Vec<u8>>>>>> {
     let filter = query.filter();
     if format == Some("csv") {
-        let db = db.0.clone();
-        let config = config.inner().clone();
-        let body = ByteStream! {
-            yield csv::line(&CSV_HEADER);
-            let mut before = None;
-            loop {
-                let entries = match audit::page(&db, &filter, before, CSV_BATCH).await {
-                    Ok(entries) => entries,
-                    Err(error) => {
-                        tracing::error!(%error, "reading the audit log for a CSV download failed");
-                        break;
-                    }
-                };
-                let full = i64::try_from(entries.len()).unwrap_or(0) == CSV_BATCH;
-                before = entries.last().map(|entry| entry.id);
-                for entry in entries {
-                    yield csv_line(&row(entry, &config));
-                }
-                if !full {
-                    break;
-                }
+        let (db, config) = (db.0.clone(), config.inner().clone());
+        let read = move |before| {
+            let (db, filter) = (db.clone(), filter.clone());
+            async move {
+                let entries = audit::page(&db, &filter, before, CSV_BATCH).await?;
+                let after = entries.last().map(|entry| entry.id);
+                Ok((entries, after))
             }
         };
+        let line = move |entry| csv_line(&row(entry, &config));
+        let body = csv::batched(&CSV_HEADER, "the audit log", CSV_BATCH, read, line);
         return Ok(Either::Right(Csv::new("audit.csv", body)));
     }
     let mut entries = audit::page(&db.0, &filter, before, PAGE_SIZE + 1).await?;

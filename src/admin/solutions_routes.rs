@@ -206,29 +206,17 @@ async fn list(
 ) -> AppResult<Either<Html, Csv<ByteStream<impl futures_util::Stream<Item = Vec<u8>>>>>> {
     let filter = query.filter(&db.0, config).await?;
     if format == Some("csv") {
-        let db = db.0.clone();
-        let config = config.inner().clone();
-        let body = ByteStream! {
-            yield csv::line(&CSV_HEADER);
-            let mut before = None;
-            loop {
-                let rows = match solutions::list(&db, &filter, before, CSV_BATCH).await {
-                    Ok(rows) => rows,
-                    Err(error) => {
-                        tracing::error!(%error, "reading solutions for a CSV download failed");
-                        break;
-                    }
-                };
-                let full = i64::try_from(rows.len()).unwrap_or(0) == CSV_BATCH;
-                before = rows.last().map(|row| row.id);
-                for solution in rows {
-                    yield csv_line(&row(solution, &config));
-                }
-                if !full {
-                    break;
-                }
+        let (db, config) = (db.0.clone(), config.inner().clone());
+        let read = move |before| {
+            let (db, filter) = (db.clone(), filter.clone());
+            async move {
+                let rows = solutions::list(&db, &filter, before, CSV_BATCH).await?;
+                let after = rows.last().map(|row| row.id);
+                Ok((rows, after))
             }
         };
+        let line = move |solution| csv_line(&row(solution, &config));
+        let body = csv::batched(&CSV_HEADER, "solutions", CSV_BATCH, read, line);
         return Ok(Either::Right(Csv::new("solutions.csv", body)));
     }
     let mut rows = solutions::list(&db.0, &filter, before, PAGE_SIZE + 1).await?;

@@ -58,7 +58,7 @@ impl Sort {
 }
 
 /// Which users a list shows (every part optional).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Filter {
     /// Part of the username, e-mail address or name (any case).
     pub search: Option<String>,

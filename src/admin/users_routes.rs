@@ -138,29 +138,17 @@ async fn list(
     let page = PageNumber::of(page)?;
     let (filter, sort) = query.parse()?;
     if format == Some("csv") {
-        let db = db.0.clone();
-        let config = config.inner().clone();
-        let body = ByteStream! {
-            yield csv::line(&CSV_HEADER);
-            let mut offset = 0;
-            loop {
-                let rows = match users::list(&db, &filter, sort, offset, CSV_BATCH).await {
-                    Ok(rows) => rows,
-                    Err(error) => {
-                        tracing::error!(%error, "reading users for a CSV download failed");
-                        break;
-                    }
-                };
-                let full = i64::try_from(rows.len()).unwrap_or(0) == CSV_BATCH;
-                offset += CSV_BATCH;
-                for user in rows {
-                    yield csv_line(&row(user, &config));
-                }
-                if !full {
-                    break;
-                }
+        let (db, config) = (db.0.clone(), config.inner().clone());
+        let read = move |offset: Option<i64>| {
+            let (db, filter) = (db.clone(), filter.clone());
+            let offset = offset.unwrap_or(0);
+            async move {
+                let rows = users::list(&db, &filter, sort, offset, CSV_BATCH).await?;
+                Ok((rows, Some(offset + CSV_BATCH)))
             }
         };
+        let line = move |user| csv_line(&row(user, &config));
+        let body = csv::batched(&CSV_HEADER, "users", CSV_BATCH, read, line);
         return Ok(Either::Right(Csv::new("users.csv", body)));
     }
     let mut rows = users::list(&db.0, &filter, sort, page.offset(PAGE_SIZE), PAGE_SIZE + 1).await?;
