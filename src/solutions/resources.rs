@@ -29,9 +29,15 @@ fn signed(value: u64) -> i64 {
 }
 
 impl Profile {
-    /// The profile of a run that took `duration` under `limits` and used `usage`.
+    /// The profile of a run that took `duration` under `limits` and used `usage`. A check the
+    /// kernel killed for memory (`oom_killed`) reached the memory limit, whatever the last
+    /// sample before its death saw.
     #[must_use]
-    pub fn of(usage: &Usage, limits: &Limits, duration: Duration) -> Self {
+    pub fn of(usage: &Usage, limits: &Limits, duration: Duration, oom_killed: bool) -> Self {
+        let mut usage = *usage;
+        if oom_killed && limits.memory_bytes > 0 {
+            usage.peak_memory_bytes = usage.peak_memory_bytes.max(Some(limits.memory_bytes));
+        }
         Self {
             duration_ms: Some(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)),
             cpu_ms: usage.cpu_ms.map(signed),

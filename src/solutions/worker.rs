@@ -306,7 +306,12 @@ impl Pool {
         let outcome = sandbox::run(&docker, &request)
             .await
             .map_err(|error| error.to_string())?;
-        let profile = resources::Profile::of(&outcome.usage, &request.limits, outcome.duration);
+        let profile = resources::Profile::of(
+            &outcome.usage,
+            &request.limits,
+            outcome.duration,
+            outcome.oom_killed,
+        );
         if let Err(error) = resources::record(&self.db, job, &profile).await {
             // The result matters more than its profile: the page says "not measured".
             tracing::warn!(check = job.check_id, %error, "storing a check's resource use failed");
