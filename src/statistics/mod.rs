@@ -7,6 +7,7 @@ mod chart;
 mod filters;
 mod live;
 mod queries;
+mod resources;
 mod routes;
 mod series;
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::chart;
 use super::filters::{Filter, Granularity, Query, wants_csv};
 use super::queries::{self, Effort, median};
-use super::series;
+use super::{resources, series};
 use crate::admin::AdminStaff;
 use crate::admin::csv::{self, Csv};
 use crate::config::Config;
@@ -67,6 +67,10 @@ struct TaskStats {
     verdicts: Vec<i64>,
     median_wait_secs: String,
     median_check_secs: String,
+    /// Of each student's newest finished check: peak memory (MiB) and CPU time (ms).
+    median_peak_memory_mib: String,
+    max_peak_memory_mib: String,
+    median_cpu_ms: String,
 }
 
 /// `/statistics/`: per task, who attempted and solved it, how, and how long checks took.
@@ -87,6 +91,7 @@ async fn overview(
     }
     let verdicts = queries::verdicts(db, &filter).await?;
     let mut timings = queries::timings(db, &filter).await?;
+    let mut usage = resources::usage(db, &filter).await?;
     let rows: Vec<TaskStats> = tasks
         .into_iter()
         .map(|task| {
@@ -95,6 +100,7 @@ async fn overview(
             let mut attempts: Vec<i64> = efforts.iter().map(|e| e.attempts).collect();
             let (mut waits, mut durations) = timings.remove(&task.id).unwrap_or_default();
             let counts = verdicts.get(&task.id);
+            let (memory, max_memory, cpu) = usage.remove(&task.id).unwrap_or_default().summary();
             #[allow(clippy::cast_precision_loss, reason = "student counts")]
             let rate = (!efforts.is_empty()).then(|| solved as f64 * 100.0 / efforts.len() as f64);
             TaskStats {
@@ -113,6 +119,9 @@ async fn overview(
                     .collect(),
                 median_wait_secs: decimal(median(&mut waits).map(|ms| ms / 1000.0)),
                 median_check_secs: decimal(median(&mut durations).map(|ms| ms / 1000.0)),
+                median_peak_memory_mib: decimal(memory),
+                max_peak_memory_mib: decimal(max_memory),
+                median_cpu_ms: decimal(cpu),
                 slug: task.slug,
                 title: task.title,
                 category: task.category,
@@ -130,7 +139,13 @@ async fn overview(
             "median_attempts",
         ];
         header.extend(Verdict::ALL.iter().map(|verdict| verdict.as_str()));
-        header.extend(["median_queue_wait_secs", "median_check_secs"]);
+        header.extend([
+            "median_queue_wait_secs",
+            "median_check_secs",
+            "median_peak_memory_mib",
+            "max_peak_memory_mib",
+            "median_cpu_ms",
+        ]);
         return Ok(csv_file(
             "tasks.csv",
             &header,
@@ -145,7 +160,13 @@ async fn overview(
                     row.median_attempts,
                 ];
                 fields.extend(row.verdicts.iter().map(ToString::to_string));
-                fields.extend([row.median_wait_secs, row.median_check_secs]);
+                fields.extend([
+                    row.median_wait_secs,
+                    row.median_check_secs,
+                    row.median_peak_memory_mib,
+                    row.max_peak_memory_mib,
+                    row.median_cpu_ms,
+                ]);
                 fields
             }),
         ));
