@@ -54,6 +54,21 @@ impl Meter {
     }
 }
 
+impl Meter {
+    /// A quantity without a limit of its own (CPU time: the limit is a share, not an amount).
+    fn text_only(
+        names: (&'static str, &'static str),
+        value: Option<i64>,
+        show: impl Fn(i64) -> String,
+    ) -> Self {
+        let mut meter = Self::new(names, value, None, &show);
+        if let Some(value) = value {
+            meter.text = show(value);
+        }
+        meter
+    }
+}
+
 #[allow(
     clippy::cast_possible_truncation,
     clippy::cast_precision_loss,
@@ -130,7 +145,7 @@ impl Resources {
                     p.time_limit_ms,
                     millis,
                 ),
-                Meter::new(("cpu", "CPU time"), p.cpu_ms, None, millis),
+                Meter::text_only(("cpu", "CPU time"), p.cpu_ms, millis),
                 Meter::new(
                     ("memory", "Peak memory"),
                     p.peak_memory_bytes,

@@ -20,16 +20,12 @@ impl Usage {
     /// Median and maximum peak memory in MiB, and median CPU time in ms.
     #[must_use]
     pub fn summary(mut self) -> (Option<f64>, Option<f64>, Option<f64>) {
-        #[allow(clippy::cast_precision_loss, reason = "memory sizes far below 2^52")]
         let mib = |bytes: f64| bytes / f64::from(1 << 20);
-        let max = self
-            .peak_memory
-            .iter()
-            .max()
-            .map(|&bytes| mib(bytes as f64));
+        #[allow(clippy::cast_precision_loss, reason = "memory sizes far below 2^52")]
+        let max = self.peak_memory.iter().max().map(|&bytes| bytes as f64);
         (
             median(&mut self.peak_memory).map(mib),
-            max,
+            max.map(mib),
             median(&mut self.cpu_ms),
         )
     }

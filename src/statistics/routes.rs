@@ -73,6 +73,51 @@ struct TaskStats {
     median_cpu_ms: String,
 }
 
+/// The overview's table as CSV.
+fn tasks_csv(rows: Vec<TaskStats>) -> Either<Html, Csv<Vec<u8>>> {
+    let mut header = vec![
+        "task",
+        "title",
+        "category",
+        "attempted",
+        "solved",
+        "solve_rate_percent",
+        "median_attempts",
+    ];
+    header.extend(Verdict::ALL.iter().map(|verdict| verdict.as_str()));
+    header.extend([
+        "median_queue_wait_secs",
+        "median_check_secs",
+        "median_peak_memory_mib",
+        "max_peak_memory_mib",
+        "median_cpu_ms",
+    ]);
+    csv_file(
+        "tasks.csv",
+        &header,
+        rows.into_iter().map(|row| {
+            let mut fields = vec![
+                row.slug,
+                row.title,
+                row.category,
+                row.attempted.to_string(),
+                row.solved.to_string(),
+                row.solve_rate,
+                row.median_attempts,
+            ];
+            fields.extend(row.verdicts.iter().map(ToString::to_string));
+            fields.extend([
+                row.median_wait_secs,
+                row.median_check_secs,
+                row.median_peak_memory_mib,
+                row.max_peak_memory_mib,
+                row.median_cpu_ms,
+            ]);
+            fields
+        }),
+    )
+}
+
 /// `/statistics/`: per task, who attempted and solved it, how, and how long checks took.
 #[get("/statistics?<query..>")]
 async fn overview(
@@ -129,47 +174,7 @@ async fn overview(
         })
         .collect();
     if csv {
-        let mut header = vec![
-            "task",
-            "title",
-            "category",
-            "attempted",
-            "solved",
-            "solve_rate_percent",
-            "median_attempts",
-        ];
-        header.extend(Verdict::ALL.iter().map(|verdict| verdict.as_str()));
-        header.extend([
-            "median_queue_wait_secs",
-            "median_check_secs",
-            "median_peak_memory_mib",
-            "max_peak_memory_mib",
-            "median_cpu_ms",
-        ]);
-        return Ok(csv_file(
-            "tasks.csv",
-            &header,
-            rows.into_iter().map(|row| {
-                let mut fields = vec![
-                    row.slug,
-                    row.title,
-                    row.category,
-                    row.attempted.to_string(),
-                    row.solved.to_string(),
-                    row.solve_rate,
-                    row.median_attempts,
-                ];
-                fields.extend(row.verdicts.iter().map(ToString::to_string));
-                fields.extend([
-                    row.median_wait_secs,
-                    row.median_check_secs,
-                    row.median_peak_memory_mib,
-                    row.max_peak_memory_mib,
-                    row.median_cpu_ms,
-                ]);
-                fields
-            }),
-        ));
+        return Ok(tasks_csv(rows));
     }
     let rates: Vec<(String, f64)> = rows
         .iter()

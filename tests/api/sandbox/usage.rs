@@ -12,7 +12,7 @@ const MIB: u64 = 1 << 20;
 fn limits(memory_mib: u64) -> Limits {
     Limits {
         memory_bytes: memory_mib * MIB,
-        wall_time: Duration::from_secs(60),
+        wall_time: Duration::from_mins(1),
         ..Limits::default()
     }
 }

@@ -42,10 +42,7 @@ async fn relay(client: UnixStream) {
         let _ = tokio::io::copy(&mut daemon_in, &mut client_out).await;
     });
     let mut buffer = vec![0; 64 * 1024];
-    loop {
-        let Ok(read) = client_in.read(&mut buffer).await else {
-            break;
-        };
+    while let Ok(read) = client_in.read(&mut buffer).await {
         let chunk = &buffer[..read];
         let first_line = chunk.split(|b| *b == b'\n').next().unwrap_or_default();
         let asks_stats = first_line.windows(7).any(|w| w == b"/stats?");

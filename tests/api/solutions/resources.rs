@@ -16,8 +16,8 @@ const MIB: i64 = 1 << 20;
 const MEMORY_HOG: &[u8] =
     br#"x=; while true; do x="$x$(head -c 1048576 /dev/zero | tr '\0' a)"; sleep 0.05; done"#;
 
-/// (cpu_ms, peak_memory_bytes, peak_pids, memory_limit_bytes, pids_limit, time_limit_ms) of
-/// the check of solution `number`.
+/// CPU time, peak memory, peak processes, and the memory, process and time limits of the
+/// check of solution `number`.
 type Row = (
     Option<i64>,
     Option<i64>,
