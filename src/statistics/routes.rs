@@ -314,6 +314,7 @@ async fn test_cases(
     )?))
 }
 
+/// The statistics pages over time, attempts and test cases (the overview is [`super::overview`]).
 pub fn routes() -> Vec<Route> {
     routes![submissions, attempts, test_cases]
 }
