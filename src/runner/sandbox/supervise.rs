@@ -96,9 +96,7 @@ pub(super) async fn supervise(
     // The last reading must come before the kill: a stopped container's stats are empty (see
     // `usage`), so after a natural exit the last sample stands.
     if end != End::Exited {
-        if let Err(error) = peaks.read(docker, id).await {
-            tracing::debug!(container = id, %error, "the reading before the kill failed");
-        }
+        peaks.read_last(docker, id).await;
         kill(docker, id).await?;
         // Docker logs stdout and stderr from separate pipes: a line written to stderr before a
         // flood on stdout can reach the log after the flood's first bytes. Read what was logged

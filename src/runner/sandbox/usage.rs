@@ -1,13 +1,16 @@
 //! A check container's resource use, sampled through Docker's stats while it runs.
 //!
-//! What Docker 20.10 on cgroup v1 reports (checked on these machines): a `one-shot` stats call
-//! answers at once with `memory_stats.usage` and `max_usage` (the cgroup's high-water mark,
-//! page cache included: what the limit is enforced on), `pids_stats.current` (processes and
-//! threads now), and `cpu_stats.cpu_usage.total_usage` (CPU nanoseconds so far). Once the
-//! container has exited its cgroup is gone: the answer has empty memory and pid stats and a
-//! CPU total of 0, so the last reading is the one taken while it still ran. On cgroup v2
-//! Docker gives no `max_usage`; there only sampled `usage` counts. Without `one-shot` Docker
-//! waits for a second sample, a second later, which short checks never live to see.
+//! What Docker 20.10 on cgroup v1 reports (checked on these machines): `memory_stats.usage` and
+//! `max_usage` (the cgroup's high-water mark, page cache and tmpfs included: what the limit is
+//! enforced on), `pids_stats.current` (processes and threads now), and
+//! `cpu_stats.cpu_usage.total_usage` (CPU nanoseconds so far). The daemon's stats collector
+//! reads every watched container once a second, and a request gets the next round (at once
+//! only when the collector was idle): asking more often yields nothing more, a `one-shot`
+//! request waits up to a second too. So one streaming request is followed, a sample a second.
+//! Once the container has exited its cgroup is gone: the answer has empty memory and pid stats
+//! and a CPU total of 0, so the last sample taken while it ran stands, and a check that ends
+//! before the first sample is not measured. On cgroup v2 Docker gives no `max_usage`; there
+//! only the sampled `usage` counts.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -17,13 +20,12 @@ use bollard::models::ContainerStatsResponse;
 use bollard::query_parameters::StatsOptions;
 use futures_util::StreamExt;
 
-/// How often a running check is sampled. Memory on cgroup v1 is a high-water mark, so sparse
-/// samples miss only what happened after the last one; processes and (on cgroup v2) memory
-/// can peak between two samples unseen.
-const INTERVAL: Duration = Duration::from_millis(100);
+/// How long to wait before asking again after the stats stream failed or ended.
+const RETRY: Duration = Duration::from_secs(1);
 
-/// How long one reading may take before it is given up (the check goes on unmeasured).
-const READING_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the reading before a kill may take: it is taken only if Docker has one at hand,
+/// never at the cost of the kill.
+const LAST_READING: Duration = Duration::from_millis(250);
 
 /// What a check used, as far as it could be read; `None` where no reading succeeded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -78,33 +80,39 @@ impl Peaks {
     /// Samples the container until the future is dropped. A failed reading is logged and
     /// skipped: stats are a courtesy, never a reason to fail a check.
     pub(super) async fn sample(&self, docker: &Docker, id: &str) {
+        let options = StatsOptions {
+            stream: true,
+            one_shot: false,
+        };
         let mut failures = 0_u32;
         loop {
-            if let Err(error) = self.read(docker, id).await {
-                failures += 1;
-                if failures == 1 {
-                    tracing::debug!(container = id, %error, "reading a check's stats failed");
+            let mut stats = docker.stats(id, Some(options.clone()));
+            while let Some(reading) = stats.next().await {
+                match reading {
+                    Ok(reading) => self.fold(&reading),
+                    Err(error) => {
+                        failures += 1;
+                        if failures == 1 {
+                            tracing::debug!(container = id, %error, "reading a check's stats failed");
+                        }
+                        break;
+                    }
                 }
             }
-            tokio::time::sleep(INTERVAL).await;
+            tokio::time::sleep(RETRY).await;
         }
     }
 
-    /// Takes one reading; for the moment before a kill, the last chance to see the container.
-    pub(super) async fn read(&self, docker: &Docker, id: &str) -> Result<(), String> {
+    /// One more reading, if Docker has one within [`LAST_READING`]; before a kill, the last
+    /// chance to see the container.
+    pub(super) async fn read_last(&self, docker: &Docker, id: &str) {
         let options = StatsOptions {
             stream: false,
             one_shot: true,
         };
         let mut stats = docker.stats(id, Some(options));
-        match tokio::time::timeout(READING_TIMEOUT, stats.next()).await {
-            Ok(Some(Ok(reading))) => {
-                self.fold(&reading);
-                Ok(())
-            }
-            Ok(Some(Err(error))) => Err(error.to_string()),
-            Ok(None) => Err("no reading".to_owned()),
-            Err(_) => Err(format!("no reading within {READING_TIMEOUT:?}")),
+        if let Ok(Some(Ok(reading))) = tokio::time::timeout(LAST_READING, stats.next()).await {
+            self.fold(&reading);
         }
     }
 }
