@@ -69,8 +69,8 @@ pub(super) async fn supervise(
     let deadline = tokio::time::sleep(limits.wall_time);
     tokio::pin!(deadline);
     let peaks = Peaks::default();
-    let sampler = peaks.sample(docker, id);
-    tokio::pin!(sampler);
+    // Boxed to be dropped early: no stats stream stays open while the container is killed.
+    let mut sampler = Box::pin(peaks.sample(docker, id));
     let end = loop {
         tokio::select! {
             chunk = logs.next() => {
@@ -93,6 +93,7 @@ pub(super) async fn supervise(
         }
     };
     let duration = started.elapsed();
+    drop(sampler);
     // The last reading must come before the kill: a stopped container's stats are empty (see
     // `usage`), so after a natural exit the last sample stands.
     if end != End::Exited {
