@@ -48,6 +48,12 @@ test('a student hands in a solution and sees the verdict appear without reload',
     // The page updates itself over server-sent events: no reload from here on.
     await page.locator('.badge-passed').waitFor({ timeout: 120_000 });
     await page.getByText('Hello, world!').waitFor();
+    // The check's resource profile comes with the result: meters named by what they measure,
+    // their numbers beside them.
+    await page.getByRole('heading', { name: 'Resources' }).waitFor();
+    await page.getByRole('meter', { name: 'Peak memory' }).waitFor();
+    assert.match(await page.locator('#resource-memory-text').innerText(), /i?B of 256\.0 MiB \(\d+ %\)/);
+    assert.match(await page.locator('#resource-wall-text').innerText(), /s of 120\.0 s/);
     await mkdir(screenshots, { recursive: true });
     await page.setViewportSize({ width: 390, height: 844 }); // a phone
     await page.screenshot({ path: `${screenshots}solution-phone.png`, fullPage: true });

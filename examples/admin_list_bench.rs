@@ -261,10 +261,7 @@ async fn start(database: &str, dir: &std::path::Path) -> (Child, String) {
     .env("DATABASE_URL", database)
     .env("INLOOP_WORKERS", "0")
     .env("INLOOP_DATA_DIR", dir.join("data"))
-    .env(
-        "SECRET_KEY",
-        "bench secret key, long enough for the release profile",
-    )
+    .env("SECRET_KEY", SECRET_KEY)
     .stdout(Stdio::null())
     .stderr(Stdio::null())
     .spawn()

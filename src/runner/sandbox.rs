@@ -8,6 +8,7 @@ mod holder;
 mod output;
 mod storage;
 mod supervise;
+mod usage;
 mod user;
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use bollard::Docker;
 use bollard::query_parameters::{ListContainersOptions, RemoveContainerOptions};
 
 pub use container::{LABEL, is_gone};
+pub use usage::Usage;
 
 /// What a check may use. The defaults follow the original INLOOP where it had a limit.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +112,8 @@ pub struct CheckOutcome {
     pub duration: Duration,
     /// Regular files the checker left in storage, sorted by name.
     pub files: Vec<CollectedFile>,
+    /// CPU time, peak memory and processes, sampled while it ran; `None` where unmeasured.
+    pub usage: Usage,
 }
 
 /// A file the checker left in `/checker/output/storage`.
@@ -223,6 +227,7 @@ async fn run_in(
         output_limit_hit: watched.output_limit_hit || stored.over_limit,
         duration: watched.duration,
         files: stored.files,
+        usage: watched.usage,
     })
 }
 

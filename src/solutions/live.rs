@@ -7,10 +7,12 @@ use serde::Serialize;
 use super::limits::{self, Maximums};
 use super::queue::{self, CheckView, Places};
 use super::queue_places::QueueCache;
+use super::resource_view::Resources;
+use super::resources;
 use super::state::CheckStatus;
 use super::store::Solution;
 use super::view::{self, Progress, Timing};
-use crate::db::DbPool;
+use crate::db::{DbPool, TaskId, UserId};
 use crate::runner::junit::TestSuite;
 use crate::web::{AppError, Templates};
 
@@ -45,13 +47,15 @@ pub struct Results {
     pub notes: Vec<String>,
     pub stdout: String,
     pub stderr: String,
+    /// What the finished check used against its limits.
+    pub resources: Option<Resources>,
 }
 
 impl Results {
-    /// The result sections of `check` (empty without one).
+    /// The result sections of the snapshot's check (empty without one).
     #[must_use]
-    pub fn of(check: Option<&CheckView>) -> Self {
-        let Some(check) = check else {
+    pub fn of(snapshot: &Snapshot) -> Self {
+        let Some(check) = snapshot.check.as_ref() else {
             return Self::default();
         };
         Self {
@@ -59,6 +63,10 @@ impl Results {
             notes: serde_json::from_str(&check.notes).unwrap_or_default(),
             stdout: check.stdout.clone(),
             stderr: check.stderr.clone(),
+            resources: snapshot
+                .resources
+                .as_ref()
+                .map(|(profile, earlier)| Resources::of(profile, earlier)),
         }
     }
 }
@@ -68,6 +76,8 @@ pub struct Snapshot {
     pub solution: Solution,
     pub check: Option<CheckView>,
     pub progress: Progress,
+    /// A finished check's profile, and those of the author's earlier checks of the task.
+    pub resources: Option<(resources::Profile, Vec<resources::Earlier>)>,
 }
 
 impl Snapshot {
@@ -104,10 +114,21 @@ pub async fn snapshot(
         _ => {}
     }
     let progress = view::progress(&solution, check.as_ref(), position, timing, zone);
+    let resources = match check.as_ref() {
+        Some(check) if check.status == CheckStatus::Done && check.verdict.is_some() => {
+            let profile = resources::of_check(db, check.id).await?.unwrap_or_default();
+            let author = UserId(solution.author_id);
+            let task = TaskId(solution.task_id);
+            let earlier = resources::earlier(db, author, task, solution.number).await?;
+            Some((profile, earlier))
+        }
+        _ => None,
+    };
     Ok(Snapshot {
         solution,
         check,
         progress,
+        resources,
     })
 }
 
@@ -120,10 +141,7 @@ pub fn render_progress(templates: &Templates, snapshot: &Snapshot) -> Result<Str
 /// The result sections of the page.
 pub fn render_results(templates: &Templates, snapshot: &Snapshot) -> Result<String, AppError> {
     templates
-        .render(
-            "solutions/_results.html",
-            &Results::of(snapshot.check.as_ref()),
-        )
+        .render("solutions/_results.html", &Results::of(snapshot))
         .map(|html| html.0)
 }
 

@@ -19,6 +19,8 @@ pub mod queue;
 pub mod queue_places;
 pub mod recheck;
 pub mod recovery;
+pub mod resource_view;
+pub mod resources;
 pub mod retention;
 mod staff;
 pub mod state;

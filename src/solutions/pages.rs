@@ -146,7 +146,7 @@ async fn detail(
         links: SolutionLinks::new(slug, number, author),
         author: author.map(str::to_owned),
         staff: user.0.is_staff(),
-        results: live::Results::of(snapshot.check.as_ref()),
+        results: live::Results::of(&snapshot),
         staff_message: match &snapshot.check {
             Some(check) if user.0.is_staff() => check.staff_message.clone(),
             _ => String::new(),

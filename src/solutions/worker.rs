@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 
 use super::limits::{self, Maximums};
 use super::queue::{self, Failed, Finished, Job};
-use super::{events, instances, orphans, recovery};
+use super::{events, instances, orphans, recovery, resources};
 use crate::db::{DbPool, Timestamp};
 use crate::events::Bus;
 use crate::import::image::OWNER_LABEL;
@@ -306,6 +306,16 @@ impl Pool {
         let outcome = sandbox::run(&docker, &request)
             .await
             .map_err(|error| error.to_string())?;
+        let profile = resources::Profile::of(
+            &outcome.usage,
+            &request.limits,
+            outcome.duration,
+            outcome.oom_killed,
+        );
+        if let Err(error) = resources::record(&self.db, job, &profile).await {
+            // The result matters more than its profile: the page says "not measured".
+            tracing::warn!(check = job.check_id, %error, "storing a check's resource use failed");
+        }
         let (suites, notes) = verdict::reports(&outcome.files);
         let judged = verdict::verdict(&outcome, &suites);
         METRICS.check(judged.as_str(), outcome.duration);

@@ -6,7 +6,9 @@
 mod chart;
 mod filters;
 mod live;
+mod overview;
 mod queries;
+mod resources;
 mod routes;
 mod series;
 
@@ -17,6 +19,7 @@ use rocket::fairing::AdHoc;
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Statistics", |rocket| async {
         rocket
+            .mount("/", overview::routes())
             .mount("/", routes::routes())
             .mount("/", live::routes())
     })

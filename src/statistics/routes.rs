@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::chart;
 use super::filters::{Filter, Granularity, Query, wants_csv};
-use super::queries::{self, Effort, median};
+use super::queries;
 use super::series;
 use crate::admin::AdminStaff;
 use crate::admin::csv::{self, Csv};
@@ -20,12 +20,12 @@ use crate::web::page::Page;
 use crate::web::{AppError, AppResult, Html};
 
 /// A page, or its numbers as CSV.
-type Answer = AppResult<Either<Html, Csv<Vec<u8>>>>;
+pub(super) type Answer = AppResult<Either<Html, Csv<Vec<u8>>>>;
 
 /// Attempts from this many on share one bar.
 const ATTEMPTS_CAP: i64 = 10;
 
-fn csv_file(
+pub(super) fn csv_file(
     name: &'static str,
     header: &[&str],
     rows: impl Iterator<Item = Vec<String>>,
@@ -38,143 +38,27 @@ fn csv_file(
 }
 
 /// One decimal, or a dash for "no data".
-fn decimal(value: Option<f64>) -> String {
+pub(super) fn decimal(value: Option<f64>) -> String {
     value.map_or_else(|| "–".to_owned(), |value| format!("{value:.1}"))
 }
 
-fn verdict_options() -> Vec<(&'static str, &'static str)> {
+pub(super) fn verdict_options() -> Vec<(&'static str, &'static str)> {
     Verdict::ALL
         .into_iter()
         .map(|verdict| (verdict.as_str(), verdict.label()))
         .collect()
 }
 
-async fn filter(db: &DbPool, query: &Query, config: &Config) -> Result<Filter, AppError> {
+pub(super) async fn filter(
+    db: &DbPool,
+    query: &Query,
+    config: &Config,
+) -> Result<Filter, AppError> {
     Filter::of(db, query, &config.zone()).await
 }
 
-/// A task's row in the overview.
-#[derive(Serialize)]
-struct TaskStats {
-    slug: String,
-    title: String,
-    category: String,
-    attempted: usize,
-    solved: usize,
-    solve_rate: String,
-    median_attempts: String,
-    /// Solutions per verdict, in the order of [`Verdict::ALL`].
-    verdicts: Vec<i64>,
-    median_wait_secs: String,
-    median_check_secs: String,
-}
-
-/// `/statistics/`: per task, who attempted and solved it, how, and how long checks took.
-#[get("/statistics?<query..>")]
-async fn overview(
-    page: Page<'_>,
-    _staff: AdminStaff,
-    db: &Db,
-    config: &State<Config>,
-    query: Query,
-) -> Answer {
-    let csv = wants_csv(&query)?;
-    let filter = filter(db, &query, config).await?;
-    let tasks = queries::tasks(db, &filter).await?;
-    let mut efforts: HashMap<i64, Vec<Effort>> = HashMap::new();
-    for effort in queries::efforts(db, &filter).await? {
-        efforts.entry(effort.task_id).or_default().push(effort);
-    }
-    let verdicts = queries::verdicts(db, &filter).await?;
-    let mut timings = queries::timings(db, &filter).await?;
-    let rows: Vec<TaskStats> = tasks
-        .into_iter()
-        .map(|task| {
-            let efforts = efforts.remove(&task.id).unwrap_or_default();
-            let solved = efforts.iter().filter(|e| e.first_pass.is_some()).count();
-            let mut attempts: Vec<i64> = efforts.iter().map(|e| e.attempts).collect();
-            let (mut waits, mut durations) = timings.remove(&task.id).unwrap_or_default();
-            let counts = verdicts.get(&task.id);
-            #[allow(clippy::cast_precision_loss, reason = "student counts")]
-            let rate = (!efforts.is_empty()).then(|| solved as f64 * 100.0 / efforts.len() as f64);
-            TaskStats {
-                attempted: efforts.len(),
-                solved,
-                solve_rate: decimal(rate),
-                median_attempts: decimal(median(&mut attempts)),
-                verdicts: Verdict::ALL
-                    .iter()
-                    .map(|verdict| {
-                        counts
-                            .and_then(|counts| counts.get(verdict.as_str()))
-                            .copied()
-                            .unwrap_or(0)
-                    })
-                    .collect(),
-                median_wait_secs: decimal(median(&mut waits).map(|ms| ms / 1000.0)),
-                median_check_secs: decimal(median(&mut durations).map(|ms| ms / 1000.0)),
-                slug: task.slug,
-                title: task.title,
-                category: task.category,
-            }
-        })
-        .collect();
-    if csv {
-        let mut header = vec![
-            "task",
-            "title",
-            "category",
-            "attempted",
-            "solved",
-            "solve_rate_percent",
-            "median_attempts",
-        ];
-        header.extend(Verdict::ALL.iter().map(|verdict| verdict.as_str()));
-        header.extend(["median_queue_wait_secs", "median_check_secs"]);
-        return Ok(csv_file(
-            "tasks.csv",
-            &header,
-            rows.into_iter().map(|row| {
-                let mut fields = vec![
-                    row.slug,
-                    row.title,
-                    row.category,
-                    row.attempted.to_string(),
-                    row.solved.to_string(),
-                    row.solve_rate,
-                    row.median_attempts,
-                ];
-                fields.extend(row.verdicts.iter().map(ToString::to_string));
-                fields.extend([row.median_wait_secs, row.median_check_secs]);
-                fields
-            }),
-        ));
-    }
-    let rates: Vec<(String, f64)> = rows
-        .iter()
-        .map(|row| (row.title.clone(), row.solve_rate.parse().unwrap_or(0.0)))
-        .collect();
-    let chart = chart::bars(
-        "solve-rate",
-        "Solve rate per task",
-        "The share of students who attempted a task and solved it, per task, in percent.",
-        &rates,
-        |value| format!("{value:.0} %"),
-    );
-    Ok(Either::Left(page.render(
-        "statistics/overview.html",
-        &serde_json::json!({
-            "rows": rows,
-            "chart": chart,
-            "verdicts": verdict_options(),
-            "filter": filter_context(&filter),
-            "query": filter.query_string(),
-        }),
-    )?))
-}
-
 /// What the filter forms show ("" for "not given").
-fn filter_context(filter: &Filter) -> serde_json::Value {
+pub(super) fn filter_context(filter: &Filter) -> serde_json::Value {
     let slug = |named: Option<&super::filters::Named>| {
         named.map_or_else(String::new, |named| named.slug.clone())
     };
@@ -430,6 +314,7 @@ async fn test_cases(
     )?))
 }
 
+/// The statistics pages over time, attempts and test cases (the overview is [`super::overview`]).
 pub fn routes() -> Vec<Route> {
-    routes![overview, submissions, attempts, test_cases]
+    routes![submissions, attempts, test_cases]
 }

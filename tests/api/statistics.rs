@@ -133,6 +133,25 @@ async fn attempts_until_the_first_pass_and_the_task_table_have_known_answers() {
     ] {
         check(&db, id, area.student_id, wait, duration, "[]").await;
     }
+    // The second student's one check keeps the medians of waits and check times. Resources
+    // count each student's newest check: 48 MiB and 300 ms, 16 MiB and 100 ms.
+    check(&db, ids[6], second, 3000, 2000, "[]").await;
+    for (id, peak, cpu) in [
+        (ids[2], 48 << 20, 300),
+        (ids[6], 16 << 20, 100),
+        (ids[0], 1 << 30, 9),
+    ] {
+        inloop::on_pool!(&db, |pool| sqlx::query(
+            "UPDATE checks SET peak_memory_bytes = $2, cpu_ms = $3 WHERE solution_id = $1"
+        )
+        .bind(id)
+        .bind(peak)
+        .bind(cpu)
+        .execute(pool)
+        .await
+        .map(drop))
+        .unwrap();
+    }
 
     let attempts = csv(&area, "/statistics/attempts/?format=csv").await;
     assert_eq!(
@@ -155,12 +174,14 @@ async fn attempts_until_the_first_pass_and_the_task_table_have_known_answers() {
         tasks[0],
         "task,title,category,attempted,solved,solve_rate_percent,median_attempts,passed,failed,\
          compile_error,time_limit,memory_limit,output_limit,infrastructure_error,\
-         median_queue_wait_secs,median_check_secs"
+         median_queue_wait_secs,median_check_secs,median_peak_memory_mib,max_peak_memory_mib,\
+         median_cpu_ms"
     );
-    // Medians: of 6 and 4 solutions, 5; of waits 1, 3, 5 s, 3; of check times 2, 2, 4 s, 2.
+    // Medians: of 6 and 4 solutions, 5; of waits 1, 3, 3, 5 s, 3; of check times 2, 2, 2, 4 s,
+    // 2; of the newest checks' peaks 48 and 16 MiB, 32 (the older 1 GiB does not count).
     assert_eq!(
         tasks[1],
-        "shell-task,Shell Task,Basics,2,2,100.0,5.0,4,6,0,0,0,0,0,3.0,2.0"
+        "shell-task,Shell Task,Basics,2,2,100.0,5.0,4,6,0,0,0,0,0,3.0,2.0,32.0,48.0,200.0"
     );
     let page = area.page(&area.staff, "/statistics/").await;
     assert!(page.contains(r#"<a href="/statistics/tasks/shell-task/">Shell Task</a>"#));

@@ -10,6 +10,7 @@ use futures_util::StreamExt;
 
 use super::container::is_gone;
 use super::output::Capture;
+use super::usage::{Peaks, Usage};
 use super::{Limits, SandboxError};
 use crate::metrics::METRICS;
 
@@ -28,6 +29,7 @@ pub(super) struct Watched {
     pub(super) oom_killed: bool,
     pub(super) output_limit_hit: bool,
     pub(super) duration: Duration,
+    pub(super) usage: Usage,
 }
 
 #[derive(PartialEq)]
@@ -66,6 +68,9 @@ pub(super) async fn supervise(
     let mut stderr = Capture::new(limits.output_bytes_per_stream);
     let deadline = tokio::time::sleep(limits.wall_time);
     tokio::pin!(deadline);
+    let peaks = Peaks::default();
+    // Boxed to be dropped early: no stats stream stays open while the container is killed.
+    let mut sampler = Box::pin(peaks.sample(docker, id));
     let end = loop {
         tokio::select! {
             chunk = logs.next() => {
@@ -84,10 +89,15 @@ pub(super) async fn supervise(
                 }
             }
             () = &mut deadline => break End::TimeLimit,
+            () = &mut sampler => {}
         }
     };
     let duration = started.elapsed();
+    drop(sampler);
+    // The last reading must come before the kill: a stopped container's stats are empty (see
+    // `usage`), so after a natural exit the last sample stands.
     if end != End::Exited {
+        peaks.read_last(docker, id).await;
         kill(docker, id).await?;
         // Docker logs stdout and stderr from separate pipes: a line written to stderr before a
         // flood on stdout can reach the log after the flood's first bytes. Read what was logged
@@ -123,6 +133,7 @@ pub(super) async fn supervise(
         oom_killed: state.oom_killed.unwrap_or(false),
         output_limit_hit: end == End::OutputLimit,
         duration,
+        usage: peaks.usage(),
     })
 }
 

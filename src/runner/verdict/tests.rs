@@ -14,6 +14,7 @@ fn outcome(exit_code: i64) -> CheckOutcome {
         output_limit_hit: false,
         duration: Duration::from_secs(1),
         files: Vec::new(),
+        usage: crate::runner::sandbox::Usage::default(),
     }
 }
 

@@ -9,4 +9,5 @@ mod isolation;
 mod java;
 mod limits;
 mod support;
+mod usage;
 mod users;
