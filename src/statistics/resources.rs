@@ -31,16 +31,16 @@ impl Usage {
     }
 }
 
-/// Per task of the filter's category, each student's newest finished check's use.
+/// Per task of the filter's category, each student's newest finished check's use. The newest
+/// checks are found once, grouped (a correlated subquery per check took minutes at 100,000).
 pub async fn usage(db: &DbPool, filter: &Filter) -> Result<HashMap<i64, Usage>, sqlx::Error> {
     let sql = "SELECT s.task_id, c.peak_memory_bytes, c.cpu_ms \
          FROM checks c JOIN solutions s ON s.id = c.solution_id \
          JOIN users u ON u.id = s.author_id AND NOT u.is_staff \
          JOIN tasks t ON t.id = s.task_id \
-         WHERE c.status = 'done' AND ($1 IS NULL OR t.category_id = $1) \
-         AND c.id = (SELECT MAX(c2.id) FROM checks c2 JOIN solutions s2 ON s2.id = c2.solution_id \
-                     WHERE s2.author_id = s.author_id AND s2.task_id = s.task_id \
-                     AND c2.status = 'done')";
+         WHERE ($1 IS NULL OR t.category_id = $1) \
+         AND c.id IN (SELECT MAX(c2.id) FROM checks c2 JOIN solutions s2 ON s2.id = c2.solution_id \
+                      WHERE c2.status = 'done' GROUP BY s2.author_id, s2.task_id)";
     let rows: Vec<(i64, Option<i64>, Option<i64>)> = on_pool!(db, |pool| sqlx::query_as(sql)
         .bind(filter.category.as_ref().map(|category| category.id))
         .fetch_all(pool)
