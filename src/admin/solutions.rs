@@ -149,7 +149,8 @@ pub async fn list(
                WHERE ($1 IS NULL OR s.task_id = $1) AND ($2 IS NULL OR t.category_id = $2)
                  AND ($3 IS NULL OR COALESCE(s.verdict, 'unchecked') = $3)
                  AND ($4 IS NULL OR s.submitted_at >= $4) AND ($5 IS NULL OR s.submitted_at < $5)
-                 AND ($6 IS NULL OR lower(u.username) LIKE $6 ESCAPE '\\')
+                 AND ($6 IS NULL OR s.author_id IN
+                      (SELECT a.id FROM users a WHERE lower(a.username) LIKE $6 ESCAPE '\\'))
                  AND ($7 IS NULL OR s.id < $7)
                ORDER BY s.id DESC LIMIT $8";
     let author = filter.author.as_deref().map(contains_pattern);
