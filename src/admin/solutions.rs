@@ -143,10 +143,13 @@ pub async fn list(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Listed>, sqlx::Error> {
+    // Category and author become lists of ids first, so that both backends walk the solutions
+    // newest first and stop at `limit` (a join filter made PostgreSQL's generic plan read all).
     let sql = "SELECT s.id, s.number, s.submitted_at, s.status, s.verdict, s.tests_passed,
                       s.tests_total, t.slug, t.title, u.username
                FROM solutions s JOIN tasks t ON t.id = s.task_id JOIN users u ON u.id = s.author_id
-               WHERE ($1 IS NULL OR s.task_id = $1) AND ($2 IS NULL OR t.category_id = $2)
+               WHERE ($1 IS NULL OR s.task_id = $1)
+                 AND ($2 IS NULL OR s.task_id IN (SELECT c.id FROM tasks c WHERE c.category_id = $2))
                  AND ($3 IS NULL OR COALESCE(s.verdict, 'unchecked') = $3)
                  AND ($4 IS NULL OR s.submitted_at >= $4) AND ($5 IS NULL OR s.submitted_at < $5)
                  AND ($6 IS NULL OR s.author_id IN
