@@ -138,7 +138,8 @@ impl Synthetic {
 
 /// Creates a synthetic course in one transaction: a category, tasks, students who cannot log in
 /// (no password), and solutions a minute apart up to now spread round-robin over students and
-/// tasks, each with a file and a finished check (verdicts mixed: 60 % passed).
+/// tasks, each with a file and a finished check (verdicts mixed: 60 % passed; timings and
+/// resources spread).
 pub async fn generate(db: &DbPool, course: &Synthetic) -> CommandResult {
     course.check()?;
     let taken: Option<i64> = on_pool!(db, |pool| sqlx::query_scalar(
@@ -218,17 +219,13 @@ pub async fn generate(db: &DbPool, course: &Synthetic) -> CommandResult {
         .bind(category)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO checks (solution_id, author_id, status, not_before, queued_at, started_at,
-                                 finished_at, duration_ms, verdict, worker)
-             SELECT s.id, s.author_id, 'done', s.submitted_at, s.submitted_at, s.submitted_at + 1000,
-                    s.submitted_at + 3000, 2000, s.verdict, 'generated'
-             FROM solutions s JOIN tasks t ON t.id = s.task_id WHERE t.category_id = $1",
-        )
-        .bind(category)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await
+        sqlx::query(GENERATED_CHECKS)
+            .bind(category)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        // Fresh statistics for the planner, as after any bulk load.
+        sqlx::query("ANALYZE").execute(pool).await.map(drop)
     }
     .await
     })?;
@@ -238,3 +235,17 @@ pub async fn generate(db: &DbPool, course: &Synthetic) -> CommandResult {
     );
     Ok(())
 }
+
+/// A finished check for each generated solution of category `$1`: waits of 0 to 5 s, checks of
+/// 0.5 to 10 s, peaks of 16 to 272 MiB, spread by the solution's id so that medians have
+/// something to sort.
+const GENERATED_CHECKS: &str =
+    "INSERT INTO checks (solution_id, author_id, status, not_before, queued_at, started_at,
+                         finished_at, duration_ms, verdict, worker, cpu_ms,
+                         peak_memory_bytes, peak_pids)
+     SELECT s.id, s.author_id, 'done', s.submitted_at, s.submitted_at,
+            s.submitted_at + s.id * 7919 % 5000,
+            s.submitted_at + s.id * 7919 % 5000 + 500 + s.id * 104729 % 9500,
+            500 + s.id * 104729 % 9500, s.verdict, 'generated', 300 + s.id * 6151 % 8000,
+            16777216 + s.id * 2654435761 % 268435456, 1 + s.id % 40
+     FROM solutions s JOIN tasks t ON t.id = s.task_id WHERE t.category_id = $1";

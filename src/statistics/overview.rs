@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::chart;
 use super::filters::{Query, wants_csv};
-use super::queries::{self, Effort, median};
+use super::queries::{self, median_of_counts};
 use super::resources;
 use super::routes::{Answer, csv_file, decimal, filter, filter_context, verdict_options};
 use crate::admin::AdminStaff;
@@ -25,18 +25,27 @@ struct TaskStats {
     slug: String,
     title: String,
     category: String,
-    attempted: usize,
-    solved: usize,
+    attempted: i64,
+    solved: i64,
     solve_rate: String,
     median_attempts: String,
     /// Solutions per verdict, in the order of [`Verdict::ALL`].
     verdicts: Vec<i64>,
     median_wait_secs: String,
     median_check_secs: String,
-    /// Of each student's newest finished check: peak memory (MiB) and CPU time (ms).
+    /// Of students' finished checks: peak memory (MiB) and CPU time (ms).
     median_peak_memory_mib: String,
     max_peak_memory_mib: String,
     median_cpu_ms: String,
+}
+
+/// A task's students: how many attempted and solved it, and how many needed how many solutions
+/// (`(solutions, students)`).
+#[derive(Default)]
+struct Students {
+    attempted: i64,
+    solved: i64,
+    attempts: Vec<(i64, i64)>,
 }
 
 /// The overview's table as CSV.
@@ -96,29 +105,32 @@ async fn overview(
     let csv = wants_csv(&query)?;
     let filter = filter(db, &query, config).await?;
     let tasks = queries::tasks(db, &filter).await?;
-    let mut efforts: HashMap<i64, Vec<Effort>> = HashMap::new();
-    for effort in queries::efforts(db, &filter).await? {
-        efforts.entry(effort.task_id).or_default().push(effort);
-    }
+    let efforts = queries::efforts(db, &filter).await?;
     let verdicts = queries::verdicts(db, &filter).await?;
-    let mut timings = queries::timings(db, &filter).await?;
-    let mut usage = resources::usage(db, &filter).await?;
+    let mut checks = resources::check_figures(db, &filter).await?;
+    let mut students: HashMap<i64, Students> = HashMap::new();
+    for effort in efforts {
+        let task = students.entry(effort.task_id).or_default();
+        task.attempted += effort.students;
+        if effort.first_pass.is_some() {
+            task.solved += effort.students;
+        }
+        task.attempts.push((effort.attempts, effort.students));
+    }
     let rows: Vec<TaskStats> = tasks
         .into_iter()
         .map(|task| {
-            let efforts = efforts.remove(&task.id).unwrap_or_default();
-            let solved = efforts.iter().filter(|e| e.first_pass.is_some()).count();
-            let mut attempts: Vec<i64> = efforts.iter().map(|e| e.attempts).collect();
-            let (mut waits, mut durations) = timings.remove(&task.id).unwrap_or_default();
+            let mut students = students.remove(&task.id).unwrap_or_default();
             let counts = verdicts.get(&task.id);
-            let (memory, max_memory, cpu) = usage.remove(&task.id).unwrap_or_default().summary();
+            let checks = checks.remove(&task.id).unwrap_or_default();
             #[allow(clippy::cast_precision_loss, reason = "student counts")]
-            let rate = (!efforts.is_empty()).then(|| solved as f64 * 100.0 / efforts.len() as f64);
+            let rate = (students.attempted > 0)
+                .then(|| students.solved as f64 * 100.0 / students.attempted as f64);
             TaskStats {
-                attempted: efforts.len(),
-                solved,
+                attempted: students.attempted,
+                solved: students.solved,
                 solve_rate: decimal(rate),
-                median_attempts: decimal(median(&mut attempts)),
+                median_attempts: decimal(median_of_counts(&mut students.attempts)),
                 verdicts: Verdict::ALL
                     .iter()
                     .map(|verdict| {
@@ -128,11 +140,11 @@ async fn overview(
                             .unwrap_or(0)
                     })
                     .collect(),
-                median_wait_secs: decimal(median(&mut waits).map(|ms| ms / 1000.0)),
-                median_check_secs: decimal(median(&mut durations).map(|ms| ms / 1000.0)),
-                median_peak_memory_mib: decimal(memory),
-                max_peak_memory_mib: decimal(max_memory),
-                median_cpu_ms: decimal(cpu),
+                median_wait_secs: decimal(checks.wait_ms.map(|ms| ms / 1000.0)),
+                median_check_secs: decimal(checks.check_ms.map(|ms| ms / 1000.0)),
+                median_peak_memory_mib: decimal(checks.memory_mib),
+                max_peak_memory_mib: decimal(checks.max_memory_mib),
+                median_cpu_ms: decimal(checks.cpu_ms),
                 slug: task.slug,
                 title: task.title,
                 category: task.category,

@@ -77,22 +77,27 @@ pub async fn tasks(db: &DbPool, filter: &Filter) -> Result<Vec<TaskRow>, sqlx::E
     .await)
 }
 
-/// One student's work on one task: how many solutions, and the number of the first that passed
-/// (solutions count from 1 without gaps, so that is the attempts it took).
+/// How many students of a task needed how many solutions: each student's solutions (they
+/// count from 1 without gaps) and the number of the first that passed, with how many students
+/// share both. The database groups twice, so a page reads a few rows per task, not one per
+/// student.
 #[derive(Clone, Copy, Debug, sqlx::FromRow)]
-pub struct Effort {
+pub struct Efforts {
     pub task_id: i64,
     pub attempts: i64,
     pub first_pass: Option<i64>,
+    pub students: i64,
 }
 
-/// Every student's effort per task of the filter's category and task.
-pub async fn efforts(db: &DbPool, filter: &Filter) -> Result<Vec<Effort>, sqlx::Error> {
+/// The students' efforts per task of the filter's category and task.
+pub async fn efforts(db: &DbPool, filter: &Filter) -> Result<Vec<Efforts>, sqlx::Error> {
     let sql = format!(
-        "SELECT s.task_id, COUNT(*) AS attempts, \
-         MIN(CASE WHEN s.verdict = 'passed' THEN s.number END) AS first_pass \
-         {STUDENT_SOLUTIONS} WHERE ($1 IS NULL OR t.category_id = $1) AND ($2 IS NULL OR s.task_id = $2) \
-         GROUP BY s.task_id, s.author_id"
+        "SELECT task_id, attempts, first_pass, COUNT(*) AS students FROM ( \
+           SELECT s.task_id, COUNT(*) AS attempts, \
+           MIN(CASE WHEN s.verdict = 'passed' THEN s.number END) AS first_pass \
+           {STUDENT_SOLUTIONS} WHERE ($1 IS NULL OR t.category_id = $1) AND ($2 IS NULL OR s.task_id = $2) \
+           GROUP BY s.author_id, s.task_id) effort \
+         GROUP BY task_id, attempts, first_pass"
     );
     on_pool!(db, |pool| sqlx::query_as(&sql)
         .bind(filter.category.as_ref().map(|category| category.id))
@@ -119,30 +124,6 @@ pub async fn verdicts(
         *counts.entry(task).or_default().entry(verdict).or_default() += count;
     }
     Ok(counts)
-}
-
-/// Per task, the queue waits and check times (milliseconds) of students' finished checks.
-pub async fn timings(
-    db: &DbPool,
-    filter: &Filter,
-) -> Result<HashMap<i64, (Vec<i64>, Vec<i64>)>, sqlx::Error> {
-    let sql = "SELECT s.task_id, c.started_at - c.queued_at, COALESCE(c.duration_ms, 0) \
-         FROM checks c JOIN solutions s ON s.id = c.solution_id \
-         JOIN users u ON u.id = s.author_id AND NOT u.is_staff \
-         JOIN tasks t ON t.id = s.task_id \
-         WHERE c.status = 'done' AND c.lane = 0 AND c.started_at IS NOT NULL \
-         AND ($1 IS NULL OR t.category_id = $1)";
-    let rows: Vec<(i64, i64, i64)> = on_pool!(db, |pool| sqlx::query_as(sql)
-        .bind(filter.category.as_ref().map(|category| category.id))
-        .fetch_all(pool)
-        .await)?;
-    let mut timings: HashMap<i64, (Vec<i64>, Vec<i64>)> = HashMap::new();
-    for (task, wait, duration) in rows {
-        let (waits, durations) = timings.entry(task).or_default();
-        waits.push(wait.max(0));
-        durations.push(duration);
-    }
-    Ok(timings)
 }
 
 /// How one test case did across the latest checked solution of each student.
@@ -268,9 +249,39 @@ pub fn median(values: &mut [i64]) -> Option<f64> {
     })
 }
 
+/// The median of values given with how often each occurs: `(value, occurrences)`.
+#[must_use]
+pub fn median_of_counts(counts: &mut [(i64, i64)]) -> Option<f64> {
+    counts.sort_unstable();
+    let total: i64 = counts.iter().map(|&(_, occurrences)| occurrences).sum();
+    // The 1-based positions of the middle value or values.
+    let at = |position: i64| {
+        let mut seen = 0;
+        counts.iter().find_map(|&(value, occurrences)| {
+            seen += occurrences;
+            (seen >= position).then_some(value)
+        })
+    };
+    #[allow(clippy::cast_precision_loss, reason = "attempt counts")]
+    Some(f64::midpoint(
+        at((total + 1) / 2)? as f64,
+        at(total / 2 + 1)? as f64,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::median;
+    use super::{median, median_of_counts};
+
+    #[test]
+    fn medians_of_counts_are_the_medians_of_the_values_repeated() {
+        assert_eq!(median_of_counts(&mut []), None);
+        assert_eq!(median_of_counts(&mut [(3, 1)]), Some(3.0));
+        // 1, 1, 2, 5
+        assert_eq!(median_of_counts(&mut [(5, 1), (1, 2), (2, 1)]), Some(1.5));
+        // 1, 4, 4, 4, 9
+        assert_eq!(median_of_counts(&mut [(9, 1), (4, 3), (1, 1)]), Some(4.0));
+    }
 
     #[test]
     fn medians_take_the_middle_or_the_mean_of_the_two_middles() {

@@ -173,8 +173,10 @@ async fn attempts(
             .entry(effort.task_id)
             .or_insert_with(|| (vec![0; ATTEMPTS_CAP as usize], 0));
         match effort.first_pass {
-            Some(attempts) => students[(attempts.clamp(1, ATTEMPTS_CAP) - 1) as usize] += 1,
-            None => *never += 1,
+            Some(attempts) => {
+                students[(attempts.clamp(1, ATTEMPTS_CAP) - 1) as usize] += effort.students;
+            }
+            None => *never += effort.students,
         }
     }
     #[allow(

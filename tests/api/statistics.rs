@@ -133,8 +133,8 @@ async fn attempts_until_the_first_pass_and_the_task_table_have_known_answers() {
     ] {
         check(&db, id, area.student_id, wait, duration, "[]").await;
     }
-    // The second student's one check keeps the medians of waits and check times. Resources
-    // count each student's newest check: 48 MiB and 300 ms, 16 MiB and 100 ms.
+    // The second student's one check keeps the medians of waits and check times. Peaks and CPU
+    // times of 48 MiB and 300 ms, 16 MiB and 100 ms, 1 GiB and 9 ms; one check unmeasured.
     check(&db, ids[6], second, 3000, 2000, "[]").await;
     for (id, peak, cpu) in [
         (ids[2], 48 << 20, 300),
@@ -178,10 +178,10 @@ async fn attempts_until_the_first_pass_and_the_task_table_have_known_answers() {
          median_cpu_ms"
     );
     // Medians: of 6 and 4 solutions, 5; of waits 1, 3, 3, 5 s, 3; of check times 2, 2, 2, 4 s,
-    // 2; of the newest checks' peaks 48 and 16 MiB, 32 (the older 1 GiB does not count).
+    // 2; of peaks 16, 48 and 1024 MiB, 48 (the highest 1024); of CPU times, 100 ms.
     assert_eq!(
         tasks[1],
-        "shell-task,Shell Task,Basics,2,2,100.0,5.0,4,6,0,0,0,0,0,3.0,2.0,32.0,48.0,200.0"
+        "shell-task,Shell Task,Basics,2,2,100.0,5.0,4,6,0,0,0,0,0,3.0,2.0,48.0,1024.0,100.0"
     );
     let page = area.page(&area.staff, "/statistics/").await;
     assert!(page.contains(r#"<a href="/statistics/tasks/shell-task/">Shell Task</a>"#));
