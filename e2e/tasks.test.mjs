@@ -102,13 +102,22 @@ test('staff order and describe categories and limit a task in the admin area', {
     assert.equal(await page.locator('.category-list strong').textContent(), 'Hard');
 
     await page.goto('/admin/tasks/');
+    await page.getByRole('link', { name: 'Hard one' }).click();
     // The browser itself refuses a limit below 1 (the server does too, tested over HTTP).
-    await page.getByLabel('Submission limit').first().fill('0');
-    assert.equal(await page.getByLabel('Submission limit').first().evaluate((input) => input.validity.valid), false);
-    await page.getByLabel('Submission limit').first().fill('2');
+    await page.getByLabel('Submission limit').fill('0');
+    assert.equal(await page.getByLabel('Submission limit').evaluate((input) => input.validity.valid), false);
+    await page.getByLabel('Submission limit').fill('2');
+    // A memory limit above the admins' maximum is refused with the reason, next to the field.
+    await page.getByLabel('Memory limit (MiB)').fill('5000');
+    await page.getByRole('button', { name: 'Save Hard one' }).click();
+    const memory = page.getByLabel('Memory limit (MiB)');
+    assert.equal(await memory.getAttribute('aria-invalid'), 'true');
+    await page.getByText('A whole number from 1 to 1024').waitFor();
+    await memory.fill('64');
     await page.getByRole('button', { name: 'Save Hard one' }).click();
     await page.getByText('Saved the task Hard one.').waitFor();
-    assert.equal(await page.getByLabel('Submission limit').first().inputValue(), '2');
+    assert.equal(await page.getByLabel('Submission limit').inputValue(), '2');
+    await page.getByText('64 MiB', { exact: false }).first().waitFor();
     assert.deepEqual(b.problems, []);
   }, repo.remove);
 });

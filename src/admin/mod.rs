@@ -1,4 +1,4 @@
-//! The admin area at `/admin/`: task imports, the staff fields of categories and tasks.
+//! The admin area at `/admin/`: the dashboard, the course's people, content, solutions and settings.
 //! Students get 404 for every page of it ([`access`]).
 
 mod access;
@@ -18,6 +18,7 @@ pub mod redraws;
 mod settings_routes;
 mod solutions;
 mod solutions_routes;
+mod task_routes;
 mod user_routes;
 mod users;
 mod users_routes;
@@ -35,6 +36,7 @@ pub fn stage() -> AdHoc {
             .mount("/", dashboard_routes::routes())
             .mount("/", imports::routes())
             .mount("/", catalog::routes())
+            .mount("/", task_routes::routes())
             .mount("/", extensions_routes::routes())
             .mount("/", audit_routes::routes())
             .mount("/", settings_routes::routes())

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::limits::{self, Maximums};
+use super::limits;
 use super::queue::{self, CheckView, Places};
 use super::queue_places::QueueCache;
 use super::resource_view::Resources;
@@ -107,8 +107,7 @@ pub async fn snapshot(
             timing.start_in_secs = position.map(|place| state.start_in_secs(place));
         }
         Some(CheckStatus::Running) => {
-            let wishes = queue::task_limits(db, solution.id).await?;
-            let limits = limits::for_task(&wishes, &Maximums::load(db).await);
+            let limits = limits::of_solution(db, solution.id).await?;
             timing.limit_secs = Some(limits.wall_time.as_secs());
         }
         _ => {}

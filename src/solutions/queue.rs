@@ -30,6 +30,7 @@ pub struct Job {
     pub attempts: i64,
     pub task_system_name: String,
     pub task_limits: String,
+    pub task_staff_limits: String,
     /// When the check was queued (its wait ends with the claim).
     pub queued_at: Timestamp,
 }
@@ -112,7 +113,8 @@ pub async fn claim(db: &DbPool, worker: &str) -> Result<Option<Job>, sqlx::Error
 
 async fn job(db: &DbPool, check_id: i64) -> Result<Option<Job>, sqlx::Error> {
     let sql = "SELECT c.id AS check_id, c.solution_id, c.worker, c.attempts, c.queued_at,
-                      t.system_name AS task_system_name, t.limits AS task_limits
+                      t.system_name AS task_system_name, t.limits AS task_limits,
+                      t.staff_limits AS task_staff_limits
                FROM checks c JOIN solutions s ON s.id = c.solution_id JOIN tasks t ON t.id = s.task_id
                WHERE c.id = $1";
     on_pool!(db, |pool| sqlx::query_as(sql)
@@ -433,16 +435,6 @@ pub async fn recent_durations(db: &DbPool, count: i64) -> Result<Vec<i64>, sqlx:
         .bind(count)
         .fetch_all(pool)
         .await)
-}
-
-/// The limits (`meta.json` wishes, as JSON) of a solution's task.
-pub async fn task_limits(db: &DbPool, solution_id: i64) -> Result<String, sqlx::Error> {
-    let sql = "SELECT t.limits FROM tasks t JOIN solutions s ON s.task_id = t.id WHERE s.id = $1";
-    let limits: Option<String> = on_pool!(db, |pool| sqlx::query_scalar(sql)
-        .bind(solution_id)
-        .fetch_optional(pool)
-        .await)?;
-    Ok(limits.unwrap_or_default())
 }
 
 /// Checks waiting for a worker, per lane (lanes without any are missing).

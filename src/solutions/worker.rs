@@ -299,7 +299,7 @@ impl Pool {
             image: image.clone(),
             task_name: job.task_system_name.clone(),
             input_dir: input.path().to_owned(),
-            limits: limits::for_task(&job.task_limits, &maximums),
+            limits: limits::for_task(&job.task_limits, &job.task_staff_limits, &maximums),
             labels: orphans::labels(&self.installation, &self.instance, job),
             work_dir: self.work_dir.clone(),
         };

@@ -30,16 +30,36 @@ pub struct TaskMeta {
 #[serde(default)]
 pub struct CheckLimits {
     /// `time_limit`: wall-clock seconds for one check.
-    #[serde(rename = "time_limit")]
+    #[serde(rename = "time_limit", skip_serializing_if = "Option::is_none")]
     pub time_limit_secs: Option<u32>,
     /// `memory_limit`: MiB of memory for the checker container.
-    #[serde(rename = "memory_limit")]
+    #[serde(rename = "memory_limit", skip_serializing_if = "Option::is_none")]
     pub memory_mib: Option<u32>,
     /// `cpus`: CPUs for the checker container, may be fractional (e.g. `0.5`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cpus: Option<f32>,
     /// `process_limit`: maximum number of processes (threads count too) in the container.
-    #[serde(rename = "process_limit")]
+    #[serde(rename = "process_limit", skip_serializing_if = "Option::is_none")]
     pub processes: Option<u32>,
+}
+
+impl CheckLimits {
+    /// These limits, each one that is not set taken from `fallback`.
+    #[must_use]
+    pub fn or(self, fallback: Self) -> Self {
+        Self {
+            time_limit_secs: self.time_limit_secs.or(fallback.time_limit_secs),
+            memory_mib: self.memory_mib.or(fallback.memory_mib),
+            cpus: self.cpus.or(fallback.cpus),
+            processes: self.processes.or(fallback.processes),
+        }
+    }
+
+    /// Limits stored as JSON (none when the text does not read).
+    #[must_use]
+    pub fn from_json(json: &str) -> Self {
+        serde_json::from_str(json).unwrap_or_default()
+    }
 }
 
 /// Why a `meta.json` could not be read; messages name the key and the reason.

@@ -26,6 +26,7 @@ const TABLE: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/admin/categories",                   "/admin/categories/",                   Who::Staff),
     ("POST", "/admin/categories/<id>",              "/admin/categories/{category}/",        Who::Staff),
     ("GET",  "/admin/tasks",                        "/admin/tasks/",                        Who::Staff),
+    ("GET",  "/admin/tasks/<id>",                   "/admin/tasks/{task}/",                 Who::Staff),
     ("POST", "/admin/tasks/<id>",                   "/admin/tasks/{task}/",                 Who::Staff),
     ("GET",  "/admin/extensions",                   "/admin/extensions/",                   Who::Staff),
     ("POST", "/admin/extensions",                   "/admin/extensions/",                   Who::Staff),

@@ -104,6 +104,34 @@ async fn a_memory_hog_peaks_near_the_limit_and_a_later_trivial_check_far_below()
 }
 
 #[tokio::test]
+async fn staff_limits_win_over_the_repositorys_in_the_check_that_runs() {
+    let app = support::app(1, &[]).await;
+    let db = app.db().await;
+    limit_memory(&db, 256).await;
+    inloop::on_pool!(&db, |pool| sqlx::query(
+        r#"UPDATE tasks SET staff_limits = '{"memory_limit": 96, "process_limit": 32}'"#
+    )
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
+    upload(&app, &[("solution.sh", b"echo hello")]).await;
+    wait_for(
+        &app,
+        "/solutions/detail/shell-task/1/",
+        "Resources",
+        CHECK_TIMEOUT,
+    )
+    .await;
+    let (_, _, _, memory_limit, pids_limit, time_limit) = profile(&db, 1).await;
+    assert_eq!(
+        (memory_limit, pids_limit, time_limit),
+        (Some(96 * MIB), Some(32), Some(60_000)),
+        "staff's memory and process limits, the repository's time limit"
+    );
+}
+
+#[tokio::test]
 async fn a_fork_heavy_check_shows_its_peak_processes() {
     let app = support::app(1, &[]).await;
     let db = app.db().await;

@@ -120,6 +120,49 @@ async fn id_of(app: &common::TestApp, sql: &str, key: &str) -> i64 {
     .unwrap()
 }
 
+/// Check limits: above the admins' maximum (300 s by default) or not a number, refused field by
+/// field, nothing saved; within it, saved and shown as what checks run with.
+async fn set_check_limits(app: &common::TestApp, task_a: i64) {
+    let response = app
+        .post_form(
+            &format!("/admin/tasks/{task_a}/"),
+            &[
+                ("submission_limit", "3"),
+                ("group", "tutors"),
+                ("time_limit", "301"),
+                ("memory_limit", "much"),
+                ("cpus", "0.5"),
+                ("process_limit", ""),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("A whole number from 1 to 300 (the runtime setting max_time_limit_seconds)")
+            && page.contains("A whole number from 1 to 1024 (the runtime setting max_memory_mib)")
+            && page.contains("value=\"much\""),
+        "{page}"
+    );
+    let page = submit(
+        app,
+        &format!("/admin/tasks/{task_a}/"),
+        &[
+            ("submission_limit", "3"),
+            ("group", "tutors"),
+            ("time_limit", "30"),
+            ("memory_limit", "64"),
+            ("cpus", "0.5"),
+            ("process_limit", ""),
+        ],
+    )
+    .await;
+    assert!(
+        page.contains("Checks now run with 30 s, 64 MiB, 0.5 CPU and 128 processes."),
+        "{page}"
+    );
+}
+
 /// Follows a form's redirect and returns the page it lands on.
 async fn submit(app: &common::TestApp, path: &str, fields: &[(&str, &str)]) -> String {
     let response = app.post_form(path, fields).await;
@@ -189,12 +232,14 @@ async fn staff_set_task_limits_and_groups_that_imports_keep() {
     log_in(&app, "teacher", true).await;
 
     // A limit and a group for task A, kept by the next import.
-    let page = submit(
-        &app,
-        &format!("/admin/tasks/{task_a}/"),
-        &[("submission_limit", "0"), ("group", "")],
-    )
-    .await;
+    let response = app
+        .post_form(
+            &format!("/admin/tasks/{task_a}/"),
+            &[("submission_limit", "0"), ("group", "")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
     assert!(page.contains("at least 1, or empty"), "{page}");
     let page = submit(
         &app,
@@ -219,17 +264,25 @@ async fn staff_set_task_limits_and_groups_that_imports_keep() {
         .status(),
         StatusCode::NOT_FOUND
     );
+    set_check_limits(&app, task_a).await;
+
     repo.write("task-a/task.md", "# Task A\n\nChanged text.\n");
     repo.commit("text changed");
     assert_eq!(import(&app).await.status, RunStatus::Succeeded);
-    let page = app.get_text("/admin/tasks/").await;
-    assert!(
-        !page.contains("null"),
-        "no limit shows an empty field: {page}"
-    );
+    let page = app.get_text(&format!("/admin/tasks/{task_a}/")).await;
     assert!(
         page.contains("value=\"3\"") && page.contains("value=\"tutors\""),
         "{page}"
+    );
+    assert!(
+        page.contains("Checks now run with 30 s, 64 MiB, 0.5 CPU and 128 processes."),
+        "the import keeps staff's limits: {page}"
+    );
+    let list = app.get_text("/admin/tasks/").await;
+    assert!(!list.contains("null"), "no limit shows a dash: {list}");
+    assert!(
+        list.contains("30 s · 64 MiB · 0.5 CPU · 128 processes"),
+        "{list}"
     );
 
     // A student outside the group no longer sees task A; students may not use these pages.
