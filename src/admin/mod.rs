@@ -1,20 +1,26 @@
-//! The admin area at `/admin/`: task imports, the staff fields of categories and tasks.
+//! The admin area at `/admin/`: task imports, the staff fields of categories and tasks, users,
+//! groups and courses of study.
 //! Students get 404 for every page of it ([`access`]).
 
 mod access;
 mod audit;
 mod audit_routes;
 mod catalog;
+mod course_routes;
 pub mod csv;
 mod dashboard;
 mod dashboard_routes;
 mod extensions_routes;
+mod group_routes;
+mod groups;
 mod imports;
 mod pages_routes;
 mod plagiarism_pair_routes;
 mod plagiarism_routes;
 mod plagiarism_sides;
 pub mod redraws;
+mod rosters;
+mod rosters_routes;
 mod settings_routes;
 mod solutions;
 mod solutions_routes;
@@ -41,6 +47,9 @@ pub fn stage() -> AdHoc {
             .mount("/", users_routes::routes())
             .mount("/", solutions_routes::routes())
             .mount("/", user_routes::routes())
+            .mount("/", rosters_routes::routes())
+            .mount("/", group_routes::routes())
+            .mount("/", course_routes::routes())
             .mount("/", pages_routes::routes())
             .mount("/", plagiarism_routes::routes())
             .mount("/", plagiarism_pair_routes::routes())
