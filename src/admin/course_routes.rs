@@ -8,17 +8,11 @@ use rocket::response::{Flash, Redirect};
 use rocket::{Either, Route, get, post, routes};
 
 use super::access::AdminStaff;
-use super::rosters::{self, Counted, Roster};
+use super::rosters::{Counted, Roster};
 use super::rosters_routes::{self, NameForm};
 use crate::db::Db;
 use crate::web::page::Page;
-use crate::web::{AppError, AppResult, Html, PathNumber};
-
-async fn course(db: &Db, id: PathNumber) -> AppResult<Counted> {
-    rosters::get(&db.0, Roster::Course, id.get()?)
-        .await?
-        .ok_or(AppError::NotFound)
-}
+use crate::web::{AppResult, Html, PathNumber};
 
 /// The page of `course` with the name as typed and why it was refused.
 fn render(ctx: &Page<'_>, course: &Counted, name: &str, problem: Option<&str>) -> AppResult<Html> {
@@ -34,7 +28,7 @@ fn render(ctx: &Page<'_>, course: &Counted, name: &str, problem: Option<&str>) -
 
 #[get("/admin/courses/<id>")]
 async fn detail(ctx: Page<'_>, _staff: AdminStaff, db: &Db, id: PathNumber) -> AppResult<Html> {
-    let course = course(db, id).await?;
+    let course = rosters_routes::found(&db.0, Roster::Course, id).await?;
     render(&ctx, &course, &course.name, None)
 }
 
@@ -46,14 +40,9 @@ async fn rename(
     id: PathNumber,
     form: Form<NameForm>,
 ) -> AppResult<Either<Flash<Redirect>, (Status, Html)>> {
-    let course = course(db, id).await?;
-    match rosters_routes::rename(&staff.0, &db.0, Roster::Course, &course, &form).await? {
-        Ok(done) => Ok(Either::Left(done)),
-        Err(problem) => {
-            let html = render(&ctx, &course, &form.name, Some(&problem))?;
-            Ok(Either::Right((Status::UnprocessableEntity, html)))
-        }
-    }
+    let course = rosters_routes::found(&db.0, Roster::Course, id).await?;
+    let refused = async |problem: String| render(&ctx, &course, &form.name, Some(&problem));
+    rosters_routes::rename(&staff.0, &db.0, Roster::Course, &course, &form, refused).await
 }
 
 /// Deleting asks first: without `confirm` only the confirmation page is shown.
@@ -70,7 +59,7 @@ async fn delete(
     id: PathNumber,
     form: Form<DeleteForm>,
 ) -> AppResult<Either<Html, Flash<Redirect>>> {
-    let course = course(db, id).await?;
+    let course = rosters_routes::found(&db.0, Roster::Course, id).await?;
     let step = (form.confirm, ());
     rosters_routes::delete(&ctx, &staff.0, &db.0, Roster::Course, &course, step).await
 }

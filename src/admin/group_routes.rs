@@ -12,7 +12,7 @@ use rocket::{Either, Route, get, post, routes, uri};
 use super::access::AdminStaff;
 use super::audit::{self, Change};
 use super::groups;
-use super::rosters::{self, Counted, Roster};
+use super::rosters::{Counted, Roster};
 use super::rosters_routes::{self, NameForm, detail_path};
 use super::slashed;
 use super::users::{self, Filter, Sort};
@@ -20,19 +20,13 @@ use crate::accounts::users::{by_id, by_login};
 use crate::accounts::{User, groups::add_member};
 use crate::db::{Db, UserId};
 use crate::web::page::Page;
-use crate::web::{AppError, AppResult, Html, PageNumber, PathNumber};
+use crate::web::{AppResult, Html, PageNumber, PathNumber};
 
 /// Members on one page.
 const PAGE_SIZE: i64 = 50;
 
 /// Field errors by field name.
 type Errors = BTreeMap<&'static str, String>;
-
-async fn group(db: &Db, id: PathNumber) -> AppResult<Counted> {
-    rosters::get(&db.0, Roster::Group, id.get()?)
-        .await?
-        .ok_or(AppError::NotFound)
-}
 
 /// The page of `group` with the forms as typed and their `errors`.
 async fn render(
@@ -74,7 +68,10 @@ async fn detail(
     id: PathNumber,
     page: rocket::form::Result<'_, PageNumber>,
 ) -> AppResult<Html> {
-    let (group, page) = (group(db, id).await?, PageNumber::of(page)?);
+    let (group, page) = (
+        rosters_routes::found(&db.0, Roster::Group, id).await?,
+        PageNumber::of(page)?,
+    );
     render(&ctx, db, &group, page, (&group.name, ""), &Errors::new()).await
 }
 
@@ -86,15 +83,12 @@ async fn rename(
     id: PathNumber,
     form: Form<NameForm>,
 ) -> AppResult<Either<Flash<Redirect>, (Status, Html)>> {
-    let group = group(db, id).await?;
-    match rosters_routes::rename(&staff.0, &db.0, Roster::Group, &group, &form).await? {
-        Ok(done) => Ok(Either::Left(done)),
-        Err(problem) => {
-            let errors = Errors::from([("name", problem)]);
-            let html = render(&ctx, db, &group, PageNumber(1), (&form.name, ""), &errors).await?;
-            Ok(Either::Right((Status::UnprocessableEntity, html)))
-        }
-    }
+    let group = rosters_routes::found(&db.0, Roster::Group, id).await?;
+    let refused = async |problem: String| {
+        let errors = Errors::from([("name", problem)]);
+        render(&ctx, db, &group, PageNumber(1), (&form.name, ""), &errors).await
+    };
+    rosters_routes::rename(&staff.0, &db.0, Roster::Group, &group, &form, refused).await
 }
 
 /// A step that asks first: without `confirm` only the confirmation page is shown.
@@ -113,7 +107,7 @@ async fn delete(
     id: PathNumber,
     form: Form<Confirmed>,
 ) -> AppResult<Either<Html, Flash<Redirect>>> {
-    let group = group(db, id).await?;
+    let group = rosters_routes::found(&db.0, Roster::Group, id).await?;
     let usage = groups::usage(&db.0, group.id).await?;
     let step = (form.confirm, usage);
     rosters_routes::delete(&ctx, &staff.0, &db.0, Roster::Group, &group, step).await
@@ -134,7 +128,7 @@ async fn add(
     id: PathNumber,
     form: Form<AddForm>,
 ) -> AppResult<Either<Flash<Redirect>, (Status, Html)>> {
-    let group = group(db, id).await?;
+    let group = rosters_routes::found(&db.0, Roster::Group, id).await?;
     let logins = form
         .usernames
         .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
@@ -201,7 +195,7 @@ async fn remove(
     id: PathNumber,
     form: Form<Confirmed>,
 ) -> AppResult<Either<Html, Flash<Redirect>>> {
-    let group = group(db, id).await?;
+    let group = rosters_routes::found(&db.0, Roster::Group, id).await?;
     let back = Redirect::to(detail_path(Roster::Group, group.id));
     let mut members = Vec::new();
     for &user_id in &form.ids {

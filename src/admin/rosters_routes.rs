@@ -17,7 +17,7 @@ use super::{non_empty, slashed};
 use crate::accounts::User;
 use crate::db::{Db, DbPool};
 use crate::web::page::Page;
-use crate::web::{AppError, AppResult, Html, PageNumber};
+use crate::web::{AppError, AppResult, Html, PageNumber, PathNumber};
 
 /// Rows on one page.
 const PAGE_SIZE: i64 = 100;
@@ -198,17 +198,26 @@ async fn create_course(
     create(&ctx, &staff.0, &db.0, Roster::Course, &form).await
 }
 
-/// Renames `row` to the form's name, audited: `Err` with why the name is refused.
+/// Row `id` of `roster`, or 404.
+pub(super) async fn found(db: &DbPool, roster: Roster, id: PathNumber) -> AppResult<Counted> {
+    rosters::get(db, roster, id.get()?)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Renames `row` to the form's name, audited; a refused name comes back as `refused(why)` (422).
 pub(super) async fn rename(
     actor: &User,
     db: &DbPool,
     roster: Roster,
     row: &Counted,
     form: &NameForm,
-) -> AppResult<Result<Flash<Redirect>, String>> {
+    refused: impl AsyncFnOnce(String) -> AppResult<Html>,
+) -> AppResult<Either<Flash<Redirect>, (Status, Html)>> {
     let name = form.name.trim();
     if let Some(problem) = rosters::name_problem(db, roster, name, Some(row.id)).await? {
-        return Ok(Err(problem));
+        let html = refused(problem).await?;
+        return Ok(Either::Right((Status::UnprocessableEntity, html)));
     }
     rosters::rename(db, roster, row.id, name).await?;
     let old = Some(row.name.clone());
@@ -221,7 +230,7 @@ pub(super) async fn rename(
         Some(name.to_owned()),
     );
     audit::record(db, actor, &Vec::from_iter(renamed)).await?;
-    Ok(Ok(Flash::success(
+    Ok(Either::Left(Flash::success(
         Redirect::to(detail_path(roster, row.id)),
         format!("Saved the {} {name}.", roster.kind()),
     )))
