@@ -129,7 +129,7 @@ async fn list(
             "actor": query.actor.unwrap_or_default(),
             "kind": query.kind.unwrap_or_default(),
             "object": query.object.unwrap_or_default(),
-            "kinds": ["setting", "user", "category", "task", "page", "plagiarism_pair"],
+            "kinds": ["setting", "user", "group", "course", "category", "task", "extension", "page", "plagiarism_pair"],
         }),
     )?;
     Ok(Either::Left(html))

@@ -5,16 +5,21 @@ mod access;
 mod audit;
 mod audit_routes;
 mod catalog;
+mod course_routes;
 pub mod csv;
 mod dashboard;
 mod dashboard_routes;
 mod extensions_routes;
+mod group_routes;
+mod groups;
 mod imports;
 mod pages_routes;
 mod plagiarism_pair_routes;
 mod plagiarism_routes;
 mod plagiarism_sides;
 pub mod redraws;
+mod rosters;
+mod rosters_routes;
 mod settings_routes;
 mod solutions;
 mod solutions_routes;
@@ -43,6 +48,9 @@ pub fn stage() -> AdHoc {
             .mount("/", users_routes::routes())
             .mount("/", solutions_routes::routes())
             .mount("/", user_routes::routes())
+            .mount("/", rosters_routes::routes())
+            .mount("/", group_routes::routes())
+            .mount("/", course_routes::routes())
             .mount("/", pages_routes::routes())
             .mount("/", plagiarism_routes::routes())
             .mount("/", plagiarism_pair_routes::routes())

@@ -65,6 +65,8 @@ pub struct Filter {
     pub staff: Option<bool>,
     pub active: Option<bool>,
     pub group_id: Option<i64>,
+    /// The course of study's id.
+    pub course_id: Option<i64>,
 }
 
 /// `text` as a LIKE pattern matching it anywhere, its wildcards taken literally. PostgreSQL
@@ -89,7 +91,8 @@ const LIST: &str = "SELECT u.id, u.username, u.email, u.first_name, u.last_name,
       AND ($2 IS NULL OR (u.is_staff OR u.is_superuser) = $2)
       AND ($3 IS NULL OR u.is_active = $3)
       AND ($4 IS NULL OR EXISTS
-           (SELECT 1 FROM group_members m WHERE m.user_id = u.id AND m.group_id = $4))";
+           (SELECT 1 FROM group_members m WHERE m.user_id = u.id AND m.group_id = $4))
+      AND ($5 IS NULL OR u.course_id = $5)";
 
 /// Up to `limit` users matching `filter` in `sort` order, after skipping `offset`.
 pub async fn list(
@@ -99,13 +102,14 @@ pub async fn list(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Listed>, sqlx::Error> {
-    let sql = format!("{LIST} ORDER BY {} LIMIT $5 OFFSET $6", sort.order_by());
+    let sql = format!("{LIST} ORDER BY {} LIMIT $6 OFFSET $7", sort.order_by());
     let search = filter.search.as_deref().map(contains_pattern);
     on_pool!(db, |pool| sqlx::query_as(&sql)
         .bind(&search)
         .bind(filter.staff)
         .bind(filter.active)
         .bind(filter.group_id)
+        .bind(filter.course_id)
         .bind(limit)
         .bind(offset)
         .fetch_all(pool)
@@ -115,14 +119,8 @@ pub async fn list(
 /// Makes `user_id` a member of exactly the existing groups among `group_ids`.
 pub async fn set_groups(db: &DbPool, user_id: i64, group_ids: &[i64]) -> Result<(), sqlx::Error> {
     let current = groups::ids_of(db, user_id).await?;
-    for gone in current.iter().filter(|id| !group_ids.contains(id)) {
-        let sql = "DELETE FROM group_members WHERE user_id = $1 AND group_id = $2";
-        on_pool!(db, |pool| sqlx::query(sql)
-            .bind(user_id)
-            .bind(gone)
-            .execute(pool)
-            .await
-            .map(drop))?;
+    for &gone in current.iter().filter(|id| !group_ids.contains(id)) {
+        super::groups::remove_member(db, gone, user_id).await?;
     }
     for new in group_ids.iter().filter(|id| !current.contains(id)) {
         let sql = "INSERT INTO group_members (group_id, user_id)

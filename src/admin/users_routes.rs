@@ -38,6 +38,9 @@ pub struct UserQuery {
     /// A group's id.
     #[field(default = String::new())]
     group: String,
+    /// A course of study's id.
+    #[field(default = String::new())]
+    course: String,
     /// `username`, `newest`, `oldest` or `last_login`.
     #[field(default = String::new())]
     sort: String,
@@ -54,12 +57,12 @@ fn yes_no(text: &str) -> Result<Option<bool>, AppError> {
 
 impl UserQuery {
     fn parse(&self) -> Result<(Filter, Sort), AppError> {
-        let group_id = match self.group.trim() {
-            "" => None,
-            id => Some(
-                id.parse::<i64>()
-                    .map_err(|_| AppError::BadRequest("No such group.".into()))?,
-            ),
+        let id = |text: &str, missing: &str| match text.trim() {
+            "" => Ok(None),
+            id => id
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| AppError::BadRequest(missing.into())),
         };
         let sort = match self.sort.as_str() {
             "" => Sort::default(),
@@ -71,7 +74,8 @@ impl UserQuery {
             search: non_empty(Some(&self.q)),
             staff: yes_no(&self.staff)?,
             active: yes_no(&self.active)?,
-            group_id,
+            group_id: id(&self.group, "No such group.")?,
+            course_id: id(&self.course, "No such course of study.")?,
         };
         Ok((filter, sort))
     }
@@ -168,6 +172,7 @@ async fn list(
             "rows": rows,
             "query": query,
             "groups": groups::all(&db.0).await?,
+            "courses": crate::accounts::users::courses(&db.0).await?,
             "previous": (page.0 > 1).then(|| link(page.0 - 1)),
             "next": more.then(|| link(page.0 + 1)),
             "csv": slashed(&uri!(list(None::<PageNumber>, Some("csv"), query.clone()))),

@@ -1,8 +1,10 @@
 //! The admin area: who may open it, the audit log, runtime settings, users.
 
 mod audit;
+mod courses;
 mod dashboard;
 mod extensions;
+mod groups;
 mod pages;
 mod permissions;
 mod plagiarism;

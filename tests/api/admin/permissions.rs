@@ -15,7 +15,7 @@ enum Who {
 }
 
 /// One admin route: its method and Rocket path, a path to request it by (`{user}`, `{run}`,
-/// `{category}`, `{task}`, `{check}` (a plagiarism check), `{pair}` stand for existing objects), and who may use it.
+/// `{category}`, `{task}`, `{check}` (a plagiarism check), `{pair}`, `{group}`, `{course}` stand for existing objects), and who may use it.
 #[rustfmt::skip]
 const TABLE: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/admin",                              "/admin/",                              Who::Staff),
@@ -41,6 +41,18 @@ const TABLE: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/admin/users/<id>",                   "/admin/users/{user}/",                 Who::Staff),
     ("POST", "/admin/users/<id>",                   "/admin/users/{user}/",                 Who::Staff),
     ("POST", "/admin/users/<id>/password-reset",    "/admin/users/{user}/password-reset/",  Who::Staff),
+    ("GET",  "/admin/groups",                       "/admin/groups/",                       Who::Staff),
+    ("POST", "/admin/groups",                       "/admin/groups/",                       Who::Staff),
+    ("GET",  "/admin/groups/<id>",                  "/admin/groups/{group}/",               Who::Staff),
+    ("POST", "/admin/groups/<id>",                  "/admin/groups/{group}/",               Who::Staff),
+    ("POST", "/admin/groups/<id>/delete",           "/admin/groups/{group}/delete/",        Who::Staff),
+    ("POST", "/admin/groups/<id>/members",          "/admin/groups/{group}/members/",       Who::Staff),
+    ("POST", "/admin/groups/<id>/members/remove",   "/admin/groups/{group}/members/remove/", Who::Staff),
+    ("GET",  "/admin/courses",                      "/admin/courses/",                      Who::Staff),
+    ("POST", "/admin/courses",                      "/admin/courses/",                      Who::Staff),
+    ("GET",  "/admin/courses/<id>",                 "/admin/courses/{course}/",             Who::Staff),
+    ("POST", "/admin/courses/<id>",                 "/admin/courses/{course}/",             Who::Staff),
+    ("POST", "/admin/courses/<id>/delete",          "/admin/courses/{course}/delete/",      Who::Staff),
     ("GET",  "/admin/plagiarism",                   "/admin/plagiarism/",                   Who::Staff),
     ("POST", "/admin/plagiarism",                   "/admin/plagiarism/",                   Who::Staff),
     ("GET",  "/admin/plagiarism/<id>",               "/admin/plagiarism/{check}/",           Who::Staff),
@@ -101,18 +113,21 @@ async fn a_plagiarism_pair(
     })
 }
 
-#[tokio::test]
-async fn every_admin_route_answers_each_role_as_the_table_says() {
-    let area = Area::new().await;
-    let db = area.app.db().await;
-    let (category, task, run) = catalog(&db).await;
-    let solution = a_solution(&db, task, area.student_id).await;
-    let (check, pair) = a_plagiarism_pair(&db, task, solution, area.student_id).await;
-    let anonymous = common::browser();
+/// A group and a course of study: their ids.
+async fn a_group_and_course(db: &inloop::db::DbPool) -> (i64, i64) {
+    let group = inloop::accounts::groups::ensure(db, "Lab").await.unwrap();
+    let course = inloop::on_pool!(db, |pool| sqlx::query_scalar(
+        "INSERT INTO courses (name) VALUES ('Physics') RETURNING id"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    (group, course)
+}
 
-    let admin_routes: Vec<_> = area
-        .app
-        .routes
+/// The table names exactly the server's admin routes.
+fn table_names_every_admin_route(routes: &[(String, String)]) {
+    let admin_routes: Vec<_> = routes
         .iter()
         .filter(|(_, path)| path == "/admin" || path.starts_with("/admin/"))
         .collect();
@@ -130,16 +145,37 @@ async fn every_admin_route_answers_each_role_as_the_table_says() {
             "the table names {method} {pattern}, which the server does not have"
         );
     }
+}
+
+#[tokio::test]
+async fn every_admin_route_answers_each_role_as_the_table_says() {
+    let area = Area::new().await;
+    let db = area.app.db().await;
+    let (category, task, run) = catalog(&db).await;
+    let solution = a_solution(&db, task, area.student_id).await;
+    let (check, pair) = a_plagiarism_pair(&db, task, solution, area.student_id).await;
+    let (group, course) = a_group_and_course(&db).await;
+    let objects = [
+        ("{user}", area.student_id),
+        ("{run}", run),
+        ("{category}", category),
+        ("{task}", task),
+        ("{solution}", solution),
+        ("{check}", check),
+        ("{pair}", pair),
+        ("{group}", group),
+        ("{course}", course),
+    ];
+    let anonymous = common::browser();
+
+    table_names_every_admin_route(&area.app.routes);
 
     for &(method, _, template, who) in TABLE {
-        let path = template
-            .replace("{user}", &area.student_id.to_string())
-            .replace("{run}", &run.to_string())
-            .replace("{category}", &category.to_string())
-            .replace("{task}", &task.to_string())
-            .replace("{solution}", &solution.to_string())
-            .replace("{check}", &check.to_string())
-            .replace("{pair}", &pair.to_string());
+        let path = objects
+            .iter()
+            .fold(template.to_owned(), |path, (name, id)| {
+                path.replace(name, &id.to_string())
+            });
         if method == "GET" {
             let response = area.get(&anonymous, &path).await;
             assert_eq!(response.status(), StatusCode::SEE_OTHER, "anonymous {path}");
