@@ -12,14 +12,13 @@ use super::access::AdminStaff;
 use super::audit::{self, Change};
 use super::csv::{self, Csv};
 use super::solutions::{self, Filter, Listed, Semester};
-use super::{non_empty, slashed};
+use super::{day_range, non_empty, slashed};
 use crate::config::Config;
 use crate::db::{Db, DbPool, Timestamp};
 use crate::events::Bus;
 use crate::on_pool;
 use crate::runner::verdict::Verdict;
 use crate::solutions::{Doorbell, links, recheck};
-use crate::tasks::meta::parse_date;
 use crate::web::page::Page;
 use crate::web::{AppError, AppResult, Html, PathNumber};
 
@@ -87,18 +86,7 @@ impl SolutionQuery {
             }
             filter.verdict = Some(verdict);
         }
-        let day = |name: &str, text: &String| -> Result<Option<Timestamp>, AppError> {
-            non_empty(Some(text))
-                .map(|text| {
-                    parse_date(&text, &zone)
-                        .filter(|_| text.len() == 10)
-                        .map(Timestamp::from)
-                        .ok_or_else(|| bad(format!("{name} must be a date like 2026-10-31.")))
-                })
-                .transpose()
-        };
-        filter.from = day("From", &self.from)?;
-        filter.to = day("To", &self.to)?.map(|to| to.plus(time::Duration::days(1)));
+        (filter.from, filter.to) = day_range((&self.from, &self.to), ("From", "To"), &zone)?;
         if let Some(key) = non_empty(Some(&self.semester)) {
             let semester = Semester::parse(&key).ok_or_else(|| {
                 bad(format!(
