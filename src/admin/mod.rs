@@ -5,6 +5,8 @@ mod access;
 mod audit;
 mod audit_routes;
 mod catalog;
+mod checks;
+mod checks_routes;
 pub mod csv;
 mod dashboard;
 mod dashboard_routes;
@@ -43,6 +45,7 @@ pub fn stage() -> AdHoc {
             .mount("/", settings_routes::routes())
             .mount("/", users_routes::routes())
             .mount("/", solutions_routes::routes())
+            .mount("/", checks_routes::routes())
             .mount("/", user_routes::routes())
             .mount("/", pages_routes::routes())
             .mount("/", plagiarism_routes::routes())

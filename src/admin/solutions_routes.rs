@@ -54,7 +54,12 @@ pub struct SolutionQuery {
     author: String,
 }
 
-async fn id_of(db: &DbPool, table: &str, slug: &str) -> Result<Option<i64>, sqlx::Error> {
+/// The id of the row of `table` (`tasks`, `categories`) with `slug`.
+pub(super) async fn id_of(
+    db: &DbPool,
+    table: &str,
+    slug: &str,
+) -> Result<Option<i64>, sqlx::Error> {
     let sql = format!("SELECT id FROM {table} WHERE slug = $1");
     on_pool!(db, |pool| sqlx::query_scalar(&sql)
         .bind(slug)
@@ -149,19 +154,22 @@ fn csv_line(row: &Row) -> Vec<u8> {
 }
 
 /// A select's options: (value, text).
-type Options = Vec<(String, String)>;
+pub(super) type Options = Vec<(String, String)>;
+
+/// The tasks a filter form offers: (slug, title).
+pub(super) async fn task_options(db: &DbPool) -> Result<Options, sqlx::Error> {
+    let sql = "SELECT slug, title FROM tasks ORDER BY title";
+    on_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)
+}
 
 /// What the filter form offers.
 async fn choices(db: &DbPool, config: &Config) -> Result<serde_json::Value, sqlx::Error> {
-    let (tasks, categories): (Options, Options) = on_pool!(db, |pool| {
-        let tasks = sqlx::query_as("SELECT slug, title FROM tasks ORDER BY title")
-            .fetch_all(pool)
-            .await?;
-        let categories = sqlx::query_as("SELECT slug, name FROM categories ORDER BY name")
-            .fetch_all(pool)
-            .await?;
-        Ok::<_, sqlx::Error>((tasks, categories))
-    })?;
+    let tasks = task_options(db).await?;
+    let categories: Options = on_pool!(db, |pool| sqlx::query_as(
+        "SELECT slug, name FROM categories ORDER BY name"
+    )
+    .fetch_all(pool)
+    .await)?;
     let mut semester = Semester::of(Timestamp::now(), &config.zone());
     let mut semesters = Vec::new();
     for _ in 0..SEMESTERS_OFFERED {
