@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::keyset::Keyed;
 use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
 use crate::runner::verdict::Verdict;
@@ -45,6 +46,12 @@ pub struct Listed {
     pub finished_at: Option<Timestamp>,
     pub duration_ms: Option<i64>,
     pub attempts: i64,
+}
+
+impl Keyed for Listed {
+    fn key(&self) -> i64 {
+        self.id
+    }
 }
 
 /// A value bound to a condition's placeholder.

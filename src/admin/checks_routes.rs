@@ -12,6 +12,7 @@ use super::access::AdminStaff;
 use super::audit::{self, Change};
 use super::checks::{self, Filter, Listed};
 use super::csv::{self, Csv};
+use super::keyset;
 use super::solutions_routes::{id_of, task_options};
 use super::{day_range, non_empty, slashed};
 use crate::config::Config;
@@ -27,8 +28,6 @@ use crate::web::{AppError, AppResult, Html, PathNumber};
 
 /// Checks on one page.
 const PAGE_SIZE: i64 = 50;
-/// Checks read at once for a CSV download.
-const CSV_BATCH: i64 = 500;
 /// The statuses a check can have, in the queue's order.
 const STATUSES: [CheckStatus; 4] = [
     CheckStatus::Queued,
@@ -186,26 +185,17 @@ async fn list(
     let filter = query.filter(&db.0, config).await?;
     if format == Some("csv") {
         let (db, config) = (db.0.clone(), config.inner().clone());
-        let read = move |before| {
+        let read = move |before, limit| {
             let (db, filter) = (db.clone(), filter.clone());
-            async move {
-                let rows = checks::list(&db, &filter, before, CSV_BATCH).await?;
-                let after = rows.last().map(|row| row.id);
-                Ok((rows, after))
-            }
+            async move { checks::list(&db, &filter, before, limit).await }
         };
         let line = move |check| csv_line(&row(check, &config));
-        let body = csv::batched(&CSV_HEADER, "checks", CSV_BATCH, read, line);
+        let body = keyset::csv(&CSV_HEADER, "checks", read, line);
         return Ok(Either::Right(Csv::new("checks.csv", body)));
     }
-    let page_size = usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
-    let mut rows = checks::list(&db.0, &filter, before, PAGE_SIZE + 1).await?;
-    let more = rows.len() > page_size;
-    rows.truncate(page_size);
-    let older = more
-        .then(|| rows.last().map(|row| row.id))
-        .flatten()
-        .map(|id| slashed(&uri!(list(Some(id), None::<&str>, query.clone()))));
+    let rows = checks::list(&db.0, &filter, before, PAGE_SIZE + 1).await?;
+    let (rows, older) = keyset::page(rows, PAGE_SIZE);
+    let older = older.map(|id| slashed(&uri!(list(Some(id), None::<&str>, query.clone()))));
     let newest = before.map(|_| slashed(&uri!(list(None::<i64>, None::<&str>, query.clone()))));
     let csv_link = slashed(&uri!(list(None::<i64>, Some("csv"), query.clone())));
     let rows: Vec<_> = rows.into_iter().map(|check| row(check, config)).collect();

@@ -12,6 +12,7 @@ mod dashboard;
 mod dashboard_routes;
 mod extensions_routes;
 mod imports;
+mod keyset;
 mod pages_routes;
 mod plagiarism_pair_routes;
 mod plagiarism_routes;

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::access::AdminStaff;
 use super::audit::{self, Change};
 use super::csv::{self, Csv};
+use super::keyset;
 use super::solutions::{self, Filter, Listed, Semester};
 use super::{day_range, non_empty, slashed};
 use crate::config::Config;
@@ -24,8 +25,6 @@ use crate::web::{AppError, AppResult, Html, PathNumber};
 
 /// Solutions on one page.
 const PAGE_SIZE: i64 = 50;
-/// Solutions read at once for a CSV download.
-const CSV_BATCH: i64 = 500;
 /// Semesters offered in the filter, the current one first.
 const SEMESTERS_OFFERED: usize = 6;
 
@@ -203,25 +202,17 @@ async fn list(
     let filter = query.filter(&db.0, config).await?;
     if format == Some("csv") {
         let (db, config) = (db.0.clone(), config.inner().clone());
-        let read = move |before| {
+        let read = move |before, limit| {
             let (db, filter) = (db.clone(), filter.clone());
-            async move {
-                let rows = solutions::list(&db, &filter, before, CSV_BATCH).await?;
-                let after = rows.last().map(|row| row.id);
-                Ok((rows, after))
-            }
+            async move { solutions::list(&db, &filter, before, limit).await }
         };
         let line = move |solution| csv_line(&row(solution, &config));
-        let body = csv::batched(&CSV_HEADER, "solutions", CSV_BATCH, read, line);
+        let body = keyset::csv(&CSV_HEADER, "solutions", read, line);
         return Ok(Either::Right(Csv::new("solutions.csv", body)));
     }
-    let mut rows = solutions::list(&db.0, &filter, before, PAGE_SIZE + 1).await?;
-    let more = rows.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
-    rows.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
-    let older = more
-        .then(|| rows.last().map(|row| row.id))
-        .flatten()
-        .map(|id| slashed(&uri!(list(Some(id), None::<&str>, query.clone()))));
+    let rows = solutions::list(&db.0, &filter, before, PAGE_SIZE + 1).await?;
+    let (rows, older) = keyset::page(rows, PAGE_SIZE);
+    let older = older.map(|id| slashed(&uri!(list(Some(id), None::<&str>, query.clone()))));
     let newest = before.map(|_| slashed(&uri!(list(None::<i64>, None::<&str>, query.clone()))));
     let csv_link = slashed(&uri!(list(None::<i64>, Some("csv"), query.clone())));
     let rows: Vec<_> = rows
