@@ -163,11 +163,15 @@ async fn choices(db: &DbPool) -> Result<serde_json::Value, sqlx::Error> {
         .into_iter()
         .map(|verdict| (verdict.as_str(), verdict.label()))
         .collect();
-    let statuses: Vec<&str> = STATUSES.into_iter().map(CheckStatus::as_str).collect();
+    let statuses: Vec<(&str, &str)> = STATUSES
+        .into_iter()
+        .map(|status| (status.as_str(), status.as_str()))
+        .collect();
     Ok(serde_json::json!({
         "tasks": task_options(db).await?,
         "verdicts": verdicts,
         "statuses": statuses,
+        "lanes": [("0", "students"), ("1", "staff re-runs")],
     }))
 }
 
