@@ -62,7 +62,7 @@ enum Value {
 
 /// The `AND …` conditions of `filter` with their values, `$1` first: only those given, so that
 /// each backend plans for them. With 100,000 checks, a rare status is found through
-/// `checks_queue`, everything else by walking `checks_list` (migration 0011) newest first; behind
+/// `checks_queue`, everything else by walking `checks_list` (migration 0012) newest first; behind
 /// `$n IS NULL OR` guards SQLite read every check's row, output and all (80 ms), and so did
 /// PostgreSQL's generic plan (up to 250 ms).
 fn conditions(filter: &Filter, before: Option<i64>) -> (String, Vec<Value>) {
