@@ -1,6 +1,6 @@
 // The admin area in a real browser: a superuser changes a runtime setting, deactivates a user
 // with the confirmation step, and finds both changes in the audit log; staff filter solutions,
-// check one again and watch the dashboard follow.
+// check one again and watch the dashboard follow, then find its checks in the check list.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inBrowser, logIn } from './lib/browser.mjs';
@@ -120,6 +120,18 @@ test('staff filter solutions, open one, check it again and watch the dashboard f
     await work.goto('/admin/solutions/?author=ada');
     await work.getByRole('link', { name: 'Hello Shell #1' }).click();
     assert.equal(await work.getByRole('heading', { name: /^Check \d+: passed$/ }).count(), 2);
+
+    // The check list, filtered by status; a check's page shows what the checker printed.
+    await work.goto('/admin/');
+    await work.getByRole('link', { name: 'Checks', exact: true }).click();
+    await work.getByLabel('Status').selectOption('done');
+    await work.getByRole('button', { name: 'Show' }).click();
+    await work.waitForURL(/status=done/);
+    const rows = work.locator('tbody tr');
+    assert.equal(await rows.count(), 2);
+    await rows.first().getByRole('link').first().click();
+    await work.getByRole('heading', { name: /^Check \d+: Passed$/ }).waitFor();
+    await work.locator('pre.console', { hasText: 'Hello, world!' }).waitFor();
     assert.deepEqual(b.problems, []);
   }, repo.remove);
 });

@@ -29,7 +29,12 @@ pub fn format_local(moment: OffsetDateTime, zone: &TimeZone) -> String {
 /// The first moment (Unix milliseconds) of `date`, written `YYYY-MM-DD`, in `zone`.
 #[must_use]
 pub fn day_start(date: &str, zone: &TimeZone) -> Option<i64> {
-    let date: jiff::civil::Date = date.trim().parse().ok()?;
+    date_start(date.trim().parse().ok()?, zone)
+}
+
+/// The first moment (Unix milliseconds) of `date` in `zone`.
+#[must_use]
+pub fn date_start(date: jiff::civil::Date, zone: &TimeZone) -> Option<i64> {
     let start = date.to_zoned_datetime(zone.clone()).ok()?;
     Some(start.timestamp().as_millisecond())
 }

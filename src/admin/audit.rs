@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::keyset::Keyed;
 use crate::accounts::User;
 use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
@@ -54,6 +55,12 @@ pub struct Entry {
     pub field: String,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
+}
+
+impl Keyed for Entry {
+    fn key(&self) -> i64 {
+        self.id
+    }
 }
 
 /// Which rows a list shows (every part optional).

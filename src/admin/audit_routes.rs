@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::access::AdminSuperuser;
 use super::audit::{self, Entry, Filter};
 use super::csv::{self, Csv};
+use super::keyset;
 use super::{non_empty, slashed};
 use crate::config::Config;
 use crate::db::Db;
@@ -16,8 +17,6 @@ use crate::web::{AppResult, Html};
 
 /// Rows on one page.
 const PAGE_SIZE: i64 = 50;
-/// Rows read at once for a CSV download.
-const CSV_BATCH: i64 = 500;
 
 /// The list's filters, as the query gives them.
 #[derive(Clone, Debug, Default, FromForm, rocket::UriDisplayQuery)]
@@ -93,27 +92,17 @@ async fn list(
     let filter = query.filter();
     if format == Some("csv") {
         let (db, config) = (db.0.clone(), config.inner().clone());
-        let read = move |before| {
+        let read = move |before, limit| {
             let (db, filter) = (db.clone(), filter.clone());
-            async move {
-                let entries = audit::page(&db, &filter, before, CSV_BATCH).await?;
-                let after = entries.last().map(|entry| entry.id);
-                Ok((entries, after))
-            }
+            async move { audit::page(&db, &filter, before, limit).await }
         };
         let line = move |entry| csv_line(&row(entry, &config));
-        let body = csv::batched(&CSV_HEADER, "the audit log", CSV_BATCH, read, line);
+        let body = keyset::csv(&CSV_HEADER, "the audit log", read, line);
         return Ok(Either::Right(Csv::new("audit.csv", body)));
     }
-    let mut entries = audit::page(&db.0, &filter, before, PAGE_SIZE + 1).await?;
-    let older = if i64::try_from(entries.len()).unwrap_or(0) > PAGE_SIZE {
-        entries.truncate(usize::try_from(PAGE_SIZE).unwrap_or(0));
-        entries
-            .last()
-            .map(|last| slashed(&uri!(list(Some(last.id), None::<&str>, query.clone()))))
-    } else {
-        None
-    };
+    let entries = audit::page(&db.0, &filter, before, PAGE_SIZE + 1).await?;
+    let (entries, older) = keyset::page(entries, PAGE_SIZE);
+    let older = older.map(|id| slashed(&uri!(list(Some(id), None::<&str>, query.clone()))));
     let csv = slashed(&uri!(list(None::<i64>, Some("csv"), query.clone())));
     let rows: Vec<_> = entries
         .into_iter()

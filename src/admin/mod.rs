@@ -5,6 +5,8 @@ mod access;
 mod audit;
 mod audit_routes;
 mod catalog;
+mod checks;
+mod checks_routes;
 mod course_routes;
 pub mod csv;
 mod dashboard;
@@ -13,6 +15,7 @@ mod extensions_routes;
 mod group_routes;
 mod groups;
 mod imports;
+mod keyset;
 mod pages_routes;
 mod plagiarism_pair_routes;
 mod plagiarism_routes;
@@ -31,6 +34,9 @@ mod users_routes;
 use rocket::fairing::AdHoc;
 use rocket::http::uri::Origin;
 
+use crate::db::Timestamp;
+use crate::web::AppError;
+
 pub use access::{AdminStaff, AdminSuperuser};
 
 /// The staff pages.
@@ -47,6 +53,7 @@ pub fn stage() -> AdHoc {
             .mount("/", settings_routes::routes())
             .mount("/", users_routes::routes())
             .mount("/", solutions_routes::routes())
+            .mount("/", checks_routes::routes())
             .mount("/", user_routes::routes())
             .mount("/", rosters_routes::routes())
             .mount("/", group_routes::routes())
@@ -63,6 +70,36 @@ fn slashed(origin: &Origin<'_>) -> String {
         Some(query) => format!("{}/?{query}", origin.path()),
         None => format!("{}/", origin.path()),
     }
+}
+
+/// The moments between the date filters `from` and `to` (`YYYY-MM-DD` in `zone`, both days
+/// included, empty: open): from the start of `from` to the start of the day after `to`. A bad
+/// date is a 400 naming its field (`names`, e.g. `("From", "To")`).
+fn day_range(
+    (from, to): (&str, &str),
+    names: (&str, &str),
+    zone: &jiff::tz::TimeZone,
+) -> Result<(Option<Timestamp>, Option<Timestamp>), AppError> {
+    let start = |text: &str, name: &str, next: bool| {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse::<jiff::civil::Date>()
+            .ok()
+            .filter(|_| text.len() == 10)
+            .and_then(|date| {
+                if next {
+                    date.tomorrow().ok()
+                } else {
+                    Some(date)
+                }
+            })
+            .and_then(|date| crate::time_zone::date_start(date, zone))
+            .map(|millis| Some(Timestamp::from_millis(millis)))
+            .ok_or_else(|| AppError::BadRequest(format!("{name} must be a date like 2026-10-31.")))
+    };
+    Ok((start(from, names.0, false)?, start(to, names.1, true)?))
 }
 
 /// A form or query field that says something, trimmed; empty means "not given".

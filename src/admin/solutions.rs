@@ -5,6 +5,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
+use super::keyset::Keyed;
 use super::users::contains_pattern;
 use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
@@ -134,6 +135,12 @@ pub struct Listed {
     pub slug: String,
     pub title: String,
     pub username: String,
+}
+
+impl Keyed for Listed {
+    fn key(&self) -> i64 {
+        self.id
+    }
 }
 
 /// Up to `limit` solutions matching `filter` with ids below `before`, newest first.

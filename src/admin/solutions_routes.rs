@@ -11,22 +11,20 @@ use serde::Serialize;
 use super::access::AdminStaff;
 use super::audit::{self, Change};
 use super::csv::{self, Csv};
+use super::keyset;
 use super::solutions::{self, Filter, Listed, Semester};
-use super::{non_empty, slashed};
+use super::{day_range, non_empty, slashed};
 use crate::config::Config;
 use crate::db::{Db, DbPool, Timestamp};
 use crate::events::Bus;
 use crate::on_pool;
 use crate::runner::verdict::Verdict;
 use crate::solutions::{Doorbell, links, recheck};
-use crate::tasks::meta::parse_date;
 use crate::web::page::Page;
 use crate::web::{AppError, AppResult, Html, PathNumber};
 
 /// Solutions on one page.
 const PAGE_SIZE: i64 = 50;
-/// Solutions read at once for a CSV download.
-const CSV_BATCH: i64 = 500;
 /// Semesters offered in the filter, the current one first.
 const SEMESTERS_OFFERED: usize = 6;
 
@@ -55,7 +53,12 @@ pub struct SolutionQuery {
     author: String,
 }
 
-async fn id_of(db: &DbPool, table: &str, slug: &str) -> Result<Option<i64>, sqlx::Error> {
+/// The id of the row of `table` (`tasks`, `categories`) with `slug`.
+pub(super) async fn id_of(
+    db: &DbPool,
+    table: &str,
+    slug: &str,
+) -> Result<Option<i64>, sqlx::Error> {
     let sql = format!("SELECT id FROM {table} WHERE slug = $1");
     on_pool!(db, |pool| sqlx::query_scalar(&sql)
         .bind(slug)
@@ -87,18 +90,7 @@ impl SolutionQuery {
             }
             filter.verdict = Some(verdict);
         }
-        let day = |name: &str, text: &String| -> Result<Option<Timestamp>, AppError> {
-            non_empty(Some(text))
-                .map(|text| {
-                    parse_date(&text, &zone)
-                        .filter(|_| text.len() == 10)
-                        .map(Timestamp::from)
-                        .ok_or_else(|| bad(format!("{name} must be a date like 2026-10-31.")))
-                })
-                .transpose()
-        };
-        filter.from = day("From", &self.from)?;
-        filter.to = day("To", &self.to)?.map(|to| to.plus(time::Duration::days(1)));
+        (filter.from, filter.to) = day_range((&self.from, &self.to), ("From", "To"), &zone)?;
         if let Some(key) = non_empty(Some(&self.semester)) {
             let semester = Semester::parse(&key).ok_or_else(|| {
                 bad(format!(
@@ -161,19 +153,22 @@ fn csv_line(row: &Row) -> Vec<u8> {
 }
 
 /// A select's options: (value, text).
-type Options = Vec<(String, String)>;
+pub(super) type Options = Vec<(String, String)>;
+
+/// The tasks a filter form offers: (slug, title).
+pub(super) async fn task_options(db: &DbPool) -> Result<Options, sqlx::Error> {
+    let sql = "SELECT slug, title FROM tasks ORDER BY title";
+    on_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)
+}
 
 /// What the filter form offers.
 async fn choices(db: &DbPool, config: &Config) -> Result<serde_json::Value, sqlx::Error> {
-    let (tasks, categories): (Options, Options) = on_pool!(db, |pool| {
-        let tasks = sqlx::query_as("SELECT slug, title FROM tasks ORDER BY title")
-            .fetch_all(pool)
-            .await?;
-        let categories = sqlx::query_as("SELECT slug, name FROM categories ORDER BY name")
-            .fetch_all(pool)
-            .await?;
-        Ok::<_, sqlx::Error>((tasks, categories))
-    })?;
+    let tasks = task_options(db).await?;
+    let categories: Options = on_pool!(db, |pool| sqlx::query_as(
+        "SELECT slug, name FROM categories ORDER BY name"
+    )
+    .fetch_all(pool)
+    .await)?;
     let mut semester = Semester::of(Timestamp::now(), &config.zone());
     let mut semesters = Vec::new();
     for _ in 0..SEMESTERS_OFFERED {
@@ -207,25 +202,17 @@ async fn list(
     let filter = query.filter(&db.0, config).await?;
     if format == Some("csv") {
         let (db, config) = (db.0.clone(), config.inner().clone());
-        let read = move |before| {
+        let read = move |before, limit| {
             let (db, filter) = (db.clone(), filter.clone());
-            async move {
-                let rows = solutions::list(&db, &filter, before, CSV_BATCH).await?;
-                let after = rows.last().map(|row| row.id);
-                Ok((rows, after))
-            }
+            async move { solutions::list(&db, &filter, before, limit).await }
         };
         let line = move |solution| csv_line(&row(solution, &config));
-        let body = csv::batched(&CSV_HEADER, "solutions", CSV_BATCH, read, line);
+        let body = keyset::csv(&CSV_HEADER, "solutions", read, line);
         return Ok(Either::Right(Csv::new("solutions.csv", body)));
     }
-    let mut rows = solutions::list(&db.0, &filter, before, PAGE_SIZE + 1).await?;
-    let more = rows.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
-    rows.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
-    let older = more
-        .then(|| rows.last().map(|row| row.id))
-        .flatten()
-        .map(|id| slashed(&uri!(list(Some(id), None::<&str>, query.clone()))));
+    let rows = solutions::list(&db.0, &filter, before, PAGE_SIZE + 1).await?;
+    let (rows, older) = keyset::page(rows, PAGE_SIZE);
+    let older = older.map(|id| slashed(&uri!(list(Some(id), None::<&str>, query.clone()))));
     let newest = before.map(|_| slashed(&uri!(list(None::<i64>, None::<&str>, query.clone()))));
     let csv_link = slashed(&uri!(list(None::<i64>, Some("csv"), query.clone())));
     let rows: Vec<_> = rows

@@ -67,6 +67,10 @@ pub struct Filter {
     pub group_id: Option<i64>,
     /// The course of study's id.
     pub course_id: Option<i64>,
+    /// Signed up at or after.
+    pub joined_from: Option<Timestamp>,
+    /// Signed up before.
+    pub joined_to: Option<Timestamp>,
 }
 
 /// `text` as a LIKE pattern matching it anywhere, its wildcards taken literally. PostgreSQL
@@ -92,7 +96,8 @@ const LIST: &str = "SELECT u.id, u.username, u.email, u.first_name, u.last_name,
       AND ($3 IS NULL OR u.is_active = $3)
       AND ($4 IS NULL OR EXISTS
            (SELECT 1 FROM group_members m WHERE m.user_id = u.id AND m.group_id = $4))
-      AND ($5 IS NULL OR u.course_id = $5)";
+      AND ($5 IS NULL OR u.course_id = $5)
+      AND ($6 IS NULL OR u.date_joined >= $6) AND ($7 IS NULL OR u.date_joined < $7)";
 
 /// Up to `limit` users matching `filter` in `sort` order, after skipping `offset`.
 pub async fn list(
@@ -102,7 +107,7 @@ pub async fn list(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Listed>, sqlx::Error> {
-    let sql = format!("{LIST} ORDER BY {} LIMIT $6 OFFSET $7", sort.order_by());
+    let sql = format!("{LIST} ORDER BY {} LIMIT $8 OFFSET $9", sort.order_by());
     let search = filter.search.as_deref().map(contains_pattern);
     on_pool!(db, |pool| sqlx::query_as(&sql)
         .bind(&search)
@@ -110,6 +115,8 @@ pub async fn list(
         .bind(filter.active)
         .bind(filter.group_id)
         .bind(filter.course_id)
+        .bind(filter.joined_from)
+        .bind(filter.joined_to)
         .bind(limit)
         .bind(offset)
         .fetch_all(pool)

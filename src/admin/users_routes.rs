@@ -11,9 +11,9 @@ use super::access::AdminStaff;
 use super::audit::{self, Change};
 use super::csv::{self, Csv};
 use super::users::{self, Filter, Listed, Sort};
-use super::{non_empty, slashed};
+use super::{day_range, non_empty, slashed};
 use crate::accounts::groups;
-use crate::accounts::users::by_id;
+use crate::accounts::users::{by_id, courses};
 use crate::config::Config;
 use crate::db::Db;
 use crate::web::page::Page;
@@ -41,6 +41,11 @@ pub struct UserQuery {
     /// A course of study's id.
     #[field(default = String::new())]
     course: String,
+    /// Sign-up dates (YYYY-MM-DD), both days included.
+    #[field(default = String::new())]
+    joined_from: String,
+    #[field(default = String::new())]
+    joined_to: String,
     /// `username`, `newest`, `oldest` or `last_login`.
     #[field(default = String::new())]
     sort: String,
@@ -56,14 +61,19 @@ fn yes_no(text: &str) -> Result<Option<bool>, AppError> {
 }
 
 impl UserQuery {
-    fn parse(&self) -> Result<(Filter, Sort), AppError> {
-        let id = |text: &str, missing: &str| match text.trim() {
+    fn parse(&self, config: &Config) -> Result<(Filter, Sort), AppError> {
+        let id = |text: &str, what: &str| match text.trim() {
             "" => Ok(None),
             id => id
                 .parse::<i64>()
                 .map(Some)
-                .map_err(|_| AppError::BadRequest(missing.into())),
+                .map_err(|_| AppError::BadRequest(format!("No such {what}."))),
         };
+        let (joined_from, joined_to) = day_range(
+            (&self.joined_from, &self.joined_to),
+            ("Signed up from", "Signed up to"),
+            &config.zone(),
+        )?;
         let sort = match self.sort.as_str() {
             "" => Sort::default(),
             name => {
@@ -74,8 +84,10 @@ impl UserQuery {
             search: non_empty(Some(&self.q)),
             staff: yes_no(&self.staff)?,
             active: yes_no(&self.active)?,
-            group_id: id(&self.group, "No such group.")?,
-            course_id: id(&self.course, "No such course of study.")?,
+            group_id: id(&self.group, "group")?,
+            course_id: id(&self.course, "course of study")?,
+            joined_from,
+            joined_to,
         };
         Ok((filter, sort))
     }
@@ -140,7 +152,7 @@ async fn list(
     query: UserQuery,
 ) -> AppResult<Either<Html, Csv<ByteStream<impl futures_util::Stream<Item = Vec<u8>>>>>> {
     let page = PageNumber::of(page)?;
-    let (filter, sort) = query.parse()?;
+    let (filter, sort) = query.parse(config)?;
     if format == Some("csv") {
         let (db, config) = (db.0.clone(), config.inner().clone());
         let read = move |offset: Option<i64>| {
@@ -172,7 +184,7 @@ async fn list(
             "rows": rows,
             "query": query,
             "groups": groups::all(&db.0).await?,
-            "courses": crate::accounts::users::courses(&db.0).await?,
+            "courses": courses(&db.0).await?,
             "previous": (page.0 > 1).then(|| link(page.0 - 1)),
             "next": more.then(|| link(page.0 + 1)),
             "csv": slashed(&uri!(list(None::<PageNumber>, Some("csv"), query.clone()))),

@@ -58,15 +58,22 @@ impl Results {
         let Some(check) = snapshot.check.as_ref() else {
             return Self::default();
         };
+        let resources = snapshot
+            .resources
+            .as_ref()
+            .map(|(profile, earlier)| Resources::of(profile, earlier));
+        Self::of_check(check, resources)
+    }
+
+    /// The result sections of `check`, with its `resources` section when it has one.
+    #[must_use]
+    pub fn of_check(check: &CheckView, resources: Option<Resources>) -> Self {
         Self {
             suites: view::suites(&check.reports),
             notes: serde_json::from_str(&check.notes).unwrap_or_default(),
             stdout: check.stdout.clone(),
             stderr: check.stderr.clone(),
-            resources: snapshot
-                .resources
-                .as_ref()
-                .map(|(profile, earlier)| Resources::of(profile, earlier)),
+            resources,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Checking solutions again (staff): a new check of each in the staff lane, which never delays
-//! students' checks; and taking solutions away for good.
+//! students' checks; cancelling a check; and taking solutions away for good.
 
 use super::state::SolutionStatus;
 use super::{Doorbell, events, queue};
@@ -26,6 +26,18 @@ pub async fn check_again(
         doorbell.ring(bus).await;
     }
     Ok(queued)
+}
+
+/// Cancels a solution's queued or running check and tells its page and the queue's watchers; a
+/// running check's worker notices by its heartbeat, a queued one has no worker to tell. Whether
+/// there was one.
+pub async fn cancel(db: &DbPool, bus: &Bus, solution_id: i64) -> Result<bool, sqlx::Error> {
+    let cancelled = queue::cancel(db, solution_id).await?;
+    if cancelled {
+        events::solution_changed(bus, solution_id, SolutionStatus::Cancelled).await;
+        events::queue_moved(bus).await;
+    }
+    Ok(cancelled)
 }
 
 /// Deletes a solution with its files and checks (a running check is cancelled first, so its

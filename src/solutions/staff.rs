@@ -4,8 +4,7 @@ use rocket::response::{Flash, Redirect};
 use rocket::{Route, post, routes};
 
 use super::course::{Course, Visible};
-use super::state::SolutionStatus;
-use super::{events, links, recheck, store};
+use super::{links, recheck, store};
 use crate::accounts::Staff;
 use crate::web::{AppResult, PathNumber};
 
@@ -49,12 +48,7 @@ async fn cancel(
         .visible_solution(&staff.0, slug, number, author)
         .await?;
     let Course { db, bus, .. } = course;
-    let cancelled = super::queue::cancel(db, solution.id).await?;
-    if cancelled {
-        // A running check's worker notices by its heartbeat; a queued one has no worker to tell.
-        events::solution_changed(bus, solution.id, SolutionStatus::Cancelled).await;
-        events::queue_moved(bus).await;
-    }
+    let cancelled = recheck::cancel(db, bus, solution.id).await?;
     let back = Redirect::to(links::detail(slug, number, author));
     Ok(if cancelled {
         Flash::success(back, "The check was cancelled.")

@@ -1,6 +1,7 @@
 //! The admin area: who may open it, the audit log, runtime settings, users.
 
 mod audit;
+mod checks;
 mod courses;
 mod dashboard;
 mod extensions;

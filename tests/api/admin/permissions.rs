@@ -15,7 +15,8 @@ enum Who {
 }
 
 /// One admin route: its method and Rocket path, a path to request it by (`{user}`, `{run}`,
-/// `{category}`, `{task}`, `{check}` (a plagiarism check), `{pair}`, `{group}`, `{course}` stand for existing objects), and who may use it.
+/// `{category}`, `{task}`, `{check}` (a plagiarism check), `{run_check}` (a run of the check queue), `{pair}`,
+/// `{group}`, `{course}` stand for existing objects), and who may use it.
 #[rustfmt::skip]
 const TABLE: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/admin",                              "/admin/",                              Who::Staff),
@@ -36,6 +37,9 @@ const TABLE: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/admin/solutions",                    "/admin/solutions/",                    Who::Staff),
     ("POST", "/admin/solutions/bulk",               "/admin/solutions/bulk/",               Who::Staff),
     ("GET",  "/admin/solutions/<id>",               "/admin/solutions/{solution}/",         Who::Staff),
+    ("GET",  "/admin/checks",                       "/admin/checks/",                       Who::Staff),
+    ("GET",  "/admin/checks/<id>",                  "/admin/checks/{run_check}/",           Who::Staff),
+    ("POST", "/admin/checks/<id>/cancel",           "/admin/checks/{run_check}/cancel/",    Who::Staff),
     ("GET",  "/admin/users",                        "/admin/users/",                        Who::Staff),
     ("POST", "/admin/users/bulk",                   "/admin/users/bulk/",                   Who::Staff),
     ("GET",  "/admin/users/<id>",                   "/admin/users/{user}/",                 Who::Staff),
@@ -75,6 +79,19 @@ async fn a_solution(db: &inloop::db::DbPool, task: i64, author: i64) -> i64 {
          VALUES ($1, $2, 1, 0, 'hash', 'saved') RETURNING id"
     )
     .bind(task)
+    .bind(author)
+    .fetch_one(pool)
+    .await)
+    .unwrap()
+}
+
+/// A queued check of `solution`: its id.
+async fn a_check(db: &inloop::db::DbPool, solution: i64, author: i64) -> i64 {
+    inloop::on_pool!(db, |pool| sqlx::query_scalar(
+        "INSERT INTO checks (solution_id, author_id, not_before, queued_at)
+         VALUES ($1, $2, 0, 0) RETURNING id"
+    )
+    .bind(solution)
     .bind(author)
     .fetch_one(pool)
     .await)
@@ -155,6 +172,7 @@ async fn every_admin_route_answers_each_role_as_the_table_says() {
     let solution = a_solution(&db, task, area.student_id).await;
     let (check, pair) = a_plagiarism_pair(&db, task, solution, area.student_id).await;
     let (group, course) = a_group_and_course(&db).await;
+    let run_check = a_check(&db, solution, area.student_id).await;
     let objects = [
         ("{user}", area.student_id),
         ("{run}", run),
@@ -162,6 +180,7 @@ async fn every_admin_route_answers_each_role_as_the_table_says() {
         ("{task}", task),
         ("{solution}", solution),
         ("{check}", check),
+        ("{run_check}", run_check),
         ("{pair}", pair),
         ("{group}", group),
         ("{course}", course),

@@ -311,3 +311,92 @@ async fn a_users_page_links_their_solutions_and_the_list_keeps_its_filters() {
     assert!(list.contains("<option value=\"no\" selected>no</option>"));
     assert!(list.contains("name=\"q\" value=\"stu\""));
 }
+
+#[tokio::test]
+async fn the_list_filters_by_course_of_study_and_sign_up_days_in_the_configured_zone() {
+    let area = Area::new().await;
+    let db = area.app.db().await;
+    // 1 March 2026, 23:30 and 2 March, 00:30 and 23:59 in Berlin (winter time, UTC+1).
+    let joined = [
+        ("late", 1_772_404_200_000_i64, true),
+        ("early", 1_772_407_800_000, false),
+        ("midnight", 1_772_488_740_000, true),
+    ];
+    inloop::on_pool!(&db, |pool| {
+        let course: i64 =
+            sqlx::query_scalar("INSERT INTO courses (name) VALUES ('Informatik') RETURNING id")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        for (name, at, in_course) in joined {
+            sqlx::query(
+                "INSERT INTO users (username, email, password_hash, date_joined, is_active, course_id)
+                 VALUES ($1, $1 || '@uni.example', 'x', $2, TRUE, $3)",
+            )
+            .bind(name)
+            .bind(at)
+            .bind(in_course.then_some(course))
+            .execute(pool)
+            .await
+            .unwrap();
+        }
+        course
+    });
+    let course: i64 = inloop::on_pool!(&db, |pool| sqlx::query_scalar(
+        "SELECT id FROM courses WHERE name = 'Informatik'"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+
+    let found = usernames(
+        &area
+            .page(&area.staff, &format!("/admin/users/?course={course}"))
+            .await,
+    );
+    assert_eq!(found, ["late", "midnight"]);
+    let path = "/admin/users/?joined_from=2026-03-02&joined_to=2026-03-02";
+    let found = usernames(&area.page(&area.staff, path).await);
+    assert_eq!(found, ["early", "midnight"], "2 March in Berlin");
+    let found = usernames(
+        &area
+            .page(&area.staff, "/admin/users/?joined_to=2026-03-01")
+            .await,
+    );
+    assert!(found.contains(&"late".to_owned()) && !found.contains(&"early".to_owned()));
+    let page = area
+        .page(
+            &area.staff,
+            &format!("/admin/users/?course={course}&joined_from=2026-03-02"),
+        )
+        .await;
+    assert_eq!(usernames(&page), ["midnight"]);
+    assert!(page.contains(&format!(
+        "<option value=\"{course}\" selected>Informatik</option>"
+    )));
+    assert!(page.contains("name=\"joined_from\" value=\"2026-03-02\""));
+    let csv = area
+        .get(
+            &area.staff,
+            &format!("/admin/users/?format=csv&course={course}&joined_from=2026-03-02"),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<_> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].contains(",midnight,"), "{csv}");
+
+    for (query, reason) in [
+        ("joined_from=2026-02-30", "Signed up from must be a date"),
+        ("joined_to=soon", "Signed up to must be a date"),
+        ("course=abc", "No such course of study."),
+    ] {
+        let response = area
+            .get(&area.staff, &format!("/admin/users/?{query}"))
+            .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+        assert!(response.text().await.unwrap().contains(reason), "{query}");
+    }
+}
