@@ -18,6 +18,7 @@ mod plagiarism_pair_routes;
 mod plagiarism_routes;
 mod plagiarism_sides;
 pub mod redraws;
+mod regrade_routes;
 mod rosters;
 mod rosters_routes;
 mod settings_routes;
@@ -54,6 +55,7 @@ pub fn stage() -> AdHoc {
             .mount("/", pages_routes::routes())
             .mount("/", plagiarism_routes::routes())
             .mount("/", plagiarism_pair_routes::routes())
+            .mount("/", regrade_routes::routes())
     })
 }
 
