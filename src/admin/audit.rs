@@ -9,7 +9,7 @@ use crate::on_pool;
 
 /// One changed field of one object.
 pub struct Change {
-    /// `setting`, `user`, `category`, `task` or `page`.
+    /// `setting`, `user`, `category`, `task`, `page`, `solution` or `regrade`.
     pub kind: &'static str,
     /// The object's id (a setting's key).
     pub id: String,

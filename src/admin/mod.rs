@@ -21,6 +21,7 @@ mod plagiarism_pair_routes;
 mod plagiarism_routes;
 mod plagiarism_sides;
 pub mod redraws;
+mod regrade_routes;
 mod rosters;
 mod rosters_routes;
 mod settings_routes;
@@ -61,6 +62,7 @@ pub fn stage() -> AdHoc {
             .mount("/", pages_routes::routes())
             .mount("/", plagiarism_routes::routes())
             .mount("/", plagiarism_pair_routes::routes())
+            .mount("/", regrade_routes::routes())
     })
 }
 

@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::db::{Db, Timestamp};
 use crate::runner::sandbox::Limits;
 use crate::solutions::limits::{self, Maximums};
+use crate::solutions::regrade;
 use crate::tasks::meta::CheckLimits;
 use crate::tasks::staff_fields::{self, TaskEdit, TaskFields};
 use crate::web::page::Page;
@@ -185,6 +186,7 @@ async fn render(
                 "process_limit": max.processes,
             },
             "effective": effective(task, &max),
+            "open_regrade": regrade::open_of(&db.0, task.id).await?,
             "form": form,
             "errors": errors,
         }),

@@ -42,6 +42,15 @@ pub struct TestSuite {
     pub cases: Vec<TestCase>,
 }
 
+/// Tests run and tests passed over `suites`: what a solution shows as `tests_total` and
+/// `tests_passed`.
+#[must_use]
+pub fn test_counts(suites: &[TestSuite]) -> (i64, i64) {
+    let total: u32 = suites.iter().map(|suite| suite.tests).sum();
+    let passed: u32 = suites.iter().map(|suite| suite.passed).sum();
+    (i64::from(total), i64::from(passed))
+}
+
 /// One `<testcase>`: a test method.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestCase {

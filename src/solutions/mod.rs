@@ -19,6 +19,7 @@ pub mod queue;
 pub mod queue_places;
 pub mod recheck;
 pub mod recovery;
+pub mod regrade;
 pub mod resource_view;
 pub mod resources;
 pub mod retention;

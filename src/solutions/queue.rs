@@ -35,21 +35,29 @@ pub struct Job {
     pub queued_at: Timestamp,
 }
 
+/// The lane of regrade previews' shadow checks ([`super::regrade`]): they come after both others,
+/// and what students see (solutions' status and verdict, result pages, places, statistics)
+/// never reads them.
+pub const SHADOW_LANE: i64 = 2;
+
 /// Checks in fair order. A student's check ranks by how many of their checks are queued, running
 /// or finished in the last half hour before it: everyone's first check before anyone's second,
-/// so one student submitting fifty times delays nobody else. Staff re-runs (lane 1) come last.
+/// so one student submitting fifty times delays nobody else. Staff re-runs (lane 1) come after,
+/// regrade previews' shadow checks (lane 2) last, ranked apart so they never move a student back.
 /// `$1` is now, `$2` half an hour ago.
 fn ranked() -> String {
     format!(
         "
     WITH recent AS (
         SELECT c.id, c.solution_id, c.lane, c.status, c.not_before, c.author_id,
-               ROW_NUMBER() OVER (PARTITION BY c.author_id ORDER BY c.id) AS rank
+               ROW_NUMBER() OVER (PARTITION BY c.author_id, CASE WHEN c.lane = {shadow} THEN 1 ELSE 0 END
+                                  ORDER BY c.id) AS rank
         FROM checks c WHERE c.status IN ('{queued}', '{running}') OR c.finished_at > $2
     ),
     queued AS (SELECT * FROM recent WHERE status = '{queued}')",
         queued = CheckStatus::Queued,
         running = CheckStatus::Running,
+        shadow = SHADOW_LANE,
     )
 }
 
@@ -123,15 +131,36 @@ async fn job(db: &DbPool, check_id: i64) -> Result<Option<Job>, sqlx::Error> {
         .await)
 }
 
-/// Mirrors a check's state onto its solution, for the lists.
+/// The solution a check's state is mirrored onto: `$1`'s, unless the check is a shadow one.
+fn mirrored_solution() -> String {
+    format!("(SELECT solution_id FROM checks WHERE id = $1 AND lane <> {SHADOW_LANE})")
+}
+
+/// Mirrors a finished check's verdict and test counts onto its solution (`$1` the check, `$2`
+/// the verdict, `$3` and `$4` tests total and passed), unless the check is a shadow one or a
+/// newer visible check of the solution exists.
+pub(super) fn mirror_finished_sql() -> String {
+    format!(
+        "UPDATE solutions SET status = '{}', verdict = $2, tests_total = $3, tests_passed = $4
+         WHERE id = {} AND NOT EXISTS (SELECT 1 FROM checks n WHERE n.solution_id = solutions.id
+                                       AND n.id > $1 AND n.lane <> {SHADOW_LANE})",
+        SolutionStatus::Finished,
+        mirrored_solution(),
+    )
+}
+
+/// Mirrors a check's state onto its solution, for the lists (never a shadow check's).
 pub(super) async fn set_solution_status(
     db: &DbPool,
     check_id: i64,
     status: SolutionStatus,
     verdict: Option<Verdict>,
 ) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE solutions SET status = $2, verdict = $3 WHERE id = (SELECT solution_id FROM checks WHERE id = $1)";
-    on_pool!(db, |pool| sqlx::query(sql)
+    let sql = format!(
+        "UPDATE solutions SET status = $2, verdict = $3 WHERE id = {}",
+        mirrored_solution()
+    );
+    on_pool!(db, |pool| sqlx::query(&sql)
         .bind(check_id)
         .bind(status)
         .bind(verdict)
@@ -192,11 +221,7 @@ pub async fn finish(db: &DbPool, job: &Job, result: &Finished<'_>) -> Result<boo
         CheckStatus::Done,
         held()
     );
-    let mirror = format!(
-        "UPDATE solutions SET status = '{}', verdict = $2, tests_total = $3, tests_passed = $4
-         WHERE id = (SELECT solution_id FROM checks WHERE id = $1)",
-        SolutionStatus::Finished
-    );
+    let mirror = mirror_finished_sql();
     on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
         let updated = sqlx::query(&sql)
@@ -322,11 +347,12 @@ pub async fn release(db: &DbPool, job: &Job) -> Result<bool, sqlx::Error> {
     Ok(updated == 1)
 }
 
-/// Cancels a solution's queued or running check; returns whether there was one.
+/// Cancels a solution's queued or running check (a regrade's shadow check stays, see
+/// [`super::regrade`]); returns whether there was one.
 pub async fn cancel(db: &DbPool, solution_id: i64) -> Result<bool, sqlx::Error> {
     let sql = format!(
         "UPDATE checks SET status = '{}', finished_at = $2
-         WHERE solution_id = $1 AND status IN ('{}', '{}') RETURNING id",
+         WHERE solution_id = $1 AND lane <> {SHADOW_LANE} AND status IN ('{}', '{}') RETURNING id",
         CheckStatus::Cancelled,
         CheckStatus::Queued,
         CheckStatus::Running
@@ -343,13 +369,14 @@ pub async fn cancel(db: &DbPool, solution_id: i64) -> Result<bool, sqlx::Error> 
 }
 
 /// Queues a new check of a solution in the staff lane (a re-run); returns `false` if one is
-/// queued or running already.
+/// queued or running already (a regrade's shadow check does not count).
 pub async fn rerun(db: &DbPool, solution_id: i64) -> Result<bool, sqlx::Error> {
     let now = Timestamp::now();
     let sql = format!(
         "INSERT INTO checks (solution_id, author_id, lane, not_before, queued_at)
          SELECT id, author_id, 1, $2, $2 FROM solutions s WHERE id = $1
-         AND NOT EXISTS (SELECT 1 FROM checks c WHERE c.solution_id = s.id AND c.status IN ('{}', '{}'))
+         AND NOT EXISTS (SELECT 1 FROM checks c WHERE c.solution_id = s.id AND c.lane <> {SHADOW_LANE}
+                         AND c.status IN ('{}', '{}'))
          RETURNING id",
         CheckStatus::Queued,
         CheckStatus::Running
@@ -385,12 +412,14 @@ pub struct CheckView {
     pub staff_message: String,
 }
 
-/// The newest check of a solution, if it was ever checked.
+/// The newest visible check of a solution (never a shadow one), if it was ever checked.
 pub async fn latest_check(db: &DbPool, solution_id: i64) -> Result<Option<CheckView>, sqlx::Error> {
-    let sql = "SELECT id, status, lane, attempts, queued_at, started_at, finished_at, verdict, exit_code, duration_ms,
-                      stdout, stderr, reports, notes, staff_message
-               FROM checks WHERE solution_id = $1 ORDER BY id DESC LIMIT 1";
-    on_pool!(db, |pool| sqlx::query_as(sql)
+    let sql = format!(
+        "SELECT id, status, lane, attempts, queued_at, started_at, finished_at, verdict, exit_code,
+                duration_ms, stdout, stderr, reports, notes, staff_message
+         FROM checks WHERE solution_id = $1 AND lane <> {SHADOW_LANE} ORDER BY id DESC LIMIT 1"
+    );
+    on_pool!(db, |pool| sqlx::query_as(&sql)
         .bind(solution_id)
         .fetch_optional(pool)
         .await)
@@ -408,11 +437,13 @@ impl Places {
     }
 }
 
-/// The places of all queued checks: one query for a whole list.
+/// The places of all queued checks: one query for a whole list. Shadow checks have none: they
+/// come after every other check, and their solutions' pages show no queue for them.
 pub async fn places(db: &DbPool) -> Result<Places, sqlx::Error> {
     let sql = format!(
         "{}
-        SELECT solution_id, ROW_NUMBER() OVER (ORDER BY lane, rank, id) AS place FROM queued",
+        SELECT solution_id, ROW_NUMBER() OVER (ORDER BY lane, rank, id) AS place FROM queued
+        WHERE lane <> {SHADOW_LANE}",
         ranked()
     );
     let now = Timestamp::now();

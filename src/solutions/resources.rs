@@ -106,7 +106,7 @@ pub struct Earlier {
 pub const EARLIER: i64 = 5;
 
 /// The latest finished check of each of the author's solutions to the task numbered below
-/// `number`, newest first, at most [`EARLIER`].
+/// `number`, newest first, at most [`EARLIER`] (regrade previews' shadow checks never count).
 pub async fn earlier(
     db: &DbPool,
     author_id: UserId,
@@ -116,9 +116,10 @@ pub async fn earlier(
     let sql = format!(
         "SELECT s.number, c.verdict, {COLUMNS} FROM solutions s JOIN checks c ON c.solution_id = s.id
          WHERE s.author_id = $1 AND s.task_id = $2 AND s.number < $3 AND c.status = '{}'
-         AND c.id = (SELECT MAX(c2.id) FROM checks c2 WHERE c2.solution_id = s.id)
+         AND c.id = (SELECT MAX(c2.id) FROM checks c2 WHERE c2.solution_id = s.id AND c2.lane <> {})
          ORDER BY s.number DESC LIMIT $4",
-        CheckStatus::Done
+        CheckStatus::Done,
+        super::queue::SHADOW_LANE,
     );
     on_pool!(db, |pool| sqlx::query_as(&sql)
         .bind(author_id)

@@ -319,8 +319,7 @@ impl Pool {
         let (suites, notes) = verdict::reports(&outcome.files);
         let judged = verdict::verdict(&outcome, &suites);
         METRICS.check(judged.as_str(), outcome.duration);
-        let tests_total: u32 = suites.iter().map(|suite| suite.tests).sum();
-        let tests_passed: u32 = suites.iter().map(|suite| suite.passed).sum();
+        let (tests_total, tests_passed) = crate::runner::junit::test_counts(&suites);
         let files: Vec<_> = outcome
             .files
             .iter()
@@ -334,8 +333,8 @@ impl Pool {
             stderr: &outcome.stderr,
             reports_json: &serde_json::to_string(&suites).unwrap_or_else(|_| "[]".into()),
             notes_json: &serde_json::to_string(&notes).unwrap_or_else(|_| "[]".into()),
-            tests_total: i64::from(tests_total),
-            tests_passed: i64::from(tests_passed),
+            tests_total,
+            tests_passed,
             image: &image,
             files: &files,
         };

@@ -137,8 +137,8 @@ pub struct TestCaseCount {
 }
 
 /// Per test case of `task_id`, how often it failed in each student's latest solution (the
-/// newest finished check of it; a student whose latest solution is not checked yet is left out).
-/// Most often failing first. Also: how many solutions were read.
+/// newest finished check of it, never a regrade preview's shadow check in lane 2; a student whose
+/// latest solution is not checked yet is left out). Most often failing first. Also: how many solutions were read.
 pub async fn test_cases(
     db: &DbPool,
     task_id: i64,
@@ -148,7 +148,7 @@ pub async fn test_cases(
            SELECT MAX(c2.id) FROM checks c2 \
            JOIN solutions s ON s.id = c2.solution_id \
            JOIN users u ON u.id = s.author_id AND NOT u.is_staff \
-           WHERE s.task_id = $1 AND c2.status = 'done' \
+           WHERE s.task_id = $1 AND c2.status = 'done' AND c2.lane < 2 \
            AND s.number = (SELECT MAX(s2.number) FROM solutions s2 \
                            WHERE s2.task_id = s.task_id AND s2.author_id = s.author_id) \
            GROUP BY s.id)"
@@ -195,6 +195,7 @@ pub struct Recent {
     pub submitted: Vec<i64>,
     /// Students' checks started since then: (start, queue wait), milliseconds.
     pub started: Vec<(i64, i64)>,
+    /// Checks waiting and running, regrade previews' shadow checks (lane 2) left out.
     pub queued: i64,
     pub running: i64,
 }
@@ -217,7 +218,7 @@ pub async fn recent(db: &DbPool, since: Timestamp) -> Result<Recent, sqlx::Error
         let (queued, running): (i64, i64) = sqlx::query_as(
             "SELECT COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END), 0) \
-             FROM checks WHERE status IN ('queued', 'running')",
+             FROM checks WHERE status IN ('queued', 'running') AND lane < 2",
         )
         .fetch_one(pool)
         .await?;

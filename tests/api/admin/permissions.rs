@@ -16,7 +16,7 @@ enum Who {
 
 /// One admin route: its method and Rocket path, a path to request it by (`{user}`, `{run}`,
 /// `{category}`, `{task}`, `{check}` (a plagiarism check), `{run_check}` (a run of the check queue), `{pair}`,
-/// `{group}`, `{course}` stand for existing objects), and who may use it.
+/// `{group}`, `{course}`, `{regrade}` stand for existing objects), and who may use it.
 #[rustfmt::skip]
 const TABLE: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/admin",                              "/admin/",                              Who::Staff),
@@ -64,6 +64,12 @@ const TABLE: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/admin/plagiarism/pairs/<id>",        "/admin/plagiarism/pairs/{pair}/",      Who::Staff),
     ("POST", "/admin/plagiarism/pairs/<id>/dismiss", "/admin/plagiarism/pairs/{pair}/dismiss/", Who::Staff),
     ("POST", "/admin/plagiarism/pairs/<id>/restore", "/admin/plagiarism/pairs/{pair}/restore/", Who::Staff),
+    ("POST", "/admin/tasks/<id>/regrade",           "/admin/tasks/{task}/regrade/",         Who::Staff),
+    ("GET",  "/admin/regrades",                     "/admin/regrades/",                     Who::Staff),
+    ("GET",  "/admin/regrades/<id>",                "/admin/regrades/{regrade}/",           Who::Staff),
+    ("GET",  "/admin/regrades/<id>/events",         "/admin/regrades/{regrade}/events",     Who::Staff),
+    ("POST", "/admin/regrades/<id>/publish",        "/admin/regrades/{regrade}/publish/",   Who::Staff),
+    ("POST", "/admin/regrades/<id>/discard",        "/admin/regrades/{regrade}/discard/",   Who::Staff),
     ("GET",  "/admin/audit",                        "/admin/audit/",                        Who::Superuser),
     ("GET",  "/admin/settings",                     "/admin/settings/",                     Who::Superuser),
     ("POST", "/admin/settings",                     "/admin/settings/",                     Who::Superuser),
@@ -130,6 +136,18 @@ async fn a_plagiarism_pair(
     })
 }
 
+/// A discarded regrade of `task`: its id.
+async fn a_regrade(db: &inloop::db::DbPool, task: i64) -> i64 {
+    inloop::on_pool!(db, |pool| sqlx::query_scalar(
+        "INSERT INTO regrades (task_id, requested_at, status, decided_at)
+         VALUES ($1, 0, 'discarded', 0) RETURNING id"
+    )
+    .bind(task)
+    .fetch_one(pool)
+    .await)
+    .unwrap()
+}
+
 /// A group and a course of study: their ids.
 async fn a_group_and_course(db: &inloop::db::DbPool) -> (i64, i64) {
     let group = inloop::accounts::groups::ensure(db, "Lab").await.unwrap();
@@ -173,6 +191,7 @@ async fn every_admin_route_answers_each_role_as_the_table_says() {
     let (check, pair) = a_plagiarism_pair(&db, task, solution, area.student_id).await;
     let (group, course) = a_group_and_course(&db).await;
     let run_check = a_check(&db, solution, area.student_id).await;
+    let regrade = a_regrade(&db, task).await;
     let objects = [
         ("{user}", area.student_id),
         ("{run}", run),
@@ -184,6 +203,7 @@ async fn every_admin_route_answers_each_role_as_the_table_says() {
         ("{pair}", pair),
         ("{group}", group),
         ("{course}", course),
+        ("{regrade}", regrade),
     ];
     let anonymous = common::browser();
 

@@ -9,6 +9,7 @@ mod live_redis;
 mod metrics;
 mod no_stats;
 mod queue_live;
+mod regrade;
 mod resilience;
 mod resources;
 mod restart;

@@ -133,7 +133,16 @@ pub async fn upload_as(
 
 /// A new student logged in with a browser of their own.
 pub async fn student(app: &TestApp, username: &str) -> reqwest::Client {
-    app.create_user(username, PASSWORD, false).await;
+    logged_in(app, username, false).await
+}
+
+/// A new member of staff logged in with a browser of their own.
+pub async fn staff(app: &TestApp, username: &str) -> reqwest::Client {
+    logged_in(app, username, true).await
+}
+
+async fn logged_in(app: &TestApp, username: &str, staff: bool) -> reqwest::Client {
+    app.create_user(username, PASSWORD, staff).await;
     let browser = crate::common::browser();
     let page = browser
         .get(app.at("/privacy/"))
