@@ -5,7 +5,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::limits;
-use super::queue::{self, CheckView, Places};
+use super::queue::{self, CheckView};
+use super::queue_places::Places;
 use super::queue_places::QueueCache;
 use super::resource_view::Resources;
 use super::resources;

@@ -10,8 +10,6 @@
 //! can neither beat for, finish nor requeue the new claimant's run. Heartbeats are written and
 //! judged by the database's clock ([`super::recovery::db_now`]), never by the instances' own.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use super::recovery::db_now;
@@ -45,7 +43,7 @@ pub const SHADOW_LANE: i64 = 2;
 /// so one student submitting fifty times delays nobody else. Staff re-runs (lane 1) come after,
 /// regrade previews' shadow checks (lane 2) last, ranked apart so they never move a student back.
 /// `$1` is now, `$2` half an hour ago.
-fn ranked() -> String {
+pub(super) fn ranked() -> String {
     format!(
         "
     WITH recent AS (
@@ -75,7 +73,7 @@ fn candidates_sql() -> String {
 }
 
 /// How far back finished checks count for the fair order.
-const RECENT: time::Duration = time::Duration::minutes(30);
+pub(super) const RECENT: time::Duration = time::Duration::minutes(30);
 
 /// Claims the next check for `worker`, or `None` when nothing may run now.
 pub async fn claim(db: &DbPool, worker: &str) -> Result<Option<Job>, sqlx::Error> {
@@ -422,49 +420,6 @@ pub async fn latest_check(db: &DbPool, solution_id: i64) -> Result<Option<CheckV
     on_pool!(db, |pool| sqlx::query_as(&sql)
         .bind(solution_id)
         .fetch_optional(pool)
-        .await)
-}
-
-/// The places of all queued checks in the fair order (from 1), by solution.
-#[derive(Clone, Debug, Default)]
-pub struct Places(HashMap<i64, i64>);
-
-impl Places {
-    /// The place of the queued check of `solution_id`, if it has one.
-    #[must_use]
-    pub fn of(&self, solution_id: i64) -> Option<i64> {
-        self.0.get(&solution_id).copied()
-    }
-}
-
-/// The places of all queued checks: one query for a whole list. Shadow checks have none: they
-/// come after every other check, and their solutions' pages show no queue for them.
-pub async fn places(db: &DbPool) -> Result<Places, sqlx::Error> {
-    let sql = format!(
-        "{}
-        SELECT solution_id, ROW_NUMBER() OVER (ORDER BY lane, rank, id) AS place FROM queued
-        WHERE lane <> {SHADOW_LANE}",
-        ranked()
-    );
-    let now = Timestamp::now();
-    let rows: Vec<(i64, i64)> = on_pool!(db, |pool| sqlx::query_as(&sql)
-        .bind(now)
-        .bind(now.plus(-RECENT))
-        .fetch_all(pool)
-        .await)?;
-    Ok(Places(rows.into_iter().collect()))
-}
-
-/// Durations of the last finished checks (newest first), to estimate when a queued one starts.
-pub async fn recent_durations(db: &DbPool, count: i64) -> Result<Vec<i64>, sqlx::Error> {
-    let sql = format!(
-        "SELECT duration_ms FROM checks WHERE status = '{}' AND duration_ms IS NOT NULL
-         ORDER BY finished_at DESC LIMIT $1",
-        CheckStatus::Done
-    );
-    on_pool!(db, |pool| sqlx::query_scalar(&sql)
-        .bind(count)
-        .fetch_all(pool)
         .await)
 }
 

@@ -4,6 +4,7 @@
 //! A busy queue moves several times a second and thousands of open pages may show a place; each
 //! reading the whole queue for itself would cost one window query per page and move.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -11,8 +12,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 use super::instances;
-use super::queue::{self, Places};
-use crate::db::DbPool;
+use super::queue::{RECENT, SHADOW_LANE, ranked};
+use super::state::CheckStatus;
+use crate::db::{DbPool, Timestamp};
+use crate::on_pool;
 
 /// Finished checks whose average duration estimates the start of a queued one.
 const THROUGHPUT_SAMPLE: i64 = 20;
@@ -126,8 +129,8 @@ impl QueueCache {
         }
         let started = Instant::now();
         let state = Arc::new(QueueState {
-            places: queue::places(db).await?,
-            durations_ms: queue::recent_durations(db, THROUGHPUT_SAMPLE).await?,
+            places: places(db).await?,
+            durations_ms: recent_durations(db, THROUGHPUT_SAMPLE).await?,
             workers: instances::live_workers(db, self.local_workers).await,
         });
         *self
@@ -139,6 +142,49 @@ impl QueueCache {
         });
         Ok(state)
     }
+}
+
+/// The places of all queued checks in the fair order (from 1), by solution.
+#[derive(Clone, Debug, Default)]
+pub struct Places(HashMap<i64, i64>);
+
+impl Places {
+    /// The place of the queued check of `solution_id`, if it has one.
+    #[must_use]
+    pub fn of(&self, solution_id: i64) -> Option<i64> {
+        self.0.get(&solution_id).copied()
+    }
+}
+
+/// The places of all queued checks: one query for a whole list. Shadow checks have none: they
+/// come after every other check, and their solutions' pages show no queue for them.
+pub async fn places(db: &DbPool) -> Result<Places, sqlx::Error> {
+    let sql = format!(
+        "{}
+        SELECT solution_id, ROW_NUMBER() OVER (ORDER BY lane, rank, id) AS place FROM queued
+        WHERE lane <> {SHADOW_LANE}",
+        ranked()
+    );
+    let now = Timestamp::now();
+    let rows: Vec<(i64, i64)> = on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(now)
+        .bind(now.plus(-RECENT))
+        .fetch_all(pool)
+        .await)?;
+    Ok(Places(rows.into_iter().collect()))
+}
+
+/// Durations of the last finished checks (newest first), to estimate when a queued one starts.
+pub async fn recent_durations(db: &DbPool, count: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let sql = format!(
+        "SELECT duration_ms FROM checks WHERE status = '{}' AND duration_ms IS NOT NULL
+         ORDER BY finished_at DESC LIMIT $1",
+        CheckStatus::Done
+    );
+    on_pool!(db, |pool| sqlx::query_scalar(&sql)
+        .bind(count)
+        .fetch_all(pool)
+        .await)
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use super::queue::{CheckView, Places};
+use super::queue::CheckView;
+use super::queue_places::Places;
 use super::state::SolutionStatus;
 use super::store::{Solution, SolutionFile};
 use crate::db::Timestamp;
@@ -92,7 +93,7 @@ pub struct Row {
     pub place: Option<i64>,
 }
 
-/// A row for `solution`, with its place in the queue from [`super::queue::places`].
+/// A row for `solution`, with its place in the queue from [`super::queue_places::places`].
 #[must_use]
 pub fn row(slug: &str, solution: &Solution, places: &Places, zone: &jiff::tz::TimeZone) -> Row {
     Row {
