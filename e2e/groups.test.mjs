@@ -1,5 +1,6 @@
 // Groups in a real browser: staff create a group, are told when a name is taken, add members by
-// username (an unknown one is named and nothing is lost), take one out after a confirmation.
+// username (an unknown one is named and nothing is lost), take one out after a confirmation, and
+// add ticked users from the user list.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inBrowser, logIn } from './lib/browser.mjs';
@@ -49,6 +50,18 @@ test('staff create a group, add members by username and take one out', { timeout
     await page.getByRole('link', { name: 'Groups' }).click();
     const row = page.getByRole('row', { name: /Lab 1/ });
     assert.match((await row.textContent()).replace(/\s+/g, ' '), /Lab 1 1/);
+
+    // From the user list: tick grace, add her to the group again after the confirmation.
+    await page.goto('/admin/users/');
+    await page.getByLabel('Select grace').check();
+    await page.getByLabel('With the selected users').selectOption('add_to_group');
+    await page.getByLabel('Group (for adding or taking out)').selectOption({ label: 'Lab 1' });
+    await page.getByRole('button', { name: 'Continue…' }).click();
+    await page.getByRole('heading', { name: 'Add 1 user to Lab 1?' }).waitFor();
+    await page.getByRole('button', { name: 'Yes, add them' }).click();
+    await page.getByText('Added 1 of 1 users to Lab 1.').waitFor();
+    await page.goto('/admin/groups/');
+    assert.match((await page.getByRole('row', { name: /Lab 1/ }).textContent()).replace(/\s+/g, ' '), /Lab 1 2/);
     // The refused form is answered 422 on purpose; nothing else may go wrong.
     assert.deepEqual(b.problems.filter((line) => !line.includes('422')), []);
   });

@@ -10,15 +10,14 @@ use rocket::response::{Flash, Redirect};
 use rocket::{Either, Route, get, post, routes, uri};
 
 use super::access::AdminStaff;
-use super::audit::{self, Change};
 use super::groups;
 use super::rosters::{Counted, Roster};
 use super::rosters_routes::{self, NameForm, detail_path};
 use super::slashed;
 use super::users::{self, Filter, Sort};
+use crate::accounts::User;
 use crate::accounts::users::{by_id, by_login};
-use crate::accounts::{User, groups::add_member};
-use crate::db::{Db, UserId};
+use crate::db::Db;
 use crate::web::page::Page;
 use crate::web::{AppResult, Html, PageNumber, PathNumber};
 
@@ -153,26 +152,11 @@ async fn add(
         let html = render(&ctx, db, &group, PageNumber(1), typed, &errors).await?;
         return Ok(Either::Right((Status::UnprocessableEntity, html)));
     }
-    let (mut changes, mut added, mut already) = (Vec::new(), Vec::new(), Vec::new());
-    for user in &found {
-        let name = user.username.as_str();
-        if groups::is_member(&db.0, group.id, user.id).await? {
-            already.push(name);
-            continue;
-        }
-        add_member(&db.0, group.id, UserId(user.id)).await?;
-        added.push(name);
-        let new = Some(name.to_owned());
-        changes.extend(Change::of(
-            "group",
-            group.id,
-            &group.name,
-            "member",
-            None,
-            new,
-        ));
-    }
-    audit::record(&db.0, &staff.0, &changes).await?;
+    let named = groups::Named {
+        id: group.id,
+        name: &group.name,
+    };
+    let (added, already) = groups::add_members(&db.0, &staff.0, named, &found).await?;
     let added = match added.as_slice() {
         [] => "Nobody was added.".to_owned(),
         added => format!("Added to {}: {}.", group.name, added.join(", ")),
@@ -215,22 +199,11 @@ async fn remove(
             .render("admin/group_members_remove.html", &data)
             .map(Either::Left);
     }
-    let (mut changes, mut removed) = (Vec::new(), Vec::new());
-    for user in &members {
-        if groups::remove_member(&db.0, group.id, user.id).await? {
-            removed.push(user.username.as_str());
-            let old = Some(user.username.clone());
-            changes.extend(Change::of(
-                "group",
-                group.id,
-                &group.name,
-                "member",
-                old,
-                None,
-            ));
-        }
-    }
-    audit::record(&db.0, &staff.0, &changes).await?;
+    let named = groups::Named {
+        id: group.id,
+        name: &group.name,
+    };
+    let removed = groups::remove_members(&db.0, &staff.0, named, &members).await?;
     let message = format!("Took out of {}: {}.", group.name, removed.join(", "));
     Ok(Either::Right(Flash::success(back, message)))
 }

@@ -1,10 +1,66 @@
-//! What a group is used for, and taking members out of it (adding is
-//! [`crate::accounts::groups::add_member`]).
+//! What a group is used for, and staff adding members to it and taking them out, audited.
 
 use serde::Serialize;
 
-use crate::db::DbPool;
+use super::audit::{self, Change};
+use crate::accounts::User;
+use crate::accounts::groups::add_member;
+use crate::db::{DbPool, UserId};
 use crate::on_pool;
+
+/// A group staff change: its id and name.
+#[derive(Clone, Copy)]
+pub struct Named<'a> {
+    pub id: i64,
+    pub name: &'a str,
+}
+
+/// Adds `users` to `group` for `actor`, one audit row per new member; the usernames added and
+/// those that were members already.
+pub async fn add_members<'u>(
+    db: &DbPool,
+    actor: &User,
+    group: Named<'_>,
+    users: &'u [User],
+) -> Result<(Vec<&'u str>, Vec<&'u str>), sqlx::Error> {
+    let (mut changes, mut added, mut already) = (Vec::new(), Vec::new(), Vec::new());
+    for user in users {
+        let name = user.username.as_str();
+        if is_member(db, group.id, user.id).await? {
+            already.push(name);
+            continue;
+        }
+        add_member(db, group.id, UserId(user.id)).await?;
+        added.push(name);
+        let new = Some(name.to_owned());
+        changes.extend(Change::of(
+            "group", group.id, group.name, "member", None, new,
+        ));
+    }
+    audit::record(db, actor, &changes).await?;
+    Ok((added, already))
+}
+
+/// Takes `users` out of `group` for `actor`, one audit row per member taken out; their usernames.
+pub async fn remove_members<'u>(
+    db: &DbPool,
+    actor: &User,
+    group: Named<'_>,
+    users: &'u [User],
+) -> Result<Vec<&'u str>, sqlx::Error> {
+    let (mut changes, mut removed) = (Vec::new(), Vec::new());
+    for user in users {
+        if remove_member(db, group.id, user.id).await? {
+            removed.push(user.username.as_str());
+            let old = Some(user.username.clone());
+            changes.extend(Change::of(
+                "group", group.id, group.name, "member", old, None,
+            ));
+        }
+    }
+    audit::record(db, actor, &changes).await?;
+    Ok(removed)
+}
 
 /// What depends on a group, for staff to see before they delete it.
 #[derive(Debug, Default, Serialize)]

@@ -1,5 +1,6 @@
-//! `/admin/users/`: the user list (search, filters, order, pages, CSV) and bulk (de)activation
-//! with a confirmation step. One user's page is in `user_routes`.
+//! `/admin/users/`: the user list (search, filters, order, pages, CSV) and bulk actions on the
+//! ticked users ((de)activation, adding to or taking out of a group) with a confirmation step.
+//! One user's page is in `user_routes`.
 
 use rocket::form::{Form, FromForm};
 use rocket::response::stream::ByteStream;
@@ -12,8 +13,8 @@ use super::audit::{self, Change};
 use super::csv::{self, Csv};
 use super::users::{self, Filter, Listed, Sort};
 use super::{day_range, non_empty, slashed};
-use crate::accounts::groups;
 use crate::accounts::users::{by_id, courses};
+use crate::accounts::{User, groups};
 use crate::config::Config;
 use crate::db::Db;
 use crate::web::page::Page;
@@ -196,12 +197,44 @@ async fn list(
 /// A bulk action on the users ticked in the list.
 #[derive(FromForm)]
 struct BulkForm {
-    /// `activate` or `deactivate`.
+    /// `activate`, `deactivate`, `add_to_group` or `remove_from_group`.
     action: String,
+    /// The group of the group actions.
+    group: Option<i64>,
     #[field(default = Vec::new())]
     ids: Vec<i64>,
     /// Set by the confirmation page; without it the action is only shown.
     confirm: bool,
+}
+
+/// What a bulk action does.
+enum Bulk {
+    /// Sets every ticked user's activity.
+    Active(bool),
+    /// Adds the ticked users to a group (`true`) or takes them out of it.
+    Group(bool, groups::Group),
+}
+
+impl Bulk {
+    async fn of(db: &Db, form: &BulkForm) -> AppResult<Result<Self, &'static str>> {
+        let add = match form.action.as_str() {
+            "activate" => return Ok(Ok(Self::Active(true))),
+            "deactivate" => return Ok(Ok(Self::Active(false))),
+            "add_to_group" => true,
+            "remove_from_group" => false,
+            _ => return Ok(Err("Choose an action.")),
+        };
+        let group = match form.group {
+            Some(id) => groups::all(&db.0)
+                .await?
+                .into_iter()
+                .find(|group| group.id == id),
+            None => None,
+        };
+        Ok(group
+            .map(|group| Self::Group(add, group))
+            .ok_or("Choose a group."))
+    }
 }
 
 #[post("/admin/users/bulk", data = "<form>")]
@@ -212,15 +245,14 @@ async fn bulk(
     form: Form<BulkForm>,
 ) -> AppResult<Either<Html, Flash<Redirect>>> {
     let back = Redirect::to("/admin/users/");
-    let active = match form.action.as_str() {
-        "activate" => true,
-        "deactivate" => false,
-        _ => return Ok(Either::Right(Flash::error(back, "Choose an action."))),
+    let bulk = match Bulk::of(db, &form).await? {
+        Ok(bulk) => bulk,
+        Err(message) => return Ok(Either::Right(Flash::error(back, message))),
     };
     let mut targets = Vec::new();
     for &id in &form.ids {
         // Nobody locks themselves out.
-        if id == staff.0.id && !active {
+        if id == staff.0.id && matches!(bulk, Bulk::Active(false)) {
             continue;
         }
         if let Some(user) = by_id(&db.0, id).await? {
@@ -233,15 +265,55 @@ async fn bulk(
         return Ok(Either::Right(Flash::error(back, message)));
     }
     if !form.confirm {
+        let (active, group) = match &bulk {
+            Bulk::Active(active) => (Some(*active), None),
+            Bulk::Group(_, group) => (None, Some(group)),
+        };
+        let data = serde_json::json!({
+            "action": form.action,
+            "active": active,
+            "group": group,
+            "users": targets,
+        });
         return ctx
-            .render(
-                "admin/users_confirm.html",
-                &serde_json::json!({ "action": form.action, "active": active, "users": targets }),
-            )
+            .render("admin/users_confirm.html", &data)
             .map(Either::Left);
     }
+    let message = match bulk {
+        Bulk::Active(active) => set_active(db, &staff.0, &targets, active).await?,
+        Bulk::Group(add, group) => {
+            let named = super::groups::Named {
+                id: group.id,
+                name: &group.name,
+            };
+            if add {
+                let (added, _) =
+                    super::groups::add_members(&db.0, &staff.0, named, &targets).await?;
+                format!(
+                    "Added {} of {} users to {}.",
+                    added.len(),
+                    targets.len(),
+                    group.name
+                )
+            } else {
+                let removed =
+                    super::groups::remove_members(&db.0, &staff.0, named, &targets).await?;
+                format!(
+                    "Took {} of {} users out of {}.",
+                    removed.len(),
+                    targets.len(),
+                    group.name
+                )
+            }
+        }
+    };
+    Ok(Either::Right(Flash::success(back, message)))
+}
+
+/// Sets the activity of `targets` for `actor`, audited; what it did.
+async fn set_active(db: &Db, actor: &User, targets: &[User], active: bool) -> AppResult<String> {
     let mut changes = Vec::new();
-    for user in &targets {
+    for user in targets {
         if user.is_active == active {
             continue;
         }
@@ -260,12 +332,13 @@ async fn bulk(
             Some(active.to_string()),
         ));
     }
-    audit::record(&db.0, &staff.0, &changes).await?;
+    audit::record(&db.0, actor, &changes).await?;
     let verb = if active { "Activated" } else { "Deactivated" };
-    Ok(Either::Right(Flash::success(
-        back,
-        format!("{verb} {} of {} users.", changes.len(), targets.len()),
-    )))
+    Ok(format!(
+        "{verb} {} of {} users.",
+        changes.len(),
+        targets.len()
+    ))
 }
 
 /// The user list and its bulk actions.

@@ -1,5 +1,6 @@
 //! `/admin/users/`: the list with search, filters, order, pages and CSV; one user's page with
-//! activity, roles, groups and a reset mail; bulk (de)activation with a confirmation step.
+//! activity, roles, groups and a reset mail; bulk (de)activation and group membership with a
+//! confirmation step.
 
 use inloop::db::{DbPool, Timestamp};
 use reqwest::StatusCode;
@@ -246,6 +247,77 @@ async fn bulk_deactivation_asks_first_and_spares_the_actor() {
     assert!(!active("user001").await && !active("user002").await && active("teacher").await);
     let audit = area.page(&area.superuser, "/admin/audit/?kind=user").await;
     assert_eq!(audit.matches("is_active").count(), 2, "{audit}");
+}
+
+#[tokio::test]
+async fn ticked_users_join_and_leave_a_group_after_a_confirmation() {
+    let area = Area::new().await;
+    let db = area.app.db().await;
+    seed(&db, 3).await;
+    let group = inloop::accounts::groups::ensure(&db, "Lab 3")
+        .await
+        .unwrap();
+    let ids: Vec<i64> = inloop::on_pool!(&db, |pool| sqlx::query_scalar(
+        "SELECT id FROM users WHERE username IN ('user001', 'user002') ORDER BY id"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap();
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let group = group.to_string();
+    let members = |db: inloop::db::DbPool| async move {
+        inloop::on_pool!(&db, |pool| sqlx::query_scalar::<_, String>(
+            "SELECT u.username FROM group_members m JOIN users u ON u.id = m.user_id
+             JOIN groups g ON g.id = m.group_id WHERE g.name = 'Lab 3' ORDER BY u.username"
+        )
+        .fetch_all(pool)
+        .await)
+        .unwrap()
+    };
+
+    // A group action without a group is refused with the reason.
+    let mut fields = vec![("action", "add_to_group")];
+    fields.extend(ids.iter().map(|id| ("ids", id.as_str())));
+    let page = area
+        .submit(&area.staff, "/admin/users/bulk/", &fields)
+        .await;
+    assert!(page.contains("Choose a group."), "{page}");
+
+    fields.push(("group", group.as_str()));
+    let response = area.post(&area.staff, "/admin/users/bulk/", &fields).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let confirm = response.text().await.unwrap();
+    assert!(confirm.contains("Add 2 users to Lab 3?"), "{confirm}");
+    assert!(
+        members(db.clone()).await.is_empty(),
+        "nothing before the confirmation"
+    );
+    fields.push(("confirm", "true"));
+    let page = area
+        .submit(&area.staff, "/admin/users/bulk/", &fields)
+        .await;
+    assert!(page.contains("Added 2 of 2 users to Lab 3."), "{page}");
+    assert_eq!(members(db.clone()).await, ["user001", "user002"]);
+
+    let mut fields = vec![("action", "remove_from_group"), ("group", group.as_str())];
+    fields.push(("ids", ids[0].as_str()));
+    let response = area.post(&area.staff, "/admin/users/bulk/", &fields).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let confirm = response.text().await.unwrap();
+    assert!(confirm.contains("Take 1 user out of Lab 3?"), "{confirm}");
+    fields.push(("confirm", "true"));
+    let page = area
+        .submit(&area.staff, "/admin/users/bulk/", &fields)
+        .await;
+    assert!(page.contains("Took 1 of 1 users out of Lab 3."), "{page}");
+    assert_eq!(members(db.clone()).await, ["user002"]);
+    let audited: i64 = inloop::on_pool!(&db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE object_kind = 'group' AND field = 'member'"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(audited, 3, "two joined, one left");
 }
 
 #[tokio::test]
