@@ -1,24 +1,51 @@
-//! `/admin/categories/`: what staff set on top of the task repository for categories, their
-//! order and description. Imports never change these.
+//! `/admin/categories/` and `/admin/categories/<id>/`: what staff set on top of the task
+//! repository for categories, their order and description. Imports never change these.
+
+use std::collections::BTreeMap;
 
 use rocket::form::{Form, FromForm};
+use rocket::http::Status;
 use rocket::response::{Flash, Redirect};
-use rocket::{Route, get, post, routes};
+use rocket::{Either, Route, get, post, routes};
 
 use super::access::AdminStaff;
 use super::audit::{self, Change};
 use crate::db::Db;
-use crate::tasks::staff_fields;
+use crate::tasks::staff_fields::{self, CategoryFields};
 use crate::web::page::Page;
 use crate::web::{AppError, AppResult, Html, PathNumber};
 
 /// The longest category description staff may write.
 const DESCRIPTION_LIMIT: usize = 20_000;
 
-#[derive(FromForm)]
+/// Field errors by field name.
+type Errors = BTreeMap<&'static str, String>;
+
+/// The form as typed.
+#[derive(FromForm, serde::Serialize)]
 struct CategoryForm {
     ordering: String,
     description: String,
+}
+
+impl CategoryForm {
+    /// The order, or the errors of the fields.
+    fn read(&self) -> Result<i64, Errors> {
+        let mut errors = Errors::new();
+        let ordering = self.ordering.trim().parse::<i64>();
+        if ordering.is_err() {
+            errors.insert("ordering", "The order must be a whole number.".to_owned());
+        }
+        if self.description.chars().count() > DESCRIPTION_LIMIT {
+            let message =
+                format!("The description is too long (at most {DESCRIPTION_LIMIT} characters).");
+            errors.insert("description", message);
+        }
+        match ordering {
+            Ok(ordering) if errors.is_empty() => Ok(ordering),
+            _ => Err(errors),
+        }
+    }
 }
 
 #[get("/admin/categories")]
@@ -30,56 +57,90 @@ async fn categories(page: Page<'_>, _staff: AdminStaff, db: &Db) -> AppResult<Ht
     )
 }
 
+/// The page of `category` with the form as typed and its `errors`.
+async fn render(
+    page: &Page<'_>,
+    db: &Db,
+    category: &CategoryFields,
+    form: &CategoryForm,
+    errors: &Errors,
+) -> AppResult<Html> {
+    let tasks: Vec<_> = staff_fields::tasks(&db.0)
+        .await?
+        .into_iter()
+        .filter(|task| task.category == category.name)
+        .collect();
+    page.render(
+        "admin/category.html",
+        &serde_json::json!({
+            "category": category,
+            "tasks": tasks,
+            "form": form,
+            "errors": errors,
+        }),
+    )
+}
+
+#[get("/admin/categories/<id>")]
+async fn category(page: Page<'_>, _staff: AdminStaff, db: &Db, id: PathNumber) -> AppResult<Html> {
+    let category = staff_fields::category(&db.0, id.get()?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = CategoryForm {
+        ordering: category.ordering.to_string(),
+        description: category.description.clone(),
+    };
+    render(&page, db, &category, &form, &Errors::new()).await
+}
+
 #[post("/admin/categories/<id>", data = "<form>")]
 async fn save_category(
+    page: Page<'_>,
     staff: AdminStaff,
     db: &Db,
     id: PathNumber,
     form: Form<CategoryForm>,
-) -> AppResult<Flash<Redirect>> {
-    let id = id.get()?;
-    let back = Redirect::to("/admin/categories/");
-    let Ok(ordering) = form.ordering.trim().parse::<i64>() else {
-        return Ok(Flash::error(back, "The order must be a whole number."));
+) -> AppResult<Either<Flash<Redirect>, (Status, Html)>> {
+    let before = staff_fields::category(&db.0, id.get()?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ordering = match form.read() {
+        Ok(ordering) => ordering,
+        Err(errors) => {
+            let html = render(&page, db, &before, &form, &errors).await?;
+            return Ok(Either::Right((Status::UnprocessableEntity, html)));
+        }
     };
-    if form.description.chars().count() > DESCRIPTION_LIMIT {
-        let message =
-            format!("The description is too long (at most {DESCRIPTION_LIMIT} characters).");
-        return Ok(Flash::error(back, message));
-    }
-    let before = staff_fields::category(&db.0, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let html = crate::markdown::render(&form.description);
-    let name = staff_fields::save_category(&db.0, id, ordering, &form.description, &html)
+    let name = staff_fields::save_category(&db.0, before.id, ordering, &form.description, &html)
         .await?
         .ok_or(AppError::NotFound)?;
+    let change = |field, old: String, new: String| {
+        Change::of("category", before.id, &name, field, Some(old), Some(new))
+    };
     let changes: Vec<_> = [
-        Change::of(
-            "category",
-            id,
-            &name,
+        change(
             "ordering",
-            Some(before.ordering.to_string()),
-            Some(ordering.to_string()),
+            before.ordering.to_string(),
+            ordering.to_string(),
         ),
-        Change::of(
-            "category",
-            id,
-            &name,
+        change(
             "description",
-            Some(before.description),
-            Some(form.description.clone()),
+            before.description.clone(),
+            form.description.clone(),
         ),
     ]
     .into_iter()
     .flatten()
     .collect();
     audit::record(&db.0, &staff.0, &changes).await?;
-    Ok(Flash::success(back, format!("Saved the category {name}.")))
+    Ok(Either::Left(Flash::success(
+        Redirect::to("/admin/categories/"),
+        format!("Saved the category {name}."),
+    )))
 }
 
-/// The catalog pages.
+/// The category pages.
 pub fn routes() -> Vec<Route> {
-    routes![categories, save_category]
+    routes![categories, category, save_category]
 }

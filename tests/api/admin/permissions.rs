@@ -25,6 +25,7 @@ const TABLE: &[(&str, &str, &str, Who)] = &[
     ("POST", "/admin/imports",                      "/admin/imports/",                      Who::Staff),
     ("GET",  "/admin/imports/<id>",                 "/admin/imports/{run}/",                Who::Staff),
     ("GET",  "/admin/categories",                   "/admin/categories/",                   Who::Staff),
+    ("GET",  "/admin/categories/<id>",              "/admin/categories/{category}/",        Who::Staff),
     ("POST", "/admin/categories/<id>",              "/admin/categories/{category}/",        Who::Staff),
     ("GET",  "/admin/tasks",                        "/admin/tasks/",                        Who::Staff),
     ("GET",  "/admin/tasks/<id>",                   "/admin/tasks/{task}/",                 Who::Staff),

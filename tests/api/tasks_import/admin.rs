@@ -204,13 +204,23 @@ async fn staff_order_and_describe_categories() {
     );
     assert!(!overview.contains("alert(1)"), "{overview}");
     // Bad input: a clear message, nothing changed.
-    let page = submit(
-        &app,
-        &format!("/admin/categories/{basics}/"),
-        &[("ordering", "first"), ("description", "")],
-    )
-    .await;
-    assert!(page.contains("The order must be a whole number."), "{page}");
+    let response = app
+        .post_form(
+            &format!("/admin/categories/{basics}/"),
+            &[("ordering", "first"), ("description", "")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("The order must be a whole number.") && page.contains("value=\"first\""),
+        "the message beside what was typed: {page}"
+    );
+    let page = app.get_text(&format!("/admin/categories/{basics}/")).await;
+    assert!(
+        page.contains("value=\"-5\"") && page.contains("/admin/tasks/"),
+        "the saved order and the category's tasks: {page}"
+    );
     assert!(
         app.get_text("/tasks/")
             .await
