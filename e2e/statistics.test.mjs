@@ -81,7 +81,7 @@ test('staff watch a submission arrive live and read the statistics and grades', 
 
     // Grades: a point for the solved task; the CSV says the same; the matrix shows the pass.
     await staff.goto('/admin/');
-    await staff.getByRole('link', { name: 'Grades' }).click();
+    await staff.getByRole('link', { name: 'Grades', exact: true }).click();
     await staff.getByLabel('Category').selectOption('Basics');
     await staff.getByLabel('Counted from (first day)').fill('2020-01-01');
     await staff.getByLabel('CSV starts with the column names').check();
