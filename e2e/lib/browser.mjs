@@ -35,9 +35,11 @@ export async function launchBrowser({ baseURL, contextOptions = {} } = {}) {
   context.on('request', (req) => requests.push(req.url()));
   context.on('requestfailed', (req) => {
     const error = req.failure()?.errorText;
-    // Leaving a page closes its event stream, which the browser reports as aborted.
-    const leftStream = error === 'net::ERR_ABORTED' && new URL(req.url()).pathname.endsWith('/events');
-    if (!leftStream) problems.push(`request failed: ${req.method()} ${req.url()}: ${error}`);
+    // Leaving a page closes its event stream and stops the icon the browser fetches after the
+    // page loaded, which the browser reports as aborted.
+    const path = new URL(req.url()).pathname;
+    const left = error === 'net::ERR_ABORTED' && (path.endsWith('/events') || path.startsWith('/static/favicon.'));
+    if (!left) problems.push(`request failed: ${req.method()} ${req.url()}: ${error}`);
   });
   context.on('response', (res) => {
     if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`);
