@@ -208,6 +208,34 @@ async fn stream<'r>(
     ))
 }
 
+/// The regrade a publish or discard names, and its page to go back to.
+async fn deciding(db: &Db, id: PathNumber) -> AppResult<(Regrade, Redirect)> {
+    let regrade = regrade::get(&db.0, id.get()?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let back = Redirect::to(format!("{}/", uri!(detail(id = regrade.id))));
+    Ok((regrade, back))
+}
+
+/// Audits that `regrade`'s preview was decided: published or discarded.
+async fn record_decision(
+    db: &Db,
+    staff: &User,
+    regrade: &Regrade,
+    status: RegradeStatus,
+) -> Result<(), sqlx::Error> {
+    let preview = Some(RegradeStatus::Preview);
+    record(
+        &db.0,
+        staff,
+        regrade.id,
+        &regrade.task_title,
+        preview,
+        status,
+    )
+    .await
+}
+
 /// Makes the preview's new verdicts the solutions' own.
 #[post("/admin/regrades/<id>/publish")]
 async fn publish(
@@ -216,22 +244,11 @@ async fn publish(
     bus: &State<Bus>,
     id: PathNumber,
 ) -> AppResult<Flash<Redirect>> {
-    let regrade = regrade::get(&db.0, id.get()?)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let back = Redirect::to(format!("{}/", uri!(detail(id = regrade.id))));
+    let (regrade, back) = deciding(db, id).await?;
     let Some(solutions) = regrade::publish(&db.0, regrade.id).await? else {
         return Ok(Flash::error(back, "This regrade is no preview any more."));
     };
-    record(
-        &db.0,
-        &staff.0,
-        regrade.id,
-        &regrade.task_title,
-        Some(RegradeStatus::Preview),
-        RegradeStatus::Published,
-    )
-    .await?;
+    record_decision(db, &staff.0, &regrade, RegradeStatus::Published).await?;
     for solution in &solutions {
         events::solution_changed(bus, *solution, SolutionStatus::Finished).await;
     }
@@ -252,22 +269,11 @@ async fn discard(
     bus: &State<Bus>,
     id: PathNumber,
 ) -> AppResult<Flash<Redirect>> {
-    let regrade = regrade::get(&db.0, id.get()?)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let back = Redirect::to(format!("{}/", uri!(detail(id = regrade.id))));
+    let (regrade, back) = deciding(db, id).await?;
     if !regrade::discard(&db.0, regrade.id).await? {
         return Ok(Flash::error(back, "This regrade is no preview any more."));
     }
-    record(
-        &db.0,
-        &staff.0,
-        regrade.id,
-        &regrade.task_title,
-        Some(RegradeStatus::Preview),
-        RegradeStatus::Discarded,
-    )
-    .await?;
+    record_decision(db, &staff.0, &regrade, RegradeStatus::Discarded).await?;
     events::queue_moved(bus).await;
     Ok(Flash::success(
         back,
