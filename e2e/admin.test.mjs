@@ -1,6 +1,7 @@
 // The admin area in a real browser: a superuser changes a runtime setting, deactivates a user
 // with the confirmation step, and finds both changes in the audit log; staff filter solutions,
-// check one again and watch the dashboard follow, then find its checks in the check list.
+// check one again and watch the dashboard follow, then find its checks in the check list and
+// edit a category in place; bulk forms count the ticked rows.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inBrowser, logIn } from './lib/browser.mjs';
@@ -36,7 +37,16 @@ test('a superuser changes a setting, deactivates a user and sees both in the aud
     await page.goto('/admin/users/');
     await page.getByLabel('Search (username, e-mail, name)').fill('ada');
     await page.getByRole('button', { name: 'Show' }).click();
+    // The bulk form counts the ticked rows as they change; one box ticks the whole page.
+    const count = page.locator('[data-bulk-count]');
+    assert.equal(await count.textContent(), '0 of 1 users selected');
+    await page.getByLabel('Select all users on this page').check();
+    assert.equal(await count.textContent(), '1 of 1 users selected');
+    assert.ok(await page.getByLabel('Select ada').isChecked());
+    await page.getByLabel('Select all users on this page').uncheck();
+    assert.equal(await count.textContent(), '0 of 1 users selected');
     await page.getByLabel('Select ada').check();
+    assert.equal(await count.textContent(), '1 of 1 users selected');
     await page.getByLabel('With the selected users').selectOption('deactivate');
     await page.getByRole('button', { name: 'Continue…' }).click();
     await page.getByRole('heading', { name: 'Deactivate 1 user?' }).waitFor();
@@ -132,6 +142,25 @@ test('staff filter solutions, open one, check it again and watch the dashboard f
     await rows.first().getByRole('link').first().click();
     await work.getByRole('heading', { name: /^Check \d+: Passed$/ }).waitFor();
     await work.locator('pre.console', { hasText: 'Hello, world!' }).waitFor();
-    assert.deepEqual(b.problems, []);
+
+    // A category is edited in its row: htmx swaps in the answer, the page stays.
+    await work.goto('/admin/categories/');
+    const status = work.locator('#messages');
+    await work.getByLabel('Order').fill('soon');
+    await work.getByRole('button', { name: 'Save Basics' }).click();
+    await work.getByText('The order must be a whole number.').waitFor();
+    assert.equal(await status.textContent(), 'Nothing was saved for Basics: see its row.');
+    assert.equal(await work.getByLabel('Order').getAttribute('aria-invalid'), 'true');
+    await work.getByLabel('Order').fill('5');
+    await work.getByLabel('Description (Markdown)').fill('The *first* steps.');
+    await work.getByRole('button', { name: 'Save Basics' }).click();
+    await status.getByText('Saved the category Basics.').waitFor();
+    assert.equal(await work.getByText('The order must be a whole number.').count(), 0);
+    assert.equal(new URL(work.url()).pathname, '/admin/categories/');
+    await work.reload();
+    assert.equal(await work.getByLabel('Order').inputValue(), '5');
+    assert.equal(await work.getByLabel('Description (Markdown)').inputValue(), 'The *first* steps.');
+    // The refused order is answered 422 on purpose; nothing else may go wrong.
+    assert.deepEqual(b.problems.filter((line) => !line.includes('422')), []);
   }, repo.remove);
 });

@@ -13,7 +13,7 @@ use super::audit::{self, Change};
 use crate::db::Db;
 use crate::tasks::staff_fields::{self, CategoryFields};
 use crate::web::page::Page;
-use crate::web::{AppError, AppResult, Html, PathNumber};
+use crate::web::{AppError, AppResult, Html, Htmx, PathNumber};
 
 /// The longest category description staff may write.
 const DESCRIPTION_LIMIT: usize = 20_000;
@@ -48,12 +48,55 @@ impl CategoryForm {
     }
 }
 
+impl CategoryForm {
+    /// The form showing what `category` holds.
+    fn of(category: &CategoryFields) -> Self {
+        Self {
+            ordering: category.ordering.to_string(),
+            description: category.description.clone(),
+        }
+    }
+}
+
+/// One row of the list (`admin/_category_row.html`): the category, its form as typed, and its
+/// errors.
+fn row(category: &CategoryFields, form: &CategoryForm, errors: &Errors) -> serde_json::Value {
+    serde_json::json!({ "category": category, "form": form, "errors": errors })
+}
+
 #[get("/admin/categories")]
 async fn categories(page: Page<'_>, _staff: AdminStaff, db: &Db) -> AppResult<Html> {
-    let rows = staff_fields::categories(&db.0).await?;
+    let categories = staff_fields::categories(&db.0).await?;
+    let rows: Vec<_> = categories
+        .iter()
+        .map(|category| row(category, &CategoryForm::of(category), &Errors::new()))
+        .collect();
     page.render(
         "admin/categories.html",
-        &serde_json::json!({ "categories": rows }),
+        &serde_json::json!({ "rows": rows }),
+    )
+}
+
+/// The list's row of `category` for an htmx edit, and the page's message (its live region):
+/// `success` when nothing is wrong, else `error`.
+fn edited_row(
+    page: &Page<'_>,
+    category: &CategoryFields,
+    form: &CategoryForm,
+    errors: &Errors,
+    message: &str,
+) -> AppResult<Html> {
+    let kind = if errors.is_empty() {
+        "success"
+    } else {
+        "error"
+    };
+    page.render(
+        "admin/_category_row.html",
+        &serde_json::json!({
+            "row": row(category, form, errors),
+            "message": { "kind": kind, "text": message },
+        }),
     )
 }
 
@@ -86,18 +129,23 @@ async fn category(page: Page<'_>, _staff: AdminStaff, db: &Db, id: PathNumber) -
     let category = staff_fields::category(&db.0, id.get()?)
         .await?
         .ok_or(AppError::NotFound)?;
-    let form = CategoryForm {
-        ordering: category.ordering.to_string(),
-        description: category.description.clone(),
-    };
-    render(&page, db, &category, &form, &Errors::new()).await
+    render(
+        &page,
+        db,
+        &category,
+        &CategoryForm::of(&category),
+        &Errors::new(),
+    )
+    .await
 }
 
+/// Saves a category: htmx edits from the list get their row back, forms the list or the page.
 #[post("/admin/categories/<id>", data = "<form>")]
 async fn save_category(
     page: Page<'_>,
     staff: AdminStaff,
     db: &Db,
+    htmx: Htmx,
     id: PathNumber,
     form: Form<CategoryForm>,
 ) -> AppResult<Either<Flash<Redirect>, (Status, Html)>> {
@@ -107,7 +155,12 @@ async fn save_category(
     let ordering = match form.read() {
         Ok(ordering) => ordering,
         Err(errors) => {
-            let html = render(&page, db, &before, &form, &errors).await?;
+            let html = if htmx.0 {
+                let status = format!("Nothing was saved for {}: see its row.", before.name);
+                edited_row(&page, &before, &form, &errors, &status)?
+            } else {
+                render(&page, db, &before, &form, &errors).await?
+            };
             return Ok(Either::Right((Status::UnprocessableEntity, html)));
         }
     };
@@ -134,9 +187,25 @@ async fn save_category(
     .flatten()
     .collect();
     audit::record(&db.0, &staff.0, &changes).await?;
+    let saved = format!("Saved the category {name}.");
+    if htmx.0 {
+        let after = CategoryFields {
+            ordering,
+            description: form.description.clone(),
+            ..before
+        };
+        let html = edited_row(
+            &page,
+            &after,
+            &CategoryForm::of(&after),
+            &Errors::new(),
+            &saved,
+        )?;
+        return Ok(Either::Right((Status::Ok, html)));
+    }
     Ok(Either::Left(Flash::success(
         Redirect::to("/admin/categories/"),
-        format!("Saved the category {name}."),
+        saved,
     )))
 }
 

@@ -1,6 +1,7 @@
 //! The admin area: who may open it, the audit log, runtime settings, users.
 
 mod audit;
+mod categories;
 mod checks;
 mod courses;
 mod dashboard;
@@ -75,16 +76,28 @@ impl Area {
 
     /// POSTs a form with `browser`'s CSRF token as first field.
     pub async fn post(&self, browser: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.post_from(browser, path, fields, false).await
+    }
+
+    /// POSTs a form as `post` does; `htmx` says whether htmx sends it (`HX-Request: true`).
+    pub async fn post_from(
+        &self,
+        browser: &Client,
+        path: &str,
+        fields: &[(&str, &str)],
+        htmx: bool,
+    ) -> Response {
         let page = self.get(browser, "/privacy/").await.text().await.unwrap();
         let token = common::csrf_token_in(&page);
         let mut form = vec![("csrf_token", token.as_str())];
         form.extend_from_slice(fields);
-        browser
-            .post(self.app.at(path))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
+        let request = browser.post(self.app.at(path)).form(&form);
+        let request = if htmx {
+            request.header("HX-Request", "true")
+        } else {
+            request
+        };
+        request.send().await.unwrap()
     }
 
     /// POSTs a form and follows its redirect (panics unless it is one); returns the page.
