@@ -145,7 +145,7 @@ async fn save_category(
     page: Page<'_>,
     staff: AdminStaff,
     db: &Db,
-    htmx: Htmx,
+    in_row: Htmx,
     id: PathNumber,
     form: Form<CategoryForm>,
 ) -> AppResult<Either<Flash<Redirect>, (Status, Html)>> {
@@ -155,7 +155,7 @@ async fn save_category(
     let ordering = match form.read() {
         Ok(ordering) => ordering,
         Err(errors) => {
-            let html = if htmx.0 {
+            let html = if in_row.0 {
                 let status = format!("Nothing was saved for {}: see its row.", before.name);
                 edited_row(&page, &before, &form, &errors, &status)?
             } else {
@@ -188,7 +188,7 @@ async fn save_category(
     .collect();
     audit::record(&db.0, &staff.0, &changes).await?;
     let saved = format!("Saved the category {name}.");
-    if htmx.0 {
+    if in_row.0 {
         let after = CategoryFields {
             ordering,
             description: form.description.clone(),
