@@ -32,8 +32,8 @@ run *args: assets
     cargo run -- {{args}}
 
 # Everything CI runs: services, checker images, lint, the suite on SQLite and PostgreSQL, browser
-# tests, and the production image with its smoke test.
-test: services assets images lint test-sqlite test-pg e2e image
+# tests, the deployment files, and the production image with its smoke test.
+test: services assets images lint test-sqlite test-pg e2e deployment image
 
 # The test suite on SQLite (each test its own database file).
 test-sqlite: assets
@@ -58,6 +58,11 @@ e2e: assets
 e2e-debug: assets
     cargo build
     bash e2e/run
+
+# container/'s compose file, systemd units and NGINX site checked with Debian's tools; an event stream read through that NGINX.
+deployment: assets
+    cargo build --release --bin inloop
+    INLOOP_BIN=target/release/inloop bash .ci/deployment-files
 
 # Benchmarks: 10,000 live-result streams against one release server (needs Redis), then editor checkpoint saves, plagiarism detection and the admin solution list; writes docs/benchmarks.md.
 bench streams="10000" events="500": assets
