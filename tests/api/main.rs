@@ -2,6 +2,7 @@
 //! commands, the check sandbox against Docker, and task imports.
 
 mod abuse;
+mod access;
 mod accounts;
 mod admin;
 mod commands;
