@@ -72,11 +72,22 @@ impl AppError {
             Self::TooManyRequests(_) | Self::TooManyStreams(_) => Status::TooManyRequests,
             Self::Forbidden => Status::Forbidden,
             Self::BadRequest(_) => Status::BadRequest,
+            Self::Database(error) if refused_text(error) => Status::BadRequest,
             Self::Database(_) | Self::Template(_) | Self::Internal { .. } => {
                 Status::InternalServerError
             }
         }
     }
+}
+
+/// Whether PostgreSQL refused a text value for a byte it cannot store (SQLSTATE 22021, a NUL
+/// byte above all). Only a request brings such text (checker output is cleaned before it is
+/// stored), so this is a bad request, not a server error; SQLite stores the same text.
+fn refused_text(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(sqlx::error::DatabaseError::code)
+        .is_some_and(|code| code == "22021")
 }
 
 impl From<crate::db::DbError> for AppError {
@@ -192,6 +203,10 @@ impl<'r> Responder<'r, 'static> for AppError {
         }
         match &self {
             Self::BadRequest(message) => render(request, status, Some(message)),
+            Self::Database(_) if status == Status::BadRequest => {
+                let message = "The request held a character INLOOP cannot store (a NUL byte).";
+                render(request, status, Some(message))
+            }
             Self::Unauthorized => to_login(request),
             Self::TooManyRequests(wait) => {
                 let seconds = wait.as_secs().max(1);

@@ -182,20 +182,6 @@ async fn with_token(
     request.send().await.unwrap()
 }
 
-/// A superuser's browser.
-async fn superuser(app: &TestApp) -> Client {
-    let browser = support::staff(app, "boss").await;
-    let db = app.db().await;
-    inloop::on_pool!(&db, |pool| sqlx::query(
-        "UPDATE users SET is_superuser = TRUE WHERE username = 'boss'"
-    )
-    .execute(pool)
-    .await
-    .map(drop))
-    .unwrap();
-    browser
-}
-
 #[tokio::test]
 async fn every_route_answers_each_role_as_the_tables_say() {
     let app = support::app(0, &[]).await;
@@ -206,7 +192,7 @@ async fn every_route_answers_each_role_as_the_tables_say() {
         app.http.clone(),
         support::student(&app, "other").await,
         support::staff(&app, "teacher").await,
-        superuser(&app).await,
+        support::superuser(&app, "boss").await,
     ];
     tables_name_every_route(&app);
 

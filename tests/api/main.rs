@@ -11,6 +11,7 @@ mod course_commands;
 mod editor;
 mod foundation;
 mod grades;
+mod hostile_http;
 mod sandbox;
 mod schema;
 mod sessions;

@@ -141,6 +141,21 @@ pub async fn staff(app: &TestApp, username: &str) -> reqwest::Client {
     logged_in(app, username, true).await
 }
 
+/// A new superuser logged in with a browser of their own.
+pub async fn superuser(app: &TestApp, username: &str) -> reqwest::Client {
+    let browser = staff(app, username).await;
+    let db = app.db().await;
+    inloop::on_pool!(&db, |pool| sqlx::query(
+        "UPDATE users SET is_superuser = TRUE WHERE username = $1"
+    )
+    .bind(username)
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
+    browser
+}
+
 async fn logged_in(app: &TestApp, username: &str, staff: bool) -> reqwest::Client {
     app.create_user(username, PASSWORD, staff).await;
     let browser = crate::common::browser();
