@@ -214,6 +214,44 @@ fn multipart(boundary: &str, token: Option<&str>, files: &[(String, Vec<u8>)]) -
     out
 }
 
+/// `request` with the attack's token (header and first field), extra header and body.
+fn with_body(
+    request: reqwest::RequestBuilder,
+    attack: &Attack,
+    token: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let mut request = request.timeout(std::time::Duration::from_secs(30));
+    if let Some(token) = token {
+        request = request.header("X-CSRF-Token", token);
+    }
+    if let Some((name, value)) = &attack.header {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    match &attack.body {
+        Body::Form(fields) => {
+            let mut form: Vec<(String, String)> = token
+                .map(|t| ("csrf_token".to_owned(), t.to_owned()))
+                .into_iter()
+                .collect();
+            form.extend(fields.iter().cloned());
+            request.form(&form)
+        }
+        Body::RawForm(bytes) => request
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(bytes.clone()),
+        Body::Json(text) => request
+            .header("Content-Type", "application/json")
+            .body(text.clone()),
+        Body::Multipart { boundary, files } => request
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(multipart(boundary, token, files)),
+        Body::Nothing => request,
+    }
+}
+
 /// The rows of the tables a request could change.
 async fn stored(app: &TestApp) -> Vec<i64> {
     let db = app.db().await;
@@ -298,40 +336,12 @@ async fn generated_hostile_requests_get_no_5xx_and_store_nothing_when_refused() 
         if !attack.query.is_empty() {
             url = format!("{url}?{}", urlencode(&attack.query));
         }
-        let browser = &browsers[attack.browser];
         let token = attack.with_token.then(|| tokens[attack.browser].as_str());
-        let mut request = browser
-            .request(method.clone(), &url)
-            .timeout(std::time::Duration::from_secs(30));
-        if let Some(token) = token {
-            request = request.header("X-CSRF-Token", token);
-        }
-        if let Some((name, value)) = &attack.header {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        request = match &attack.body {
-            Body::Form(fields) => {
-                let mut form: Vec<(String, String)> = token
-                    .map(|t| ("csrf_token".to_owned(), t.to_owned()))
-                    .into_iter()
-                    .collect();
-                form.extend(fields.iter().cloned());
-                request.form(&form)
-            }
-            Body::RawForm(bytes) => request
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(bytes.clone()),
-            Body::Json(text) => request
-                .header("Content-Type", "application/json")
-                .body(text.clone()),
-            Body::Multipart { boundary, files } => request
-                .header(
-                    "Content-Type",
-                    format!("multipart/form-data; boundary={boundary}"),
-                )
-                .body(multipart(boundary, token, files)),
-            Body::Nothing => request,
-        };
+        let request = with_body(
+            browsers[attack.browser].request(method.clone(), &url),
+            &attack,
+            token,
+        );
         let counts = stored(&app).await;
         let described = format!(
             "{method} {} ({} bytes of URL) as browser {}",
