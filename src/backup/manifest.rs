@@ -191,3 +191,55 @@ impl Manifest {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(backend: &str, format: u32, migration: i64) -> Manifest {
+        Manifest {
+            format,
+            inloop_version: "9.9.9".into(),
+            backend: backend.into(),
+            created_at: "2026-12-01T02:00:00Z".into(),
+            migration,
+            database: DatabaseFile {
+                file: "database.sqlite3".into(),
+                bytes: 0,
+                sha256: String::new(),
+            },
+            data: DataFiles::default(),
+        }
+    }
+
+    fn refusal(manifest: &Manifest, backend: Backend) -> String {
+        manifest.check_compatible(backend).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_backup_restores_only_into_its_backend_and_a_binary_that_knows_its_schema() {
+        let known = DbPool::known_migration(Backend::Sqlite);
+        assert!(
+            manifest("sqlite", FORMAT, known)
+                .check_compatible(Backend::Sqlite)
+                .is_ok()
+        );
+        assert!(
+            manifest("sqlite", FORMAT, 1)
+                .check_compatible(Backend::Sqlite)
+                .is_ok()
+        );
+        let said = refusal(&manifest("sqlite", FORMAT, known), Backend::Postgres);
+        assert!(
+            said.contains("holds a sqlite database, but DATABASE_URL names a postgres"),
+            "{said}"
+        );
+        let said = refusal(&manifest("sqlite", FORMAT, known + 1), Backend::Sqlite);
+        assert!(
+            said.contains("newer than this INLOOP") && said.contains("INLOOP 9.9.9 or newer"),
+            "{said}"
+        );
+        let said = refusal(&manifest("sqlite", FORMAT + 1, known), Backend::Sqlite);
+        assert!(said.contains(&format!("format {}", FORMAT + 1)), "{said}");
+    }
+}

@@ -98,3 +98,40 @@ async fn run(
         String::from_utf8_lossy(&output.stderr).trim()
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_leaves_the_url_for_pgpassword() {
+        let (url, password) = without_password(
+            "postgres://inloop:p%40ss%3Aw0rd@db.example:5433/inloop?sslmode=require",
+        )
+        .unwrap();
+        assert_eq!(
+            url,
+            "postgres://inloop@db.example:5433/inloop?sslmode=require"
+        );
+        assert_eq!(password.as_deref(), Some("p@ss:w0rd"));
+        let (url, password) = without_password("postgresql://db.example/inloop").unwrap();
+        assert_eq!(
+            (url.as_str(), password),
+            ("postgresql://db.example/inloop", None)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_client_program_is_named() {
+        let missing = "pg_dump-not-installed";
+        let error = run(tokio::process::Command::new(missing), missing, None)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("pg_dump-not-installed is not installed"),
+            "{error}"
+        );
+        assert!(error.contains("postgresql-client"), "{error}");
+    }
+}
