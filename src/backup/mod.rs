@@ -66,12 +66,15 @@ pub async fn backup(config: &Config, dir: &Path) -> Result<Manifest, BackupError
             dir.display()
         )));
     }
-    new_folder(dir)?;
+    let created = new_folder(dir)?;
     let made = write_backup(config, backend, dir).await;
     if made.is_err() {
         for written in [DATA, sqlite::FILE, postgres::FILE, manifest::PARTIAL] {
             let path = dir.join(written);
             let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+        }
+        if created {
+            let _ = std::fs::remove_dir(dir);
         }
     }
     made
@@ -83,6 +86,16 @@ async fn write_backup(
     dir: &Path,
 ) -> Result<Manifest, BackupError> {
     let url = config.database_url();
+    if backend == Backend::Sqlite {
+        let file = &sqlite::files(url)?[0];
+        if !file.is_file() {
+            // Connecting would create an empty database where the operator expected theirs.
+            return Err(refused(format!(
+                "there is no SQLite database at {}: check DATABASE_URL and INLOOP_DATA_DIR",
+                file.display()
+            )));
+        }
+    }
     let db = DbPool::connect(url, 1).await?;
     let migration = db.applied_migration().await?.ok_or_else(|| {
         refused("the database holds no INLOOP tables: there is nothing to back up")
@@ -174,8 +187,8 @@ pub async fn restore(config: &Config, dir: &Path, force: bool) -> Result<Manifes
 }
 
 /// Creates `dir` for a backup (only its owner may read it: it holds password hashes), refusing
-/// one that holds anything already.
-fn new_folder(dir: &Path) -> Result<(), BackupError> {
+/// one that holds anything already; says whether it created the folder.
+fn new_folder(dir: &Path) -> Result<bool, BackupError> {
     use std::os::unix::fs::DirBuilderExt as _;
     match std::fs::read_dir(dir) {
         Ok(mut entries) => {
@@ -185,12 +198,13 @@ fn new_folder(dir: &Path) -> Result<(), BackupError> {
                     dir.display()
                 )));
             }
-            Ok(())
+            Ok(false)
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
+            .map(|()| true)
             .map_err(io_error(dir)),
         Err(error) => Err(io_error(dir)(error)),
     }
