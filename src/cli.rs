@@ -99,6 +99,15 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Back up the database and the data folder into DIR (new or empty), while INLOOP runs.
+    Backup { dir: std::path::PathBuf },
+    /// Restore a backup folder into an empty database and data folder (stop INLOOP first).
+    Restore {
+        dir: std::path::PathBuf,
+        /// Replace a database and data folder that are not empty.
+        #[arg(long)]
+        force: bool,
+    },
     #[command(flatten)]
     Course(course::CourseCommand),
 }
@@ -205,6 +214,16 @@ async fn dispatch(
             older_than,
             dry_run,
         } => prune_results(&config, older_than, dry_run).await,
+        Command::Backup { dir } => {
+            let made = crate::backup::backup(&config, &dir).await?;
+            println!("backed up {} into {}", made.describe(), dir.display());
+            Ok(())
+        }
+        Command::Restore { dir, force } => {
+            let restored = crate::backup::restore(&config, &dir, force).await?;
+            println!("restored {} from {}", restored.describe(), dir.display());
+            Ok(())
+        }
         Command::PruneUsers => accounts::commands::prune(&database(&config).await?).await,
         Command::AssignGroups { groups } => {
             accounts::commands::assign_groups(&database(&config).await?, &groups).await

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod app;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -97,6 +97,58 @@ impl DbPool {
         Ok(())
     }
 
+    /// The newest migration this binary knows for `backend`: a database (or a backup) migrated
+    /// further was made by a newer INLOOP.
+    #[must_use]
+    pub fn known_migration(backend: Backend) -> i64 {
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
+    /// The newest migration applied to this database; `None` when it has none (not INLOOP's).
+    pub async fn applied_migration(&self) -> Result<Option<i64>, DbError> {
+        if self.tables(Some("_sqlx_migrations")).await? == 0 {
+            return Ok(None);
+        }
+        let sql = "SELECT MAX(version) FROM _sqlx_migrations WHERE success";
+        let version: Option<i64> =
+            crate::on_pool!(self, |pool| sqlx::query_scalar(sql).fetch_one(pool).await)?;
+        Ok(version)
+    }
+
+    /// Whether the database holds no table at all (a fresh one, before any migration).
+    pub async fn is_empty(&self) -> Result<bool, DbError> {
+        Ok(self.tables(None).await? == 0)
+    }
+
+    /// How many tables of ours there are, or whether the one named exists.
+    async fn tables(&self, named: Option<&str>) -> Result<i64, DbError> {
+        // Each backend lists its tables in its own catalogue.
+        let sql = match self {
+            Self::Sqlite(_) => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'
+                 AND name NOT LIKE 'sqlite_%' AND ($1 IS NULL OR name = $1)"
+            }
+            Self::Postgres(_) => {
+                "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()
+                 AND ($1::text IS NULL OR tablename = $1)"
+            }
+        };
+        let count = crate::on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(named)
+            .fetch_one(pool)
+            .await)?;
+        Ok(count)
+    }
+
+    /// Closes every connection (a SQLite file may then be replaced).
+    pub async fn close(&self) {
+        crate::on_pool!(self, |pool| pool.close().await);
+    }
+
     /// Answers a trivial query, for `/readyz`.
     pub async fn ping(&self) -> Result<(), DbError> {
         crate::on_pool!(self, |pool| sqlx::query("SELECT 1")
@@ -160,6 +212,6 @@ impl rocket_db_pools::Pool for DbPool {
     }
 
     async fn close(&self) {
-        crate::on_pool!(self, |pool| pool.close().await);
+        DbPool::close(self).await;
     }
 }

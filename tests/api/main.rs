@@ -5,6 +5,7 @@ mod abuse;
 mod access;
 mod accounts;
 mod admin;
+mod backup;
 mod commands;
 mod common;
 mod course_commands;

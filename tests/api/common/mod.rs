@@ -97,6 +97,33 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
+/// Runs `inloop <args>` on a database and data folder, with `stdin` as input.
+pub fn run_inloop(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_inloop"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("INLOOP_DATA_DIR", data_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// A fresh HTTP client with its own cookies, like a second browser.
 #[must_use]
 pub fn browser() -> reqwest::Client {
@@ -122,24 +149,8 @@ pub fn free_port() -> u16 {
 impl TestApp {
     /// Runs `inloop <args>` on this app's database and data folder, with `stdin` as input.
     pub fn command(&self, args: &[&str], stdin: &str) -> std::process::Output {
-        use std::io::Write as _;
-        use std::process::{Command, Stdio};
-        let mut child = Command::new(env!("CARGO_BIN_EXE_inloop"))
-            .args(args)
-            .env("DATABASE_URL", self.config.database_url())
-            .env("INLOOP_DATA_DIR", self.dir.path().join("data"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        let data_dir = self.dir.path().join("data");
+        run_inloop(self.config.database_url(), &data_dir, args, stdin)
     }
 
     /// The absolute URL of `path`.
@@ -273,7 +284,9 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    async fn create(dir: &TempDir) -> Self {
+    /// A fresh, empty database: on PostgreSQL when the suite runs there, else a SQLite file
+    /// in `dir`.
+    pub async fn create(dir: &TempDir) -> Self {
         if let Some(database) = Self::postgres().await {
             return database;
         }
