@@ -88,8 +88,17 @@ bench-admin-lists: assets
 images:
     bash container/checker-images/build
 
-# Build the production container image (release binary on a debootstrap base) and smoke-test it.
-image: assets images
-    cargo build --release --bin inloop
+# The static binary (musl, no shared library needed) in dist/inloop, for the image or any x86-64
+# Linux machine.
+release: assets
+    bash .ci/services musl
+    cargo build --release --target x86_64-unknown-linux-musl --bin inloop
+    mkdir -p dist
+    cp --remove-destination target/x86_64-unknown-linux-musl/release/inloop dist/inloop
+
+# The production image: checks that dist/inloop is static and runs in an empty image, builds the
+# image on a debootstrap base, and smoke-tests it.
+image: release images
+    bash container/image/static-check
     bash container/image/build
     bash container/image/smoke
