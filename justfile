@@ -49,10 +49,10 @@ lint: assets
     cargo fmt --check
     cargo clippy --all-targets -- -D warnings
 
-# Browser tests in headless Chromium against the release binary, run from an empty folder.
-e2e: assets
-    cargo build --release
-    INLOOP_BIN=target/release/inloop bash e2e/run
+# Browser tests in headless Chromium against the static release binary that ships (dist/inloop),
+# run from an empty folder.
+e2e: release
+    INLOOP_BIN=dist/inloop bash e2e/run
 
 # Browser tests against the debug binary (faster to build while developing).
 e2e-debug: assets
