@@ -49,10 +49,10 @@ lint: assets
     cargo fmt --check
     cargo clippy --all-targets -- -D warnings
 
-# Browser tests in headless Chromium against the release binary, run from an empty folder.
-e2e: assets
-    cargo build --release
-    INLOOP_BIN=target/release/inloop bash e2e/run
+# Browser tests in headless Chromium against the static release binary that ships (dist/inloop),
+# run from an empty folder.
+e2e: release
+    INLOOP_BIN=dist/inloop bash e2e/run
 
 # Browser tests against the debug binary (faster to build while developing).
 e2e-debug: assets
@@ -60,9 +60,8 @@ e2e-debug: assets
     bash e2e/run
 
 # container/'s compose file, systemd units and NGINX site checked with Debian's tools; an event stream read through that NGINX.
-deployment: assets
-    cargo build --release --bin inloop
-    INLOOP_BIN=target/release/inloop bash .ci/deployment-files
+deployment: release
+    INLOOP_BIN=dist/inloop bash .ci/deployment-files
 
 # Benchmarks: 10,000 live-result streams against one release server (needs Redis), then editor checkpoint saves, plagiarism detection and the admin solution list; writes docs/benchmarks.md.
 bench streams="10000" events="500": assets
@@ -93,8 +92,17 @@ bench-admin-lists: assets
 images:
     bash container/checker-images/build
 
-# Build the production container image (release binary on a debootstrap base) and smoke-test it.
-image: assets images
-    cargo build --release --bin inloop
+# The static binary (musl, no shared library needed) in dist/inloop, for the image or any x86-64
+# Linux machine.
+release: assets
+    bash .ci/services musl
+    cargo build --release --target x86_64-unknown-linux-musl --bin inloop
+    mkdir -p dist
+    cp --remove-destination target/x86_64-unknown-linux-musl/release/inloop dist/inloop
+
+# The production image: checks that dist/inloop is static and runs in an empty image, builds the
+# image on a debootstrap base, and smoke-tests it.
+image: release images
+    bash container/image/static-check
     bash container/image/build
     bash container/image/smoke

@@ -1,6 +1,7 @@
 //! The command line: `serve` (the default) and the operators' subcommands.
 
 mod course;
+mod healthcheck;
 
 use std::process::ExitCode;
 
@@ -81,6 +82,9 @@ enum Command {
     },
     /// Print what to enter in the task repository's webhook settings.
     PrintWebhookSettings,
+    /// Ask the server on this machine for `/healthz`; exit non-zero unless it answers 200 (the
+    /// image's `HEALTHCHECK`).
+    Healthcheck,
     /// Run check workers without the web server, until SIGTERM or Ctrl-C.
     Worker {
         /// How many checks run at once (default: `INLOOP_WORKERS`).
@@ -178,6 +182,7 @@ async fn dispatch(
         Command::Serve => serve(config, figment).await,
         Command::Migrate => migrate(&config).await,
         Command::CheckConfig => check_config(&config).await,
+        Command::Healthcheck => healthcheck::run(&config, figment).await,
         Command::Createsuperuser {
             username,
             email,

@@ -4,6 +4,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// The static build links musl, whose allocator takes one lock for every thread; mimalloc keeps
+/// per-thread heaps like glibc's malloc does.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[rocket::main]
 async fn main() -> ExitCode {
     let cli = inloop::cli::Cli::parse();

@@ -331,3 +331,35 @@ async fn plagiarism_check_prints_the_pairs_of_a_task_or_category() {
         text(&unknown)
     );
 }
+
+#[tokio::test]
+async fn healthcheck_succeeds_only_when_the_server_answers_healthz() {
+    let app = common::spawn().await;
+    let port = app.url.rsplit(':').next().unwrap().to_owned();
+    // Asynchronously: the test server runs on this test's thread.
+    let healthcheck = async |port: &str, allowed_hosts: &str| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_inloop"))
+            .arg("healthcheck")
+            .env("ROCKET_ADDRESS", "0.0.0.0")
+            .env("ROCKET_PORT", port)
+            .env("ALLOWED_HOSTS", allowed_hosts)
+            .output()
+            .await
+            .unwrap()
+    };
+    let healthy = healthcheck(&port, "localhost").await;
+    assert!(healthy.status.success(), "{}", text(&healthy));
+
+    // This server allows only its default hosts: another name is refused, and that is no health.
+    let refused = healthcheck(&port, "inloop.example.org").await;
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("answered 400"),
+        "{}",
+        text(&refused)
+    );
+
+    let nobody = healthcheck(&common::free_port().to_string(), "localhost").await;
+    assert!(!nobody.status.success());
+    assert!(text(&nobody).contains("cannot ask"), "{}", text(&nobody));
+}
