@@ -84,6 +84,7 @@ pub fn stage() -> AdHoc {
                         instance,
                         installation: crate::import::image::owner(config),
                         stale: config.check_stale(),
+                        grace: config.shutdown_grace(),
                         wake: rocket
                             .state::<Doorbell>()
                             .expect("doorbell is managed")
@@ -98,10 +99,12 @@ pub fn stage() -> AdHoc {
             .attach(AdHoc::on_shutdown("Check workers stop", |rocket| {
                 Box::pin(async move {
                     let workers = rocket.state::<Workers>().expect("workers are managed");
+                    let config = rocket.state::<Config>().expect("config is managed");
                     if let Some(running) = workers.0.lock().await.take() {
-                        // Rocket awaits shutdown fairings before it ends; its grace and mercy
-                        // (10 s by default) bound the whole shutdown.
-                        let stopping = tokio::time::timeout(STOP_WITHIN, running.stopped());
+                        // Rocket awaits shutdown fairings without a limit of its own (its grace
+                        // and mercy bound only connections), so this one bounds itself.
+                        let within = config.shutdown_grace() + HAND_BACK_WITHIN;
+                        let stopping = tokio::time::timeout(within, running.stopped());
                         if stopping.await.is_err() {
                             tracing::error!("check workers did not stop in time");
                         }
@@ -125,8 +128,9 @@ async fn worker_connections(rocket: &rocket::Rocket<rocket::Orbit>, config: &Con
     }
 }
 
-/// How long a shutdown waits for workers to give their checks back and remove their containers.
-const STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a shutdown waits, after the grace of running checks, for workers to give their
+/// checks back and remove their containers (a removal is given 10 s).
+pub const HAND_BACK_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// The started worker pool, awaited on shutdown.
 #[derive(Default)]
