@@ -32,8 +32,9 @@ fn stop_signal() -> std::io::Result<StopSignal> {
 }
 
 /// `inloop serve`: the web server and its workers. Rocket answers signals itself once it
-/// listens (streams end, no request is accepted, the workers' shutdown fairing hands over);
-/// before that, a signal ends the wait for the database.
+/// listens (no connection is accepted, event streams end); the workers, which saw the same
+/// shutdown, are awaited after it: their running checks finish or are handed back. Before
+/// Rocket listens, a signal ends the wait for the database.
 pub(super) async fn serve(config: Config, figment: &rocket::figment::Figment) -> CommandResult {
     let stop = stop_signal()?;
     // Rocket opens its pool at ignite without retrying: the database is waited for here.
@@ -46,13 +47,20 @@ pub(super) async fn serve(config: Config, figment: &rocket::figment::Figment) ->
             return Ok(());
         }
     }
-    crate::app::rocket(config, figment)
-        .launch()
+    let within = config.shutdown_grace() + crate::solutions::HAND_BACK_WITHIN;
+    let rocket = crate::app::rocket(config, figment)
+        .ignite()
         .await
-        .map_err(|error| {
-            // Rocket's error has already been logged with its details; name the kind once more.
-            format!("the server stopped: {}", error.kind())
-        })?;
+        .map_err(|error| format!("the server did not start: {}", error.kind()))?;
+    let workers = rocket
+        .state::<crate::solutions::Workers>()
+        .expect("workers are managed")
+        .clone();
+    let served = rocket.launch().await;
+    tracing::info!("the web server stopped; waiting for the check workers");
+    workers.stopped(within).await;
+    // Rocket's error has already been logged with its details; name the kind once more.
+    served.map_err(|error| format!("the server stopped: {}", error.kind()))?;
     tracing::info!("INLOOP stopped");
     Ok(())
 }

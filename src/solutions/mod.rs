@@ -96,21 +96,6 @@ pub fn stage() -> AdHoc {
                     *workers.0.lock().await = Some(running);
                 })
             }))
-            .attach(AdHoc::on_shutdown("Check workers stop", |rocket| {
-                Box::pin(async move {
-                    let workers = rocket.state::<Workers>().expect("workers are managed");
-                    let config = rocket.state::<Config>().expect("config is managed");
-                    if let Some(running) = workers.0.lock().await.take() {
-                        // Rocket awaits shutdown fairings without a limit of its own (its grace
-                        // and mercy bound only connections), so this one bounds itself.
-                        let within = config.shutdown_grace() + HAND_BACK_WITHIN;
-                        let stopping = tokio::time::timeout(within, running.stopped());
-                        if stopping.await.is_err() {
-                            tracing::error!("check workers did not stop in time");
-                        }
-                    }
-                })
-            }))
     })
 }
 
@@ -132,6 +117,22 @@ async fn worker_connections(rocket: &rocket::Rocket<rocket::Orbit>, config: &Con
 /// checks back and remove their containers (a removal is given 10 s).
 pub const HAND_BACK_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// The started worker pool, awaited on shutdown.
-#[derive(Default)]
-struct Workers(tokio::sync::Mutex<Option<worker::Running>>);
+/// The started worker pool, managed by Rocket and cloned out of it before launch: the workers
+/// outlive the web server, which stops listening at once on SIGTERM while running checks may
+/// go on (Rocket would keep accepting connections, unserved, while a shutdown fairing waited).
+#[derive(Clone, Default)]
+pub struct Workers(std::sync::Arc<tokio::sync::Mutex<Option<worker::Running>>>);
+
+impl Workers {
+    /// Waits, at most `within`, until the workers stopped after shutdown: their running checks
+    /// finished or were handed back with their containers removed.
+    pub async fn stopped(&self, within: std::time::Duration) {
+        if let Some(running) = self.0.lock().await.take()
+            && tokio::time::timeout(within, running.stopped())
+                .await
+                .is_err()
+        {
+            tracing::error!("check workers did not stop in time");
+        }
+    }
+}
