@@ -377,14 +377,7 @@ impl Config {
     #[must_use]
     pub fn rocket_figment(&self, figment: Figment) -> Figment {
         let databases = format!("databases.{DATABASE_NAME}");
-        // Requests in flight at SIGTERM (an upload on its way to the queue) get as long as running
-        // checks; Rocket runs our shutdown fairings without a limit either way.
-        let grace: u64 = figment.extract_inner("shutdown.grace").unwrap_or(0);
         figment
-            .merge(Serialized::global(
-                "shutdown.grace",
-                grace.max(self.shutdown_grace_secs),
-            ))
             .merge(Serialized::global("secret_key", self.secret().rocket_key()))
             .merge(Serialized::global(
                 &format!("{databases}.url"),

@@ -6,6 +6,7 @@ use std::pin::Pin;
 
 use futures_util::FutureExt as _;
 use futures_util::future::Shared;
+use rocket_db_pools::Database as _;
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::CommandResult;
@@ -56,9 +57,14 @@ pub(super) async fn serve(config: Config, figment: &rocket::figment::Figment) ->
         .state::<crate::solutions::Workers>()
         .expect("workers are managed")
         .clone();
+    let db = crate::db::Db::fetch(&rocket)
+        .expect("database is attached")
+        .0
+        .clone();
     let served = rocket.launch().await;
     tracing::info!("the web server stopped; waiting for the check workers");
     workers.stopped(within).await;
+    db.close_when_idle().await;
     // Rocket's error has already been logged with its details; name the kind once more.
     served.map_err(|error| format!("the server stopped: {}", error.kind()))?;
     tracing::info!("INLOOP stopped");

@@ -106,6 +106,11 @@ impl DbPool {
         Ok(())
     }
 
+    /// Closes the pool once every connection is back: after the server and workers stopped.
+    pub async fn close_when_idle(&self) {
+        crate::on_pool!(self, |pool| pool.close().await);
+    }
+
     /// Open connections and how many of them are idle.
     #[must_use]
     pub fn connections(&self) -> (u32, u32) {
@@ -159,7 +164,8 @@ impl rocket_db_pools::Pool for DbPool {
         })
     }
 
-    async fn close(&self) {
-        crate::on_pool!(self, |pool| pool.close().await);
-    }
+    /// Nothing: Rocket calls this as soon as shutdown begins, while requests in flight still
+    /// finish within its grace and need the database (an upload would fail with "pool closed").
+    /// `inloop serve` closes the pool once the server stopped ([`DbPool::close_when_idle`]).
+    async fn close(&self) {}
 }

@@ -44,7 +44,7 @@ async fn count(db: &DbPool, status: &str) -> usize {
         .count()
 }
 
-async fn wait_until_async<F: Future<Output = bool>>(
+pub async fn wait_until_async<F: Future<Output = bool>>(
     what: &str,
     timeout: Duration,
     mut done: impl FnMut() -> F,
@@ -124,7 +124,7 @@ async fn all_done_once(app: &TestApp, instance: &str) -> Vec<CheckLine> {
     lines
 }
 
-fn unique(prefix: &str) -> String {
+pub fn unique(prefix: &str) -> String {
     format!(
         "{prefix}-{}-{:08x}",
         std::process::id(),

@@ -15,6 +15,7 @@ mod resilience;
 mod resources;
 mod restart;
 mod retention;
+mod rolling;
 mod sse;
 mod submitting;
 pub(crate) mod support;
