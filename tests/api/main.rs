@@ -14,5 +14,6 @@ mod sandbox;
 mod schema;
 mod sessions;
 mod solutions;
+mod startup;
 mod statistics;
 mod tasks_import;
