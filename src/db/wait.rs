@@ -75,8 +75,9 @@ async fn probe(url: &str) -> Result<(), DbError> {
 /// Whether the database may become reachable by itself: not for a malformed URL or options.
 fn worth_waiting(error: &DbError) -> bool {
     match error {
-        DbError::Config(_) | DbError::Connect(sqlx::Error::Configuration(_)) => false,
+        DbError::Config(_)
+        | DbError::Connect(sqlx::Error::Configuration(_))
+        | DbError::Migrate(_) => false,
         DbError::DataDir { .. } | DbError::Connect(_) | DbError::Query(_) => true,
-        DbError::Migrate(_) => false,
     }
 }
