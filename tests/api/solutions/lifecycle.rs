@@ -5,6 +5,7 @@
 use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt as _;
 use inloop::db::DbPool;
 use reqwest::StatusCode;
 
@@ -54,6 +55,17 @@ pub async fn wait_until_async<F: Future<Output = bool>>(
         assert!(Instant::now() < deadline, "{what}: not within {timeout:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Waits until the server at `base` answers `/healthz`.
+pub async fn ready(base: &str) {
+    let url = format!("{base}/healthz");
+    wait_until_async("the instance answers", Duration::from_mins(1), || async {
+        reqwest::get(&url)
+            .await
+            .is_ok_and(|answer| answer.status() == StatusCode::OK)
+    })
+    .await;
 }
 
 /// Sends SIGTERM, as `docker stop` and systemd do.
@@ -250,4 +262,51 @@ async fn sigterm_to_a_worker_past_its_grace_hands_running_checks_back_for_the_re
             .await
             .success()
     );
+}
+
+#[tokio::test]
+async fn an_upload_in_flight_at_sigterm_is_still_taken() {
+    let app = support::app(0, &[]).await;
+    let data_dir = app.dir.path().join("instances");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let port = crate::common::free_port().to_string();
+    let env = [("INLOOP_WORKERS", "0"), ("ROCKET_PORT", port.as_str())];
+    let url = app.config.database_url();
+    let mut server = inloop_with(&["serve"], url, &data_dir, &unique("inflight"), &env);
+    let base = format!("http://127.0.0.1:{port}");
+    ready(&base).await;
+    let browser = support::logged_in_at(&base, "student").await;
+    let page = browser
+        .get(format!("{base}/privacy/"))
+        .send()
+        .await
+        .unwrap();
+    let token = crate::common::csrf_token_in(&page.text().await.unwrap());
+    // The file arrives in two pieces, the second after the signal.
+    let (signalled, rest) = tokio::sync::oneshot::channel::<()>();
+    let pieces = futures_util::stream::iter([Ok::<_, std::io::Error>(b"echo ".to_vec())]).chain(
+        futures_util::stream::once(async move {
+            rest.await.unwrap();
+            Ok(b"late; exit 0".to_vec())
+        }),
+    );
+    let file = reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(pieces))
+        .file_name("solution.sh");
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .part("files", file);
+    let sent = browser
+        .post(format!("{base}/solutions/editor/shell-task/upload"))
+        .multipart(form)
+        .send();
+    let upload = tokio::spawn(sent);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    terminate(&server);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    signalled.send(()).unwrap();
+
+    let answer = upload.await.unwrap().expect("the upload is answered");
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER, "taken, not a 500");
+    assert_eq!(support::solution_count(&app.db().await).await, 1);
+    assert!(exited(&mut server, Duration::from_secs(20)).await.success());
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt as _;
 use reqwest::StatusCode;
 
-use super::lifecycle::{exited, terminate, unique, wait_until_async};
+use super::lifecycle::{exited, ready, terminate, unique, wait_until_async};
 use super::restart::{Server, containers_of, serve_with};
 use super::support::{self, logged_in_at, try_upload_at};
 
@@ -41,13 +41,7 @@ impl Instance {
     }
 
     async fn ready(&self) {
-        let url = format!("{}/healthz", self.base());
-        wait_until_async("the instance answers", Duration::from_mins(1), || async {
-            reqwest::get(&url)
-                .await
-                .is_ok_and(|answer| answer.status() == StatusCode::OK)
-        })
-        .await;
+        ready(&self.base()).await;
     }
 
     /// SIGTERM, a clean exit, and the same instance started again on its port.
