@@ -10,6 +10,7 @@ use inloop::db::DbPool;
 use reqwest::StatusCode;
 
 use super::restart::{Server, containers_of, inloop_with};
+use super::sse::Sse;
 use super::support::{self, upload_as};
 use crate::common::TestApp;
 
@@ -157,8 +158,18 @@ async fn sigterm_to_serve_lets_running_checks_finish_and_the_restart_runs_the_qu
         ("ROCKET_PORT", port.as_str()),
     ];
     let mut server = start_with_two_running(&app, &["serve"], &instance, &env).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let browser = support::logged_in_at(&base, "student").await;
+    let queued = format!("{base}/solutions/detail/shell-task/11/events");
+    let mut stream = Sse::open(&browser, &queued, None).await;
+    assert!(stream.next(Duration::from_secs(5)).await.is_some());
     let started = Instant::now();
     terminate(&server);
+    while stream.next(Duration::from_secs(5)).await.is_some() {}
+    assert!(
+        server.0.try_wait().unwrap().is_none(),
+        "the event stream ended at once, not with the instance"
+    );
 
     let address = format!("127.0.0.1:{port}");
     wait_until_async(
