@@ -2,6 +2,7 @@
 
 mod course;
 mod healthcheck;
+mod lifecycle;
 
 use std::process::ExitCode;
 
@@ -179,7 +180,7 @@ async fn dispatch(
     figment: &rocket::figment::Figment,
 ) -> CommandResult {
     match command {
-        Command::Serve => serve(config, figment).await,
+        Command::Serve => lifecycle::serve(config, figment).await,
         Command::Migrate => migrate(&config).await,
         Command::CheckConfig => check_config(&config).await,
         Command::Healthcheck => healthcheck::run(&config, figment).await,
@@ -235,7 +236,9 @@ async fn dispatch(
         }
         Command::Settings { action } => settings_command(&config, action).await,
         Command::Demo => accounts::commands::demo(&database(&config).await?).await,
-        Command::Worker { count } => workers(&config, count.unwrap_or(config.workers)).await,
+        Command::Worker { count } => {
+            lifecycle::workers(&config, count.unwrap_or(config.workers)).await
+        }
         Command::LoadTasks { url, branch, wait } => {
             let db = database(&config).await?;
             import::commands::load_tasks(db, config, url, branch, wait).await
@@ -247,22 +250,11 @@ async fn dispatch(
     }
 }
 
-/// The migrated database, for commands.
+/// The migrated database, for commands; waits for it up to `INLOOP_DB_WAIT_SECS`.
 pub(crate) async fn database(config: &Config) -> Result<DbPool, crate::db::DbError> {
-    let pool = DbPool::connect(config.database_url(), 2).await?;
+    let pool = DbPool::connect_waiting(config.database_url(), 2, config.db_wait()).await?;
     pool.migrate().await?;
     Ok(pool)
-}
-
-async fn serve(config: Config, figment: &rocket::figment::Figment) -> CommandResult {
-    crate::app::rocket(config, figment)
-        .launch()
-        .await
-        .map_err(|error| {
-            // Rocket's error has already been logged with its details; name the kind once more.
-            format!("the server stopped: {}", error.kind())
-        })?;
-    Ok(())
 }
 
 async fn prune_results(
@@ -294,8 +286,7 @@ async fn prune_results(
 }
 
 async fn migrate(config: &Config) -> CommandResult {
-    let pool = DbPool::connect(config.database_url(), 1).await?;
-    pool.migrate().await?;
+    database(config).await?;
     println!("database is up to date");
     Ok(())
 }
@@ -336,37 +327,5 @@ async fn settings_command(config: &Config, action: SettingsAction) -> CommandRes
             );
         }
     }
-    Ok(())
-}
-
-/// `inloop worker`: the check workers of `serve`, without the web server.
-async fn workers(config: &Config, count: u32) -> CommandResult {
-    let db = database(config).await?;
-    let bus = Bus::from_config(config)?;
-    let stop = async {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
-        }
-        Ok::<_, std::io::Error>(())
-    };
-    let stop = futures_util::FutureExt::shared(Box::pin(async move { drop(stop.await) }));
-    let instance = config.instance_name(&format!("worker-{}", std::process::id()));
-    let pool = crate::solutions::worker::Pool {
-        db,
-        bus,
-        docker: crate::runner::docker::DockerClient::new(config, true)?,
-        installation: crate::import::image::owner(config),
-        stale: config.check_stale(),
-        work_dir: crate::runner::sandbox::work_dir(&config.data_dir, &instance),
-        instance,
-        wake: std::sync::Arc::default(),
-    };
-    let running = pool.start(count, stop.clone()).await;
-    tracing::info!(count, "check workers are running");
-    stop.await;
-    running.stopped().await;
     Ok(())
 }

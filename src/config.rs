@@ -1,5 +1,6 @@
 //! The effective configuration: `Rocket.toml`, `ROCKET_*`, `INLOOP_*` and the seed's variables.
 
+mod comma_list;
 mod display;
 mod metrics_access;
 mod secret;
@@ -90,6 +91,12 @@ pub struct Config {
     pub metrics_allow: Vec<String>,
     /// A bearer token that opens `/metrics` from anywhere (`INLOOP_METRICS_TOKEN`).
     pub metrics_token: Option<Secret>,
+    /// Seconds running checks get to finish after SIGTERM before they are handed back to the
+    /// queue (`INLOOP_SHUTDOWN_GRACE_SECS`).
+    pub shutdown_grace_secs: u64,
+    /// Seconds start-up waits for an unreachable database before giving up
+    /// (`INLOOP_DB_WAIT_SECS`).
+    pub db_wait_secs: u64,
 }
 
 impl Default for Config {
@@ -122,6 +129,8 @@ impl Default for Config {
             sse_max_streams_per_user: 20,
             session_idle_minutes: 1440,
             session_max_days: 14,
+            shutdown_grace_secs: 30,
+            db_wait_secs: 60,
         }
     }
 }
@@ -314,6 +323,18 @@ impl Config {
         std::time::Duration::from_secs(self.check_stale_secs.max(3))
     }
 
+    /// How long running checks may go on after SIGTERM before they are handed back.
+    #[must_use]
+    pub fn shutdown_grace(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.shutdown_grace_secs)
+    }
+
+    /// How long start-up waits for the database.
+    #[must_use]
+    pub fn db_wait(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.db_wait_secs)
+    }
+
     /// The database URL, always set after [`Config::load`].
     #[must_use]
     pub fn database_url(&self) -> &str {
@@ -378,31 +399,5 @@ pub fn redact_url(url: &str) -> String {
             parsed.to_string()
         }
         _ => url.to_owned(),
-    }
-}
-
-/// Lists given either as TOML arrays or as comma-separated strings (environment variables).
-mod comma_list {
-    use serde::{Deserialize, Deserializer};
-
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum List {
-        Text(String),
-        Items(Vec<String>),
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Vec<String>, D::Error> {
-        let items = match List::deserialize(deserializer)? {
-            List::Text(text) => text.split(',').map(str::to_owned).collect(),
-            List::Items(items) => items,
-        };
-        Ok(items
-            .into_iter()
-            .map(|item| item.trim().to_owned())
-            .filter(|item| !item.is_empty())
-            .collect())
     }
 }

@@ -44,6 +44,8 @@ impl fmt::Display for Config {
         writeln!(f, "session_max_days  {}", self.session_max_days)?;
         writeln!(f, "make_image        {}", self.make_image)?;
         writeln!(f, "check_stale_secs  {}", self.check_stale_secs)?;
+        writeln!(f, "shutdown_grace_secs {}", self.shutdown_grace_secs)?;
+        writeln!(f, "db_wait_secs      {}", self.db_wait_secs)?;
         let path = |path: &Option<PathBuf>| {
             path.as_ref()
                 .map_or_else(|| "(not set)".to_owned(), |path| path.display().to_string())

@@ -3,6 +3,7 @@
 mod ids;
 mod pool;
 mod timestamp;
+mod wait;
 
 pub use ids::{TaskId, UserId};
 pub use pool::{Db, DbError, DbPool};

@@ -144,7 +144,8 @@ impl DbPool {
         Ok(count)
     }
 
-    /// Closes every connection (a SQLite file may then be replaced).
+    /// Closes every connection once it is back in the pool: after the server and workers
+    /// stopped, or before a SQLite file is replaced.
     pub async fn close(&self) {
         crate::on_pool!(self, |pool| pool.close().await);
     }
@@ -211,7 +212,8 @@ impl rocket_db_pools::Pool for DbPool {
         })
     }
 
-    async fn close(&self) {
-        DbPool::close(self).await;
-    }
+    /// Nothing: Rocket calls this as soon as shutdown begins, while requests in flight still
+    /// finish within its grace and need the database (an upload would fail with "pool closed").
+    /// `inloop serve` closes the pool once the server stopped ([`DbPool::close`]).
+    async fn close(&self) {}
 }

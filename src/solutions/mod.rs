@@ -84,6 +84,7 @@ pub fn stage() -> AdHoc {
                         instance,
                         installation: crate::import::image::owner(config),
                         stale: config.check_stale(),
+                        grace: config.shutdown_grace(),
                         wake: rocket
                             .state::<Doorbell>()
                             .expect("doorbell is managed")
@@ -93,19 +94,6 @@ pub fn stage() -> AdHoc {
                     let running = pool.start(config.workers, rocket.shutdown()).await;
                     let workers = rocket.state::<Workers>().expect("workers are managed");
                     *workers.0.lock().await = Some(running);
-                })
-            }))
-            .attach(AdHoc::on_shutdown("Check workers stop", |rocket| {
-                Box::pin(async move {
-                    let workers = rocket.state::<Workers>().expect("workers are managed");
-                    if let Some(running) = workers.0.lock().await.take() {
-                        // Rocket awaits shutdown fairings before it ends; its grace and mercy
-                        // (10 s by default) bound the whole shutdown.
-                        let stopping = tokio::time::timeout(STOP_WITHIN, running.stopped());
-                        if stopping.await.is_err() {
-                            tracing::error!("check workers did not stop in time");
-                        }
-                    }
                 })
             }))
     })
@@ -125,9 +113,26 @@ async fn worker_connections(rocket: &rocket::Rocket<rocket::Orbit>, config: &Con
     }
 }
 
-/// How long a shutdown waits for workers to give their checks back and remove their containers.
-const STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a shutdown waits, after the grace of running checks, for workers to give their
+/// checks back and remove their containers (a removal is given 10 s).
+pub const HAND_BACK_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// The started worker pool, awaited on shutdown.
-#[derive(Default)]
-struct Workers(tokio::sync::Mutex<Option<worker::Running>>);
+/// The started worker pool, managed by Rocket and cloned out of it before launch: the workers
+/// outlive the web server, which stops listening at once on SIGTERM while running checks may
+/// go on (Rocket would keep accepting connections, unserved, while a shutdown fairing waited).
+#[derive(Clone, Default)]
+pub struct Workers(std::sync::Arc<tokio::sync::Mutex<Option<worker::Running>>>);
+
+impl Workers {
+    /// Waits, at most `within`, until the workers stopped after shutdown: their running checks
+    /// finished or were handed back with their containers removed.
+    pub async fn stopped(&self, within: std::time::Duration) {
+        if let Some(running) = self.0.lock().await.take()
+            && tokio::time::timeout(within, running.stopped())
+                .await
+                .is_err()
+        {
+            tracing::error!("check workers did not stop in time");
+        }
+    }
+}

@@ -26,6 +26,8 @@ pub struct Job {
     pub solution_id: i64,
     pub worker: String,
     pub attempts: i64,
+    /// How many earlier claims were handed back by a stopping instance ([`release`]).
+    pub handbacks: i64,
     pub task_system_name: String,
     pub task_limits: String,
     pub task_staff_limits: String,
@@ -118,7 +120,7 @@ pub async fn claim(db: &DbPool, worker: &str) -> Result<Option<Job>, sqlx::Error
 }
 
 async fn job(db: &DbPool, check_id: i64) -> Result<Option<Job>, sqlx::Error> {
-    let sql = "SELECT c.id AS check_id, c.solution_id, c.worker, c.attempts, c.queued_at,
+    let sql = "SELECT c.id AS check_id, c.solution_id, c.worker, c.attempts, c.handbacks, c.queued_at,
                       t.system_name AS task_system_name, t.limits AS task_limits,
                       t.staff_limits AS task_staff_limits
                FROM checks c JOIN solutions s ON s.id = c.solution_id JOIN tasks t ON t.id = s.task_id
@@ -259,7 +261,8 @@ pub async fn finish(db: &DbPool, job: &Job, result: &Finished<'_>) -> Result<boo
     })
 }
 
-/// Infrastructure failures before the check ends as an infrastructure error.
+/// Infrastructure failures before the check ends as an infrastructure error. Claims handed
+/// back at shutdown ([`release`]) are not counted.
 pub const MAX_ATTEMPTS: i64 = 5;
 
 /// What became of a check after an infrastructure failure.
@@ -276,8 +279,9 @@ pub enum Failed {
 /// After an infrastructure failure: queue the check again with backoff, or give up after
 /// [`MAX_ATTEMPTS`]; only while `job`'s claim holds.
 pub async fn fail(db: &DbPool, job: &Job, staff_message: &str) -> Result<Failed, sqlx::Error> {
-    let (sql, at, outcome) = if job.attempts < MAX_ATTEMPTS {
-        let backoff = time::Duration::seconds(2_i64.pow(u32::try_from(job.attempts).unwrap_or(5)));
+    let failures = job.attempts - job.handbacks;
+    let (sql, at, outcome) = if failures < MAX_ATTEMPTS {
+        let backoff = time::Duration::seconds(2_i64.pow(u32::try_from(failures).unwrap_or(5)));
         let sql = format!(
             "UPDATE checks SET status = '{}', worker = '', not_before = $4, staff_message = $5
              WHERE {}",
@@ -324,10 +328,11 @@ pub async fn fail(db: &DbPool, job: &Job, staff_message: &str) -> Result<Failed,
 }
 
 /// Gives a check back to the queue, due at once, while `job`'s claim holds (this worker stops:
-/// the process shuts down). Returns whether it did.
+/// the process shuts down). Returns whether it did. The attempt counts as handed back, not failed.
 pub async fn release(db: &DbPool, job: &Job) -> Result<bool, sqlx::Error> {
     let sql = format!(
-        "UPDATE checks SET status = '{}', worker = '', not_before = $4 WHERE {}",
+        "UPDATE checks SET status = '{}', worker = '', not_before = $4, handbacks = handbacks + 1
+         WHERE {}",
         CheckStatus::Queued,
         held()
     );

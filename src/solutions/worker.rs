@@ -46,6 +46,9 @@ pub struct Pool {
     pub wake: Arc<Notify>,
     /// This instance's folder for the checks' temp folders ([`sandbox::work_dir`]).
     pub work_dir: std::path::PathBuf,
+    /// How long running checks may go on after shutdown before they are handed back
+    /// (`INLOOP_SHUTDOWN_GRACE_SECS`).
+    pub grace: Duration,
 }
 
 /// The tasks of a started pool; [`Running::stopped`] resolves once they ended after shutdown.
@@ -176,6 +179,14 @@ impl Pool {
                 // Docker is away: checks wait in the queue, none fails for it.
                 Some(Err(_)) | None => true,
                 Some(Ok(())) => match queue::claim(&self.db, &name).await {
+                    Ok(Some(job))
+                        if futures_util::FutureExt::now_or_never(shutdown.clone()).is_some() =>
+                    {
+                        // Claimed as the signal came: this process runs nothing new.
+                        self.hand_back(&job).await;
+                        events::check_changed(&self.db, &self.bus, job.check_id).await;
+                        return;
+                    }
                     Ok(Some(job)) => {
                         let waited = Timestamp::now().millis() - job.queued_at.millis();
                         let waited = Duration::from_millis(u64::try_from(waited).unwrap_or(0));
@@ -211,7 +222,7 @@ impl Pool {
         let outcome = tokio::select! {
             outcome = self.check(job) => Ended::Ran(outcome),
             () = self.until_cancelled(job) => Ended::Cancelled,
-            () = shutdown => Ended::Stopping,
+            () = self.until_grace_ends(job, shutdown) => Ended::Stopping,
         };
         match outcome {
             Ended::Ran(Ok(())) => {}
@@ -238,24 +249,38 @@ impl Pool {
                 );
                 self.remove_container(job).await;
             }
-            Ended::Stopping => {
-                // Awaited here: a removal spawned now would die with the runtime.
-                self.remove_container(job).await;
-                match queue::release(&self.db, job).await {
-                    Ok(true) => tracing::info!(
-                        check = job.check_id,
-                        "shutting down: the check is queued again"
-                    ),
-                    Ok(false) => {}
-                    Err(error) => {
-                        tracing::error!(%error, "giving a check back to the queue failed");
-                    }
-                }
-            }
+            Ended::Stopping => self.hand_back(job).await,
         }
         events::check_changed(&self.db, &self.bus, job.check_id).await;
         // The student's next check may run now, and the estimate's durations changed.
         events::queue_moved(&self.bus).await;
+    }
+
+    /// Shutting down: removes the check's container, then queues it again for any instance.
+    async fn hand_back(&self, job: &Job) {
+        // Awaited here: a removal spawned now would die with the runtime.
+        self.remove_container(job).await;
+        match queue::release(&self.db, job).await {
+            Ok(true) => tracing::info!(
+                check = job.check_id,
+                "shutting down: the check is queued again"
+            ),
+            Ok(false) => {}
+            Err(error) => {
+                tracing::error!(%error, "giving a check back to the queue failed");
+            }
+        }
+    }
+
+    /// Resolves `grace` after `shutdown`: the running check may still finish meanwhile.
+    async fn until_grace_ends<S: Shutdown>(&self, job: &Job, shutdown: S) {
+        shutdown.await;
+        tracing::info!(
+            check = job.check_id,
+            "shutting down: the running check may finish within {} s",
+            self.grace.as_secs()
+        );
+        tokio::time::sleep(self.grace).await;
     }
 
     async fn remove_container(&self, job: &Job) {

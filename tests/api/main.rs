@@ -17,5 +17,6 @@ mod sandbox;
 mod schema;
 mod sessions;
 mod solutions;
+mod startup;
 mod statistics;
 mod tasks_import;

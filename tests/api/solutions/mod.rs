@@ -3,6 +3,7 @@
 mod checks;
 mod docker_proxy;
 mod hostile_output;
+mod lifecycle;
 mod list_live;
 mod live;
 mod live_redis;
@@ -14,6 +15,7 @@ mod resilience;
 mod resources;
 mod restart;
 mod retention;
+mod rolling;
 mod sse;
 mod submitting;
 pub(crate) mod support;

@@ -36,9 +36,25 @@ pub fn serve_with(
     instance: &str,
     env: &[(&str, &str)],
 ) -> Server {
-    let log = std::fs::File::create(data_dir.join(format!("{instance}.log"))).unwrap();
+    inloop_with(&["serve"], database_url, data_dir, instance, env)
+}
+
+/// Starts `inloop <args>` as [`serve_with`] does (`serve` or `worker`); its output is appended
+/// to `<data_dir>/<instance>.log`, so a restart's follows the first run's.
+pub fn inloop_with(
+    args: &[&str],
+    database_url: &str,
+    data_dir: &std::path::Path,
+    instance: &str,
+    env: &[(&str, &str)],
+) -> Server {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(data_dir.join(format!("{instance}.log")))
+        .unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_inloop"))
-        .arg("serve")
+        .args(args)
         .env("DATABASE_URL", database_url)
         .env("INLOOP_DATA_DIR", data_dir)
         .env("INLOOP_INSTANCE", instance)

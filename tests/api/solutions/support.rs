@@ -107,14 +107,21 @@ pub async fn upload_as(
     browser: &reqwest::Client,
     files: &[(&str, &[u8])],
 ) -> reqwest::Response {
+    try_upload_at(&app.url, browser, files).await.unwrap()
+}
+
+/// [`upload_as`] to the server at `base` (`http://host:port`), which may refuse connections.
+pub async fn try_upload_at(
+    base: &str,
+    browser: &reqwest::Client,
+    files: &[(&str, &[u8])],
+) -> reqwest::Result<reqwest::Response> {
     let page = browser
-        .get(app.at("/privacy/"))
+        .get(format!("{base}/privacy/"))
         .send()
-        .await
-        .unwrap()
+        .await?
         .text()
-        .await
-        .unwrap();
+        .await?;
     let mut form =
         reqwest::multipart::Form::new().text("csrf_token", crate::common::csrf_token_in(&page));
     for (name, content) in files {
@@ -124,11 +131,10 @@ pub async fn upload_as(
         );
     }
     browser
-        .post(app.at("/solutions/editor/shell-task/upload"))
+        .post(format!("{base}/solutions/editor/shell-task/upload"))
         .multipart(form)
         .send()
         .await
-        .unwrap()
 }
 
 /// A new student logged in with a browser of their own.
@@ -158,9 +164,14 @@ pub async fn superuser(app: &TestApp, username: &str) -> reqwest::Client {
 
 async fn logged_in(app: &TestApp, username: &str, staff: bool) -> reqwest::Client {
     app.create_user(username, PASSWORD, staff).await;
+    logged_in_at(&app.url, username).await
+}
+
+/// A browser logged in as the existing `username` at the server at `base`.
+pub async fn logged_in_at(base: &str, username: &str) -> reqwest::Client {
     let browser = crate::common::browser();
     let page = browser
-        .get(app.at("/privacy/"))
+        .get(format!("{base}/privacy/"))
         .send()
         .await
         .unwrap()
@@ -174,7 +185,7 @@ async fn logged_in(app: &TestApp, username: &str, staff: bool) -> reqwest::Clien
         ("password", PASSWORD),
     ];
     let response = browser
-        .post(app.at("/login/"))
+        .post(format!("{base}/login/"))
         .form(&form)
         .send()
         .await

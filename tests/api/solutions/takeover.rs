@@ -115,7 +115,9 @@ async fn a_server_shut_down_mid_check_leaves_no_container_and_gives_the_check_ba
     std::fs::create_dir_all(&data_dir).unwrap();
     let gamma = unique("gamma");
     let _containers = Containers(vec![gamma.clone()]);
-    let mut server = serve_with(app.config.database_url(), &data_dir, &gamma, &[]);
+    // Past its grace at once: the running check is cancelled and handed back.
+    let grace = [("INLOOP_SHUTDOWN_GRACE_SECS", "1")];
+    let mut server = serve_with(app.config.database_url(), &data_dir, &gamma, &grace);
     wait_for_state(&db, "running", Duration::from_mins(1)).await;
     wait_until("the container starts", Duration::from_secs(30), || {
         containers_of(&gamma) > 0
@@ -134,6 +136,14 @@ async fn a_server_shut_down_mid_check_leaves_no_container_and_gives_the_check_ba
     })
     .await;
     let log = std::fs::read_to_string(data_dir.join(format!("{gamma}.log"))).unwrap_or_default();
+    assert!(
+        server
+            .0
+            .try_wait()
+            .unwrap()
+            .is_some_and(|status| status.success()),
+        "exit code 0; the server said:\n{log}"
+    );
     assert_eq!(
         containers_of(&gamma),
         0,
