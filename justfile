@@ -63,7 +63,7 @@ e2e-debug: assets
 deployment: release
     INLOOP_BIN=dist/inloop bash .ci/deployment-files
 
-# Benchmarks: 10,000 live-result streams against one release server (needs Redis), then editor checkpoint saves, plagiarism detection and the admin solution list; writes docs/benchmarks.md.
+# Benchmarks: 10,000 live-result streams against one release server (needs Redis), then editor checkpoint saves, a deadline burst, plagiarism detection and the admin solution list; writes docs/benchmarks.md.
 bench streams="10000" events="500": assets
     #!/usr/bin/env bash
     set -euo pipefail
@@ -71,6 +71,7 @@ bench streams="10000" events="500": assets
     cargo build --release --bin inloop --example sse_bench
     target/release/examples/sse_bench {{streams}} {{events}}
     just bench-checkpoints
+    just bench-burst
     just bench-plagiarism
     just bench-admin-lists
 
@@ -78,6 +79,12 @@ bench streams="10000" events="500": assets
 bench-checkpoints students="64" seconds="20": assets
     cargo build --release --bin inloop --example checkpoint_bench
     target/release/examples/checkpoint_bench {{students}} {{seconds}}
+
+# A deadline burst: `submissions` from `students` within `seconds` against one release server with
+# `workers` check workers (a busybox checker) → docs/benchmarks.md.
+bench-burst submissions="1000" students="300" seconds="60" workers="2": assets images
+    cargo build --release --bin inloop --example burst_bench
+    target/release/examples/burst_bench {{submissions}} {{students}} {{seconds}} {{workers}}
 
 # Plagiarism detection over 500 synthetic Java solutions of one task → docs/benchmarks.md.
 bench-plagiarism: assets

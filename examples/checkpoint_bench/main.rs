@@ -5,15 +5,12 @@
 //! Java) again as soon as the last save was answered, for a fixed time. Reports saves per second
 //! and the latency of a save in the measured part of `docs/benchmarks.md`.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use inloop::db::{DbPool, Timestamp};
 
-const PASSWORD: &str = "Bench-Tulpen-Fahrrad-81";
-const PAGE: &str = "docs/benchmarks.md";
-const BEGIN: &str = "<!-- written by just bench-checkpoints: begin -->";
-const END: &str = "<!-- written by just bench-checkpoints: end -->";
+#[path = "../common/bench.rs"]
+mod bench;
 
 #[tokio::main]
 async fn main() {
@@ -21,11 +18,16 @@ async fn main() {
     let students: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(64);
     let seconds: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(20);
     let dir = tempfile::tempdir().expect("temp dir");
-    let (mut child, base, db) = start(dir.path()).await;
-    seed(&db, students).await;
+    let server = bench::Server::start(dir.path(), &[]).await;
+    let db = DbPool::connect(&bench::database_url(dir.path()), 2)
+        .await
+        .expect("bench database");
+    bench::students(&db, students).await;
+    seed(&db).await;
+    let base = server.base.clone();
     let mut clients = Vec::new();
     for n in 0..students {
-        clients.push(login(&base, n).await);
+        clients.push(bench::login(&base, n).await);
     }
     let until = Instant::now() + Duration::from_secs(seconds);
     // Every student starts now (collected, not a lazy iterator that would start each in turn).
@@ -48,19 +50,11 @@ async fn main() {
         "no save was stored ({failed} failed)"
     );
     latencies.sort_by(f64::total_cmp);
-    // Index arithmetic on a few thousand latencies: no precision or sign to lose.
-    #[allow(
-        clippy::cast_precision_loss,
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "counts and indexes are small"
-    )]
-    let (at, per_second) = (
-        |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize],
-        latencies.len() as f64 / seconds as f64,
-    );
-    let measured = format!(
-        "{BEGIN}\n## Editor checkpoints: {students} students saving at once\n\n\
+    #[allow(clippy::cast_precision_loss, reason = "a few thousand saves")]
+    let per_second = latencies.len() as f64 / seconds as f64;
+    let at = |q| bench::quantile(&latencies, q);
+    let section = format!(
+        "## Editor checkpoints: {students} students saving at once\n\n\
          One release server (`target/release/inloop`, SQLite, no check workers) on this 2-core machine; \
          {students} clients (one tokio process, 127.0.0.1) each save a student's file set (one Java file \
          of about 2 KiB) with `PUT …/checkpoint` again as soon as the previous save was answered, \
@@ -70,7 +64,7 @@ async fn main() {
          | Saves per second | {:.0} |\n\
          | Latency p50 | {:.1} ms |\n\
          | Latency p99 | {:.1} ms |\n\
-         | Latency max | {:.1} ms |\n{END}",
+         | Latency max | {:.1} ms |\n",
         latencies.len(),
         failed,
         per_second,
@@ -78,74 +72,12 @@ async fn main() {
         at(0.99),
         at(1.0),
     );
-    println!("{measured}");
-    let page = std::fs::read_to_string(PAGE).unwrap_or_default();
-    let page = match (page.find(BEGIN), page.find(END)) {
-        (Some(begin), Some(end)) => {
-            format!("{}{measured}{}", &page[..begin], &page[end + END.len()..])
-        }
-        _ => format!("{page}\n{measured}\n"),
-    };
-    std::fs::write(PAGE, page).expect("writing docs/benchmarks.md");
-    let _ = child.kill();
-    let _ = child.wait();
+    bench::write_section("bench-checkpoints", &section);
+    server.stop();
 }
 
-/// Starts the release server in `dir`; logins are told apart by `X-Forwarded-For` (the login
-/// limit counts per client address).
-async fn start(dir: &std::path::Path) -> (Child, String, DbPool) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let database = format!("sqlite://{}", dir.join("bench.sqlite3").display());
-    let child = Command::new(
-        std::env::current_dir()
-            .expect("cwd")
-            .join("target/release/inloop"),
-    )
-    .current_dir(dir)
-    .env("ROCKET_PORT", port.to_string())
-    .env("ROCKET_ADDRESS", "127.0.0.1")
-    .env("ROCKET_LOG_LEVEL", "critical")
-    .env("DATABASE_URL", &database)
-    .env("INLOOP_WORKERS", "0")
-    .env("INLOOP_TRUSTED_PROXIES", "127.0.0.1")
-    .env("INLOOP_DATA_DIR", dir.join("data"))
-    .env(
-        "SECRET_KEY",
-        "bench secret key, long enough for the release profile",
-    )
-    .stdout(Stdio::null())
-    .spawn()
-    .expect("target/release/inloop (cargo build --release)");
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while reqwest::get(format!("{base}/healthz")).await.is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let db = DbPool::connect(&database, 2).await.expect("bench database");
-    (child, base, db)
-}
-
-/// A published task `bench` and students `s0`, `s1`, …
-async fn seed(db: &DbPool, students: usize) {
-    let hash = inloop::accounts::password::hash(PASSWORD);
-    for n in 0..students {
-        let (username, email) = (format!("s{n}"), format!("s{n}@example.org"));
-        let user = inloop::accounts::users::NewUser {
-            username: &username,
-            email: &email,
-            password_hash: &hash,
-            is_active: true,
-            is_staff: false,
-            is_superuser: false,
-        };
-        inloop::accounts::users::create(db, &user)
-            .await
-            .expect("user");
-    }
+/// A published task `bench`.
+async fn seed(db: &DbPool) {
     let now = Timestamp::now().plus(-time::Duration::hours(1));
     inloop::on_pool!(db, |pool| {
         sqlx::query("INSERT INTO categories (name, slug) VALUES ('Bench', 'bench')")
@@ -161,49 +93,6 @@ async fn seed(db: &DbPool, students: usize) {
         .await
         .expect("task");
     });
-}
-
-/// Logs student `n` in; its client and CSRF token.
-async fn login(base: &str, n: usize) -> (reqwest::Client, String) {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let html = client
-        .get(format!("{base}/privacy/"))
-        .send()
-        .await
-        .expect("page");
-    let html = html.text().await.expect("page");
-    let token = html
-        .split("\"X-CSRF-Token\": \"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a CSRF token")
-        .to_owned();
-    let username = format!("s{n}");
-    let form = [
-        ("csrf_token", token.as_str()),
-        ("login", &username),
-        ("password", PASSWORD),
-    ];
-    let answer = client
-        .post(format!("{base}/login/"))
-        .header(
-            "X-Forwarded-For",
-            format!("10.0.{}.{}", n / 200, n % 200 + 1),
-        )
-        .form(&form)
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(
-        answer.status(),
-        reqwest::StatusCode::SEE_OTHER,
-        "login of {username}"
-    );
-    (client, token)
 }
 
 /// Saves again and again until `until`; the latencies (ms) of stored saves and the failures.

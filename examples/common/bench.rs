@@ -1,0 +1,167 @@
+//! What the benchmarks that drive a release server share: starting it, logging students in, and
+//! writing their section of `docs/benchmarks.md`.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const PASSWORD: &str = "Bench-Tulpen-Fahrrad-81";
+const PAGE: &str = "docs/benchmarks.md";
+
+/// A release server of this checkout and its address.
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+/// The bench's SQLite database in `dir`.
+pub fn database_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("bench.sqlite3").display())
+}
+
+impl Server {
+    /// Starts `target/release/inloop serve` in `dir` on its [`database_url`], with `env` on top
+    /// of the defaults; logins are told apart by `X-Forwarded-For` (the login limit counts per
+    /// client address). Waits until it answers.
+    pub async fn start(dir: &Path, env: &[(&str, &str)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let child = inloop(dir)
+            .env("ROCKET_PORT", port.to_string())
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("target/release/inloop (cargo build --release)");
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_mins(1);
+        while reqwest::get(format!("{base}/healthz")).await.is_err() {
+            assert!(Instant::now() < deadline, "the server did not start");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Self { child, base }
+    }
+
+    /// SIGKILL, then waits for the process.
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `target/release/inloop` set up for a bench in `dir` (no subcommand yet).
+pub fn inloop(dir: &Path) -> Command {
+    let mut command = Command::new(
+        std::env::current_dir()
+            .expect("cwd")
+            .join("target/release/inloop"),
+    );
+    command
+        .current_dir(dir)
+        .env("ROCKET_ADDRESS", "127.0.0.1")
+        .env("ROCKET_LOG_LEVEL", "critical")
+        .env("DATABASE_URL", database_url(dir))
+        .env("INLOOP_WORKERS", "0")
+        .env("INLOOP_TRUSTED_PROXIES", "127.0.0.1")
+        .env("INLOOP_DATA_DIR", dir.join("data"))
+        .env(
+            "SECRET_KEY",
+            "bench secret key, long enough for the release profile",
+        );
+    command
+}
+
+/// Stores active students `s0`, `s1`, … with [`PASSWORD`].
+pub async fn students(db: &inloop::db::DbPool, count: usize) {
+    let hash = inloop::accounts::password::hash(PASSWORD);
+    for n in 0..count {
+        let (username, email) = (format!("s{n}"), format!("s{n}@example.org"));
+        let user = inloop::accounts::users::NewUser {
+            username: &username,
+            email: &email,
+            password_hash: &hash,
+            is_active: true,
+            is_staff: false,
+            is_superuser: false,
+        };
+        inloop::accounts::users::create(db, &user)
+            .await
+            .expect("user");
+    }
+}
+
+/// Logs student `n` in; its client and CSRF token.
+pub async fn login(base: &str, n: usize) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let html = client
+        .get(format!("{base}/privacy/"))
+        .send()
+        .await
+        .expect("page");
+    let html = html.text().await.expect("page");
+    let token = html
+        .split("\"X-CSRF-Token\": \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a CSRF token")
+        .to_owned();
+    let username = format!("s{n}");
+    let form = [
+        ("csrf_token", token.as_str()),
+        ("login", &username),
+        ("password", PASSWORD),
+    ];
+    let answer = client
+        .post(format!("{base}/login/"))
+        .header(
+            "X-Forwarded-For",
+            format!("10.0.{}.{}", n / 200, n % 200 + 1),
+        )
+        .form(&form)
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(
+        answer.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "login of {username}"
+    );
+    (client, token)
+}
+
+/// The value at quantile `q` (0 to 1) of sorted `values`.
+pub fn quantile(values: &[f64], q: f64) -> f64 {
+    // Index arithmetic on a few thousand values: no precision or sign to lose.
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "indexes are small"
+    )]
+    let index = ((values.len() - 1) as f64 * q).round() as usize;
+    values[index]
+}
+
+/// Replaces the part of `docs/benchmarks.md` between `<!-- written by just NAME: begin -->` and
+/// its end mark with `section` (appended when the marks are missing), and prints it.
+pub fn write_section(name: &str, section: &str) {
+    let (begin, end) = (
+        format!("<!-- written by just {name}: begin -->"),
+        format!("<!-- written by just {name}: end -->"),
+    );
+    let measured = format!("{begin}\n{section}{end}");
+    println!("{measured}");
+    let page = std::fs::read_to_string(PAGE).unwrap_or_default();
+    let page = match (page.find(&begin), page.find(&end)) {
+        (Some(at), Some(until)) => {
+            format!("{}{measured}{}", &page[..at], &page[until + end.len()..])
+        }
+        _ => format!("{page}\n{measured}\n"),
+    };
+    std::fs::write(PAGE, page).expect("writing docs/benchmarks.md");
+}
