@@ -14,6 +14,8 @@ mod bench;
 
 /// A checker that runs the submitted `solution.sh` as nobody (the tests' shell checker).
 const IMAGE: &str = "inloop-test/shell-checker:1";
+/// The task's page, where a refused upload is sent back to.
+const TASK_PAGE: &str = "/solutions/editor/burst/";
 
 /// What the burst asks for.
 #[derive(Clone, Copy)]
@@ -218,7 +220,8 @@ fn ensure_image() {
     );
 }
 
-/// A published task `burst` checked by [`IMAGE`], and `.sh` files allowed.
+/// A published task `burst` checked by [`IMAGE`], and `.sh` files allowed (before the server
+/// starts, which reads the settings then).
 async fn seed(db: &DbPool) {
     let now = Timestamp::now();
     inloop::on_pool!(db, |pool| {
@@ -234,10 +237,6 @@ async fn seed(db: &DbPool) {
                  VALUES ('command', $1, 'succeeded', 'inloop-test/shell-checker:1', 'built')",
                 Some(now),
             ),
-            (
-                "INSERT INTO settings (key, value, updated_at) VALUES ('allowed_extensions', '.sh', $1)",
-                Some(now),
-            ),
         ] {
             let query = sqlx::query(sql);
             let query = match at {
@@ -247,6 +246,15 @@ async fn seed(db: &DbPool) {
             query.execute(pool).await.expect("seeding the burst task");
         }
     });
+    inloop::settings::Settings::default()
+        .set(
+            db,
+            &inloop::events::Bus::local(),
+            "allowed_extensions",
+            ".sh",
+        )
+        .await
+        .expect("allowed_extensions");
 }
 
 /// Uploads submission `number`; the milliseconds until the server accepted it, or `None` (with
@@ -261,11 +269,19 @@ async fn hand_in(client: &reqwest::Client, token: &str, url: &str, number: usize
         );
     let sent = Instant::now();
     match client.post(url).multipart(form).send().await {
-        Ok(answer) if answer.status() == reqwest::StatusCode::SEE_OTHER => {
+        // Accepted: to the result page; refused: back to the task with a flash message.
+        Ok(answer)
+            if answer.status() == reqwest::StatusCode::SEE_OTHER
+                && answer
+                    .headers()
+                    .get("location")
+                    .is_some_and(|to| to != TASK_PAGE) =>
+        {
             Some(sent.elapsed().as_secs_f64() * 1000.0)
         }
         Ok(answer) => {
-            eprintln!("submission {number}: {}", answer.status());
+            let flash = answer.headers().get("set-cookie");
+            eprintln!("submission {number}: {} {flash:?}", answer.status());
             None
         }
         Err(error) => {

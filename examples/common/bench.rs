@@ -61,6 +61,7 @@ pub fn inloop(dir: &Path) -> Command {
         .current_dir(dir)
         .env("ROCKET_ADDRESS", "127.0.0.1")
         .env("ROCKET_LOG_LEVEL", "critical")
+        .env("RUST_LOG", "warn")
         .env("DATABASE_URL", database_url(dir))
         .env("INLOOP_WORKERS", "0")
         .env("INLOOP_TRUSTED_PROXIES", "127.0.0.1")
@@ -134,8 +135,11 @@ pub async fn login(base: &str, n: usize) -> (reqwest::Client, String) {
     (client, token)
 }
 
-/// The value at quantile `q` (0 to 1) of sorted `values`.
+/// The value at quantile `q` (0 to 1) of sorted `values` (NaN when there are none).
 pub fn quantile(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
     // Index arithmetic on a few thousand values: no precision or sign to lose.
     #[allow(
         clippy::cast_precision_loss,
