@@ -86,6 +86,13 @@ bench-burst submissions="1000" students="300" seconds="60" workers="2": assets i
     cargo build --release --bin inloop --example burst_bench
     target/release/examples/burst_bench {{submissions}} {{students}} {{seconds}} {{workers}}
 
+# Faults during a burst against two release instances on private PostgreSQL, Redis and Docker:
+# kill -9 of an instance, Redis and PostgreSQL restarts, Docker stopped, a full data disk →
+# docs/benchmarks.md; fails when a submission is lost, checked twice or left a container (root).
+chaos: assets images
+    cargo build --release --bin inloop --example chaos
+    target/release/examples/chaos
+
 # Plagiarism detection over 500 synthetic Java solutions of one task → docs/benchmarks.md.
 bench-plagiarism: assets
     cargo run --release --example plagiarism_bench

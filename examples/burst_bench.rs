@@ -4,18 +4,14 @@
 //! any submission is lost or checked twice, and how evenly the first checks' waits spread across
 //! students (the queue serves students in turn, not in arrival order).
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use inloop::db::{DbPool, Timestamp};
 
 #[path = "common/bench.rs"]
 mod bench;
-
-/// A checker that runs the submitted `solution.sh` as nobody (the tests' shell checker).
-const IMAGE: &str = "inloop-test/shell-checker:1";
-/// The task's page, where a refused upload is sent back to.
-const TASK_PAGE: &str = "/solutions/editor/burst/";
+#[path = "common/burst.rs"]
+mod burst;
 
 /// What the burst asks for.
 #[derive(Clone, Copy)]
@@ -36,7 +32,7 @@ async fn main() {
         seconds: next(60),
         workers: u32::try_from(next(2)).expect("workers"),
     };
-    ensure_image();
+    burst::ensure_image();
     let dir = tempfile::tempdir().expect("temp dir");
     let migrated = bench::inloop(dir.path())
         .arg("migrate")
@@ -47,7 +43,7 @@ async fn main() {
         .await
         .expect("bench database");
     bench::students(&db, burst.students).await;
-    seed(&db).await;
+    burst::seed(&db).await;
     let instance = format!("burst-bench-{}", std::process::id());
     let workers = burst.workers.to_string();
     let server = bench::Server::start(
@@ -72,7 +68,7 @@ async fn main() {
         accepted.len()
     );
     let deadline = Instant::now() + Duration::from_mins(30);
-    while unfinished(&db).await > 0 {
+    while burst::unfinished(&db).await > 0 {
         assert!(
             Instant::now() < deadline,
             "checks still unfinished after 30 minutes"
@@ -81,10 +77,10 @@ async fn main() {
     }
     // A check is done before its container is removed: give the removals a moment.
     let removals = Instant::now() + Duration::from_secs(30);
-    while containers_of(&instance) > 0 && Instant::now() < removals {
+    while burst::containers(None, Some(&instance)) > 0 && Instant::now() < removals {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let left = containers_of(&instance);
+    let left = burst::containers(None, Some(&instance));
     let outcome = Outcome::read(&db, began).await;
     server.stop();
 
@@ -175,11 +171,21 @@ async fn hand_in_all(
     let sends: Vec<_> = (0..burst.submissions)
         .map(|number| {
             let (client, token) = clients[number % burst.students].clone();
-            let url = format!("{base}/solutions/editor/burst/upload");
+            let url = format!("{base}{}", burst::UPLOAD);
             let at = started + spacing * u32::try_from(number).unwrap();
             tokio::spawn(async move {
                 tokio::time::sleep_until(at.into()).await;
-                hand_in(&client, &token, &url, number).await
+                match burst::hand_in(&client, &token, &url, number).await {
+                    burst::HandIn::Accepted(latency) => Some(latency),
+                    burst::HandIn::Refused(status, why) => {
+                        eprintln!("submission {number}: {status} {why}");
+                        None
+                    }
+                    burst::HandIn::Unanswered(why) => {
+                        eprintln!("submission {number}: {why}");
+                        None
+                    }
+                }
             })
         })
         .collect();
@@ -192,119 +198,6 @@ async fn hand_in_all(
     }
     accepted.sort_by(f64::total_cmp);
     (accepted, refused)
-}
-
-/// Builds [`IMAGE`] from the local busybox base unless it is there.
-fn ensure_image() {
-    let present = Command::new("docker")
-        .args(["image", "inspect", IMAGE])
-        .output()
-        .expect("docker")
-        .status
-        .success();
-    if present {
-        return;
-    }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let dockerfile = "FROM inloop-test/busybox:1\nUSER nobody\n\
-                      ENTRYPOINT [\"/bin/sh\", \"/checker/input/solution.sh\"]\n";
-    std::fs::write(dir.path().join("Dockerfile"), dockerfile).expect("Dockerfile");
-    let built = Command::new("docker")
-        .args(["build", "-q", "-t", IMAGE])
-        .arg(dir.path())
-        .status()
-        .expect("docker build");
-    assert!(
-        built.success(),
-        "building {IMAGE} (run `just images` first)"
-    );
-}
-
-/// A published task `burst` checked by [`IMAGE`], and `.sh` files allowed (before the server
-/// starts, which reads the settings then).
-async fn seed(db: &DbPool) {
-    let now = Timestamp::now();
-    inloop::on_pool!(db, |pool| {
-        for (sql, at) in [
-            ("INSERT INTO categories (name, slug) VALUES ('Burst', 'burst')", None),
-            (
-                "INSERT INTO tasks (system_name, title, slug, category_id, pubdate, text_html, imported_at)
-                 VALUES ('Burst', 'Burst', 'burst', (SELECT id FROM categories), $1, '<p>Burst</p>', $1)",
-                Some(now.plus(-time::Duration::hours(1))),
-            ),
-            (
-                "INSERT INTO import_runs (trigger, requested_at, status, image_tag, image_status)
-                 VALUES ('command', $1, 'succeeded', 'inloop-test/shell-checker:1', 'built')",
-                Some(now),
-            ),
-        ] {
-            let query = sqlx::query(sql);
-            let query = match at {
-                Some(at) => query.bind(at),
-                None => query,
-            };
-            query.execute(pool).await.expect("seeding the burst task");
-        }
-    });
-    inloop::settings::Settings::default()
-        .set(
-            db,
-            &inloop::events::Bus::local(),
-            "allowed_extensions",
-            ".sh",
-        )
-        .await
-        .expect("allowed_extensions");
-}
-
-/// Uploads submission `number`; the milliseconds until the server accepted it, or `None` (with
-/// the reason on stderr) when it did not.
-async fn hand_in(client: &reqwest::Client, token: &str, url: &str, number: usize) -> Option<f64> {
-    let script = format!("echo submission {number}; exit 0\n");
-    let form = reqwest::multipart::Form::new()
-        .text("csrf_token", token.to_owned())
-        .part(
-            "files",
-            reqwest::multipart::Part::bytes(script.into_bytes()).file_name("solution.sh"),
-        );
-    let sent = Instant::now();
-    match client.post(url).multipart(form).send().await {
-        // Accepted: to the result page; refused: back to the task with a flash message.
-        Ok(answer)
-            if answer.status() == reqwest::StatusCode::SEE_OTHER
-                && answer
-                    .headers()
-                    .get("location")
-                    .is_some_and(|to| to != TASK_PAGE) =>
-        {
-            Some(sent.elapsed().as_secs_f64() * 1000.0)
-        }
-        Ok(answer) => {
-            let flash = answer.headers().get("set-cookie");
-            eprintln!("submission {number}: {} {flash:?}", answer.status());
-            None
-        }
-        Err(error) => {
-            eprintln!("submission {number}: {error}");
-            None
-        }
-    }
-}
-
-/// Checks neither done nor cancelled.
-async fn unfinished(db: &DbPool) -> i64 {
-    let sql = "SELECT COUNT(*) FROM checks WHERE status NOT IN ('done', 'cancelled')";
-    inloop::on_pool!(db, |pool| sqlx::query_scalar(sql).fetch_one(pool).await).expect("checks")
-}
-
-/// Check containers of `instance` still present.
-fn containers_of(instance: &str) -> usize {
-    let out = Command::new("docker")
-        .args(["ps", "-aq", "--filter", "label=inloop.check=1", "--filter"])
-        .arg(format!("label=inloop.instance={instance}"))
-        .output()
-        .expect("docker ps");
-    String::from_utf8_lossy(&out.stdout).lines().count()
 }
 
 /// What the database says after the burst.

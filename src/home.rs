@@ -9,7 +9,7 @@ use crate::db::Db;
 use crate::settings::Settings;
 use crate::tasks::catalog;
 use crate::web::page::Page;
-use crate::web::{AppResult, Html};
+use crate::web::{AppError, AppResult, Html};
 
 #[get("/")]
 async fn index(
@@ -29,6 +29,7 @@ async fn index(
             .map(Ok)
         }
         Err(Denied::OwnworkPending) => Ok(Err(Redirect::to("/account/confirm_ownwork/"))),
+        Err(Denied::Unavailable) => Err(AppError::Unavailable),
         Err(_) => accounts::login_form(&page, None).map(Ok),
     }
 }

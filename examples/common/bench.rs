@@ -1,6 +1,8 @@
 //! What the benchmarks that drive a release server share: starting it, logging students in, and
 //! writing their section of `docs/benchmarks.md`.
 
+#![allow(dead_code, reason = "shared by several benches; each uses a part")]
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,6 +16,14 @@ pub struct Server {
     pub base: String,
 }
 
+/// A port nobody listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
 /// The bench's SQLite database in `dir`.
 pub fn database_url(dir: &Path) -> String {
     format!("sqlite://{}", dir.join("bench.sqlite3").display())
@@ -24,10 +34,11 @@ impl Server {
     /// of the defaults; logins are told apart by `X-Forwarded-For` (the login limit counts per
     /// client address). Waits until it answers.
     pub async fn start(dir: &Path, env: &[(&str, &str)]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
+        Self::start_on(dir, free_port(), env).await
+    }
+
+    /// [`Server::start`] on `port`.
+    pub async fn start_on(dir: &Path, port: u16, env: &[(&str, &str)]) -> Self {
         let child = inloop(dir)
             .env("ROCKET_PORT", port.to_string())
             .envs(env.iter().copied())

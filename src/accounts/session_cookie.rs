@@ -43,7 +43,9 @@ pub fn forget(cookies: &CookieJar<'_>) -> Option<SessionKey> {
     key
 }
 
-/// The logged-in user, if any (never fails; looked up once per request).
+/// The logged-in user, if any (looked up once per request). Fails with 503 only when the
+/// database does not answer: a student is never sent to the login page because PostgreSQL is
+/// restarting.
 #[derive(Clone, Debug)]
 pub struct MaybeUser(pub Option<User>);
 
@@ -52,21 +54,26 @@ impl<'r> FromRequest<'r> for MaybeUser {
     type Error = ();
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
-        let cached = request
+        let cached: &Result<Option<User>, ()> = request
             .local_cache_async(async {
-                let key = key(request)?;
-                let db = request.guard::<&Db>().await.succeeded()?;
-                let lifetime = Lifetime::of(request.rocket().state::<Config>()?);
-                match sessions::user_of(db, &key, lifetime).await {
-                    Ok(user) => user,
-                    Err(error) => {
-                        tracing::error!(%error, "session lookup failed");
-                        None
-                    }
-                }
+                let Some(key) = key(request) else {
+                    return Ok(None);
+                };
+                let (Outcome::Success(db), Some(config)) = (
+                    request.guard::<&Db>().await,
+                    request.rocket().state::<Config>(),
+                ) else {
+                    return Ok(None);
+                };
+                sessions::user_of(db, &key, Lifetime::of(config))
+                    .await
+                    .map_err(|error| tracing::error!(%error, "session lookup failed"))
             })
             .await;
-        Outcome::Success(Self(cached.clone()))
+        match cached {
+            Ok(user) => Outcome::Success(Self(user.clone())),
+            Err(()) => Outcome::Error((Status::ServiceUnavailable, ())),
+        }
     }
 }
 
@@ -82,6 +89,7 @@ impl<'r> FromRequest<'r> for PageUser {
                 is_staff: user.is_staff(),
                 username: user.username,
             }),
+            Outcome::Error(error) => Outcome::Error(error),
             _ => Outcome::Forward(Status::Unauthorized),
         }
     }
@@ -98,6 +106,8 @@ pub enum Denied {
     NotStaff,
     /// Superusers only (403).
     NotSuperuser,
+    /// The database did not answer who is logged in (503: try again shortly).
+    Unavailable,
 }
 
 /// A logged-in user who may use INLOOP now.
@@ -109,8 +119,12 @@ impl<'r> FromRequest<'r> for CurrentUser {
     type Error = Denied;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Denied> {
-        let Outcome::Success(MaybeUser(Some(user))) = request.guard::<MaybeUser>().await else {
-            return Outcome::Error((Status::Unauthorized, Denied::LoginRequired));
+        let user = match request.guard::<MaybeUser>().await {
+            Outcome::Success(MaybeUser(Some(user))) => user,
+            Outcome::Error(_) => {
+                return Outcome::Error((Status::ServiceUnavailable, Denied::Unavailable));
+            }
+            _ => return Outcome::Error((Status::Unauthorized, Denied::LoginRequired)),
         };
         if !user.ownwork_confirmed && ownwork_required(request).await {
             return Outcome::Error((Status::PreconditionRequired, Denied::OwnworkPending));

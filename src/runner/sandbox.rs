@@ -253,6 +253,23 @@ pub fn work_dir(data_dir: &std::path::Path, instance: &str) -> PathBuf {
     std::path::absolute(&folder).unwrap_or(folder)
 }
 
+/// Free space a check needs in the work folder's file system before a worker claims it: the
+/// input files (limited far below this) and the collected output.
+pub const MIN_FREE_BYTES: u64 = 16 << 20;
+
+/// Whether the file system of `work_dir` (or of its nearest existing parent) has
+/// [`MIN_FREE_BYTES`] for a check. A full disk would fail every check claimed meanwhile and use
+/// up its attempts; unknown (the call failed) counts as room.
+#[must_use]
+pub fn room_to_work(work_dir: &std::path::Path) -> bool {
+    let Some(existing) = work_dir.ancestors().find(|dir| dir.exists()) else {
+        return true;
+    };
+    rustix::fs::statvfs(existing).map_or(true, |stats| {
+        stats.f_bavail.saturating_mul(stats.f_frsize) >= MIN_FREE_BYTES
+    })
+}
+
 /// Removes what checks interrupted by a crash left: every run folder in `work_dir` (whatever
 /// modes it holds), and the storage volumes carrying [`LABEL`] and all of `labels`. Call it after
 /// [`remove_orphans_labelled`] with the same labels, which removes the containers using them.

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -178,6 +179,8 @@ impl Pool {
             let idle = match self.docker.ping().await {
                 // Docker is away: checks wait in the queue, none fails for it.
                 Some(Err(_)) | None => true,
+                // So does a full data disk (another instance with room may take them).
+                Some(Ok(())) if !self.room_to_work() => true,
                 Some(Ok(())) => match queue::claim(&self.db, &name).await {
                     Ok(Some(job))
                         if futures_util::FutureExt::now_or_never(shutdown.clone()).is_some() =>
@@ -212,6 +215,25 @@ impl Pool {
                 return;
             }
         }
+    }
+
+    /// Whether the work folder's disk has room for a check; says so in the log when that
+    /// changes.
+    fn room_to_work(&self) -> bool {
+        static SHORT: AtomicBool = AtomicBool::new(false);
+        let room = sandbox::room_to_work(&self.work_dir);
+        if SHORT.swap(!room, Ordering::Relaxed) == room {
+            if room {
+                tracing::info!("the data disk has room again: claiming checks");
+            } else {
+                tracing::warn!(
+                    work_dir = %self.work_dir.display(),
+                    "under {} MiB free on the data disk: claiming no checks until there is room",
+                    sandbox::MIN_FREE_BYTES >> 20
+                );
+            }
+        }
+        room
     }
 
     /// Runs one claimed check to its end: a result, a retry, nothing when cancelled or taken

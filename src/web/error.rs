@@ -26,6 +26,9 @@ pub enum AppError {
     TooManyStreams(usize),
     #[error("forbidden")]
     Forbidden,
+    /// The database does not answer (restarting, failing over, out of connections).
+    #[error("the database is unavailable")]
+    Unavailable,
     #[error("{0}")]
     BadRequest(String),
     #[error("database error")]
@@ -73,6 +76,8 @@ impl AppError {
             Self::Forbidden => Status::Forbidden,
             Self::BadRequest(_) => Status::BadRequest,
             Self::Database(error) if refused_text(error) => Status::BadRequest,
+            Self::Unavailable => Status::ServiceUnavailable,
+            Self::Database(error) if database_away(error) => Status::ServiceUnavailable,
             Self::Database(_) | Self::Template(_) | Self::Internal { .. } => {
                 Status::InternalServerError
             }
@@ -88,6 +93,19 @@ fn refused_text(error: &sqlx::Error) -> bool {
         .as_database_error()
         .and_then(sqlx::error::DatabaseError::code)
         .is_some_and(|code| code == "22021")
+}
+
+/// Whether the database could not be asked at all: the connection broke or was refused, the
+/// pool had none free in time, or PostgreSQL is shutting down (SQLSTATE classes 08 and 57P).
+/// That is 503, which a proxy or the browser may simply try again, not a server error.
+fn database_away(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(error) => error
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
 }
 
 impl From<crate::db::DbError> for AppError {
@@ -304,4 +322,29 @@ impl<'r> Responder<'r, 'static> for ErrorResponse {
 
 pub fn catchers() -> Vec<Catcher> {
     catchers![any_status]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_out_of_reach_is_unavailable_and_other_failures_are_server_errors() {
+        let broken = || std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        for away in [
+            sqlx::Error::Io(broken()),
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+        ] {
+            assert_eq!(
+                AppError::Database(away).status(),
+                Status::ServiceUnavailable
+            );
+        }
+        assert_eq!(AppError::Unavailable.status(), Status::ServiceUnavailable);
+        assert_eq!(
+            AppError::Database(sqlx::Error::RowNotFound).status(),
+            Status::InternalServerError
+        );
+    }
 }

@@ -165,7 +165,7 @@ async fn attempts_until_the_first_pass_and_the_task_table_have_known_answers() {
     let page = area.page(&area.staff, "/statistics/attempts/").await;
     assert!(page.contains("<svg"), "{page}");
     assert!(
-        page.contains("<caption>Students per number of attempts"),
+        page.contains(">Students per number of attempts until the first pass</caption>"),
         "{page}"
     );
 

@@ -69,6 +69,110 @@ async fn checks_wait_while_docker_is_down_and_complete_when_it_returns() {
     }
 }
 
+/// A small tmpfs mounted over a folder for the length of a test (root only, as CI runs).
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(at: &std::path::Path) -> Self {
+        std::fs::create_dir_all(at).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=24m", "tmpfs"])
+            .arg(at)
+            .status()
+            .unwrap();
+        assert!(mounted.success(), "mounting a tmpfs needs root");
+        Self(at.to_owned())
+    }
+
+    /// Writes until nothing fits any more.
+    fn fill(&self) {
+        use std::io::Write as _;
+        let mut file = std::fs::File::create(self.0.join("filler")).unwrap();
+        while file.write_all(&[0; 1 << 16]).is_ok() {}
+    }
+
+    fn free(&self) {
+        std::fs::remove_file(self.0.join("filler")).unwrap();
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn checks_wait_while_the_data_disk_is_full_and_complete_when_there_is_room() {
+    let app = support::app(2, &[]).await;
+    // The checks' work folders live under data/checks: that disk is the one that fills up.
+    let disk = SmallDisk::mount(&app.config.data_dir.join("checks"));
+    disk.fill();
+    for _ in 0..3 {
+        upload(&app, &[("solution.sh", b"echo ok; exit 0")]).await;
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let db = app.db().await;
+    assert_eq!(
+        check_states(&db).await,
+        [("queued".to_owned(), 3)],
+        "nothing is claimed while the disk is full, so nothing fails"
+    );
+    let attempts: i64 = inloop::on_pool!(&db, |pool| sqlx::query_scalar(
+        "SELECT MAX(attempts) FROM checks"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(attempts, 0, "no attempt was spent on a full disk");
+
+    disk.free();
+    wait_until_done(&db, 3, Duration::from_secs(90)).await;
+    let page = app.get_text("/solutions/detail/shell-task/3/").await;
+    assert!(page.contains("badge-passed"), "checked once there was room");
+}
+
+#[tokio::test]
+async fn a_session_the_database_cannot_look_up_is_503_not_a_logout_and_stores_nothing() {
+    let app = support::app(0, &[]).await;
+    let db = app.db().await;
+    let token = app.csrf_token("/privacy/").await;
+    let rename = async |from: &str, to: &str| {
+        let sql = format!("ALTER TABLE {from} RENAME TO {to}");
+        inloop::on_pool!(&db, |pool| sqlx::query(&sql).execute(pool).await.map(drop)).unwrap();
+    };
+    // As while PostgreSQL restarts: the lookup of who is logged in fails.
+    rename("sessions", "sessions_away").await;
+    let home = app.get("/").await;
+    assert_eq!(home.status(), 503, "not sent to the login page");
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(b"echo ok".to_vec()).file_name("solution.sh"),
+        );
+    let upload = app
+        .http
+        .post(app.at("/solutions/editor/shell-task/upload"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        upload.status(),
+        503,
+        "a proxy or the student may send it again"
+    );
+    assert_eq!(support::solution_count(&db).await, 0, "nothing stored");
+
+    rename("sessions_away", "sessions").await;
+    let home = app.get_text("/").await;
+    assert!(home.contains("student"), "still logged in afterwards");
+}
+
 #[tokio::test]
 async fn two_hundred_submissions_from_twenty_students_complete_fairly() {
     let proxy = DockerProxy::start();
