@@ -4,8 +4,8 @@
 //! A backup folder holds `manifest.json` (written last), the database (`database.sqlite3`, a
 //! `VACUUM INTO` copy, or `database.pgdump`, `pg_dump`'s custom format) and `data/`, the data
 //! folder's files without the SQLite database itself and the transient run folders
-//! ([`data_folder::TRANSIENT`]). Solutions and their files live in the database; the data
-//! folder holds the task repository's copy, from which task files are served.
+//! ([`data_folder::TRANSIENT`]). Solutions and their files, and task files, live in
+//! the database; the data folder holds the task repository's copy, the import's working tree.
 
 mod data_folder;
 pub mod manifest;

@@ -3,12 +3,13 @@
 use std::time::Duration;
 
 use super::runs::{self, ImageStatus, ImportRun};
-use super::{git, image, loader, make};
+use super::{files, git, image, loader, make};
 use crate::config::Config;
 use crate::db::{DbPool, Timestamp};
 use crate::metrics::METRICS;
 use crate::settings::{self, Settings};
 use crate::tasks::store::{self, Stored, TaskRecord};
+use crate::tasks::stored_files;
 
 /// What an import needs from its process.
 #[derive(Clone)]
@@ -139,34 +140,10 @@ impl Importer {
                     (directory, "invalid", reason)
                 }
                 loader::Entry::Task(task) => {
-                    let category_id = store::ensure_category(db, &task.meta.category)
-                        .await
-                        .map_err(database)?;
-                    let record = TaskRecord {
-                        system_name: task.system_name.clone(),
-                        title: task.meta.title.clone(),
-                        category_id,
-                        pubdate: task.meta.pubdate.into(),
-                        deadline: task.meta.deadline.map(Timestamp::from),
-                        text_html: task.text_html,
-                        limits: task.limits,
-                        templates: task.templates,
-                    };
-                    let outcome = match store::upsert(db, &record).await.map_err(database)? {
-                        Stored::Added => "added",
-                        Stored::Updated => "updated",
-                        Stored::Unchanged => "unchanged",
-                    };
-                    keep.push(task.system_name.clone());
-                    let reason = if task.skipped_links.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            "skipped links out of the repository: {}",
-                            task.skipped_links.join(", ")
-                        )
-                    };
-                    (task.system_name, outcome, reason)
+                    let name = task.system_name.clone();
+                    keep.push(name.clone());
+                    let (outcome, reason) = self.store_task(*task).await?;
+                    (name, outcome, reason)
                 }
             };
             runs::record_result(db, id, &directory, outcome, &reason)
@@ -179,6 +156,53 @@ impl Importer {
                 .map_err(database)?;
         }
         Ok(())
+    }
+
+    /// Stores a task that read cleanly with its files: its outcome and the reason to show. A
+    /// file that cannot be read makes the task invalid, and its last good version stays.
+    async fn store_task(&self, task: loader::LoadedTask) -> StepResult<(&'static str, String)> {
+        let db = &self.db;
+        let stored = stored_files::listed(db, &task.system_name)
+            .await
+            .map_err(database)?;
+        let (write, remove) = files::changes(&stored, &task.files);
+        let read = tokio::task::spawn_blocking(move || files::read(write, remove, files::CAPS))
+            .await
+            .map_err(|error| error.to_string())?;
+        let changes = match read {
+            Ok(changes) => changes,
+            Err(reason) => return Ok(("invalid", reason)),
+        };
+        let category_id = store::ensure_category(db, &task.meta.category)
+            .await
+            .map_err(database)?;
+        let record = TaskRecord {
+            system_name: task.system_name,
+            title: task.meta.title,
+            category_id,
+            pubdate: task.meta.pubdate.into(),
+            deadline: task.meta.deadline.map(Timestamp::from),
+            text_html: task.text_html,
+            limits: task.limits,
+            templates: task.templates,
+        };
+        let outcome = match store::upsert(db, &record, &changes)
+            .await
+            .map_err(database)?
+        {
+            Stored::Added => "added",
+            Stored::Updated => "updated",
+            Stored::Unchanged => "unchanged",
+        };
+        let reason = if task.skipped_links.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "skipped links out of the repository: {}",
+                task.skipped_links.join(", ")
+            )
+        };
+        Ok((outcome, reason))
     }
 
     async fn build_image(&self, id: i64, dir: &std::path::Path) -> StepResult<()> {

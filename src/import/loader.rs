@@ -6,6 +6,7 @@ use std::path::Path;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
+use super::files::{self, FoundFile};
 use super::links;
 use crate::markdown;
 use crate::tasks::meta::{self, TaskMeta};
@@ -23,6 +24,8 @@ pub struct LoadedTask {
     /// Links in `templates/`, `attachments/`, `images/` that lead out of the repository: never
     /// followed, reported with the task (`name -> target`).
     pub skipped_links: Vec<String>,
+    /// The files of `attachments/` and `images/`, found and within the caps, not read yet.
+    pub files: Vec<FoundFile>,
 }
 
 /// What a directory of the repository turned out to be.
@@ -94,6 +97,10 @@ fn load(root: &Path, dir: &Path, system_name: String, zone: &TimeZone) -> Entry 
         Ok(templates) => templates,
         Err(error) => return invalid(format!("cannot read templates/: {error}")),
     };
+    let files = match files::find(root, dir, files::CAPS) {
+        Ok(files) => files,
+        Err(reason) => return invalid(reason),
+    };
     let limits = serde_json::json!({
         "time_limit": meta.limits.time_limit_secs,
         "memory_limit": meta.limits.memory_mib,
@@ -110,6 +117,7 @@ fn load(root: &Path, dir: &Path, system_name: String, zone: &TimeZone) -> Entry 
         templates: serde_json::to_string(&templates).unwrap_or_else(|_| "[]".into()),
         limits: serde_json::Value::Object(limits).to_string(),
         skipped_links: links::escaping(root, dir),
+        files,
         meta,
     }))
 }

@@ -4,6 +4,7 @@ pub mod capped;
 pub mod command;
 pub mod commands;
 pub mod dockerignore;
+pub mod files;
 pub mod git;
 pub mod image;
 pub mod job;

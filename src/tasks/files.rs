@@ -1,18 +1,20 @@
-//! A task's files, `attachments/` and `images/` of its directory in the repository, and only those.
+//! A task's files, `attachments/` and `images/` of its directory, served from the database.
+//!
+//! An import stores them ([`super::stored_files`]): any instance serves them, whichever ran the
+//! import, and nothing here reads the repository copy on disk.
 
 use std::path::{Path, PathBuf};
 
-use rocket::fs::NamedFile;
-use rocket::http::{ContentType, Header};
-use rocket::{Responder, Route, State, get, routes};
-use tokio::io::AsyncReadExt;
+use rocket::http::{ContentType, Header, Status};
+use rocket::response::{self, Responder};
+use rocket::{Request, Response, Route, State, get, routes};
 
 use super::catalog::{self, Viewer};
+use super::stored_files::{self, FOLDERS};
 use crate::accounts::CurrentUser;
-use crate::config::Config;
-use crate::db::{Db, Timestamp};
+use crate::db::{Db, TaskId, Timestamp};
 use crate::settings::Settings;
-use crate::web::{AppError, AppResult};
+use crate::web::{AppError, AppResult, IfNoneMatch};
 
 /// Task files come from a repository that more people than the task authors can push to: an
 /// HTML or SVG file among them is shown in a sandbox (a unique origin, no script), never as a
@@ -20,28 +22,48 @@ use crate::web::{AppError, AppResult};
 const SANDBOX: &str =
     "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
 
-/// A task file with its type and the sandbox policy.
-#[derive(Responder)]
-struct TaskFile(NamedFile, ContentType, Header<'static>);
+/// A task file with its type and the sandbox policy, or a 304 when the client's copy is current.
+///
+/// Cached privately and revalidated on every use: whether the viewer may see the task can change
+/// (its publication date, a group, an exam), and a 304 costs no content.
+struct TaskFile {
+    /// `None` for a 304.
+    body: Option<(ContentType, Vec<u8>)>,
+    etag: String,
+}
 
-/// The folders of a task directory that may be served.
-const SERVED: &[&str] = &["attachments", "images"];
+impl<'r> Responder<'r, 'static> for TaskFile {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let mut response = Response::build();
+        response
+            .header(Header::new("Content-Security-Policy", SANDBOX))
+            .header(Header::new("Cache-Control", "private, no-cache"))
+            .header(Header::new("ETag", format!("\"{}\"", self.etag)));
+        match self.body {
+            Some((content_type, content)) => response
+                .header(content_type)
+                .sized_body(content.len(), std::io::Cursor::new(content)),
+            None => response.status(Status::NotModified),
+        };
+        response.ok()
+    }
+}
 
 #[get("/solutions/editor/<slug>/<folder>/<path..>", rank = 2)]
 async fn task_file(
     user: CurrentUser,
     db: &Db,
     settings: &State<Settings>,
-    config: &State<Config>,
     slug: &str,
     folder: &str,
     path: Result<PathBuf, rocket::http::uri::error::PathError>,
+    cached: IfNoneMatch,
 ) -> AppResult<TaskFile> {
-    // A path Rocket refuses (`..%2f`, dotfiles) is simply not there.
-    let Ok(path) = path else {
+    // A path Rocket refuses (`..%2f`, dotfiles) is simply not there; any other is only a key.
+    let Some(path) = path.ok().and_then(|path| path.to_str().map(str::to_owned)) else {
         return Err(AppError::NotFound);
     };
-    if !SERVED.contains(&folder) {
+    if !FOLDERS.contains(&folder) {
         return Err(AppError::NotFound);
     }
     let viewer = Viewer::of(&user.0, &db.0, settings).await?;
@@ -51,28 +73,27 @@ async fn task_file(
     if task.summary.pubdate > Timestamp::now() && !viewer.staff {
         return Err(AppError::NotFound);
     }
-    let repository = config.repository_dir();
-    let wanted = repository
-        .join(&task.summary.system_name)
-        .join(folder)
-        .join(&path);
-    let file = contained(&repository, &wanted)
-        .await
+    let task = TaskId(task.summary.id);
+    let etag = stored_files::sha256(&db.0, task, folder, &path)
+        .await?
         .ok_or(AppError::NotFound)?;
-    let content_type = content_type(&file).await;
-    let file = NamedFile::open(file)
-        .await
-        .map_err(|_| AppError::NotFound)?;
-    Ok(TaskFile(
-        file,
-        content_type,
-        Header::new("Content-Security-Policy", SANDBOX),
-    ))
+    if cached.matches(&etag) {
+        return Ok(TaskFile { body: None, etag });
+    }
+    // Replaced or removed by an import in between: as if it had not been there.
+    let content = stored_files::content(&db.0, task, folder, &path)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let content_type = content_type(Path::new(&path), &content);
+    Ok(TaskFile {
+        body: Some((content_type, content)),
+        etag,
+    })
 }
 
 /// Rocket's type for the extension, else the MIME database's; text of any other kind (source
 /// code such as `Foo.java`) is shown as plain text, anything else is a download.
-async fn content_type(file: &Path) -> ContentType {
+fn content_type(file: &Path, content: &[u8]) -> ContentType {
     let extension = file
         .extension()
         .and_then(|e| e.to_str())
@@ -91,14 +112,9 @@ async fn content_type(file: &Path) -> ContentType {
     if let Some(known) = known {
         return known;
     }
-    let mut head = vec![0; 8192];
-    let read = match tokio::fs::File::open(file).await {
-        Ok(mut opened) => opened.read(&mut head).await.unwrap_or(0),
-        Err(_) => 0,
-    };
-    head.truncate(read);
+    let head = &content[..content.len().min(8192)];
     // A multi-byte character cut at the end of the sample still counts as text.
-    let text = match std::str::from_utf8(&head) {
+    let text = match std::str::from_utf8(head) {
         Ok(_) => true,
         Err(error) => error.error_len().is_none(),
     };
@@ -107,18 +123,6 @@ async fn content_type(file: &Path) -> ContentType {
     } else {
         ContentType::Binary
     }
-}
-
-/// `file` with every link resolved, if it is a regular file inside the repository copy.
-///
-/// Checked against the copy's own real location, not the task's folder: a folder that is itself
-/// a link (`attachments -> /`) would otherwise become the boundary it is checked against.
-async fn contained(repository: &Path, file: &Path) -> Option<PathBuf> {
-    // `PathBuf` segments from Rocket never hold `..`; links are resolved here.
-    let root = tokio::fs::canonicalize(repository).await.ok()?;
-    let file = tokio::fs::canonicalize(file).await.ok()?;
-    let is_file = tokio::fs::metadata(&file).await.ok()?.is_file();
-    (is_file && file.starts_with(&root)).then_some(file)
 }
 
 /// The task file route.

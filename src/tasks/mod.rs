@@ -7,6 +7,7 @@ pub mod meta;
 mod pages;
 pub mod staff_fields;
 pub mod store;
+pub mod stored_files;
 
 use rocket::fairing::AdHoc;
 

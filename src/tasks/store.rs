@@ -1,5 +1,6 @@
 //! Writing imported tasks and categories: what an import run changes in the database.
 
+use super::stored_files::FileChanges;
 use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
 
@@ -110,8 +111,14 @@ async fn free_slug(
     unreachable!("some slug is free")
 }
 
-/// Adds or updates the task `record` (visible again if it was hidden); admin-set fields stay.
-pub async fn upsert(db: &DbPool, record: &TaskRecord) -> Result<Stored, sqlx::Error> {
+/// Adds or updates the task `record` (visible again if it was hidden) and applies `files` to its
+/// stored files, in one transaction: a reader sees the old task with its old files or the new
+/// with the new. Admin-set fields stay.
+pub async fn upsert(
+    db: &DbPool,
+    record: &TaskRecord,
+    files: &FileChanges,
+) -> Result<Stored, sqlx::Error> {
     let select = "SELECT id, title, slug, category_id, pubdate, deadline, text_html, limits, templates, hidden
                   FROM tasks WHERE system_name = $1";
     let stored: Option<StoredTask> = on_pool!(db, |pool| sqlx::query_as(select)
@@ -123,7 +130,9 @@ pub async fn upsert(db: &DbPool, record: &TaskRecord) -> Result<Stored, sqlx::Er
         .unwrap_or_else(|| record.system_name.to_lowercase());
     let (slug, stored_as) = match stored {
         None => (free_slug(db, "tasks", &base, None).await?, Stored::Added),
-        Some(stored) if stored.matches(record) => return Ok(Stored::Unchanged),
+        Some(stored) if stored.matches(record) && files.is_empty() => {
+            return Ok(Stored::Unchanged);
+        }
         Some(stored) => {
             // A slug that still follows from the title is kept, so a numbered one (`x-2`) stays.
             let numbered = stored
@@ -138,6 +147,17 @@ pub async fn upsert(db: &DbPool, record: &TaskRecord) -> Result<Stored, sqlx::Er
             (slug, Stored::Updated)
         }
     };
+    write(db, record, &slug, files).await?;
+    Ok(stored_as)
+}
+
+/// Writes the task row under `slug` and its file changes in one transaction.
+async fn write(
+    db: &DbPool,
+    record: &TaskRecord,
+    slug: &str,
+    files: &FileChanges,
+) -> Result<(), sqlx::Error> {
     let write =
         "INSERT INTO tasks (system_name, title, slug, category_id, pubdate, deadline, text_html,
                       limits, templates, imported_at)
@@ -147,22 +167,49 @@ pub async fn upsert(db: &DbPool, record: &TaskRecord) -> Result<Stored, sqlx::Er
                       pubdate = excluded.pubdate, deadline = excluded.deadline,
                       text_html = excluded.text_html, limits = excluded.limits,
                       templates = excluded.templates, hidden = FALSE,
-                      imported_at = excluded.imported_at";
-    on_pool!(db, |pool| sqlx::query(write)
-        .bind(&record.system_name)
-        .bind(&record.title)
-        .bind(&slug)
-        .bind(record.category_id)
-        .bind(record.pubdate)
-        .bind(record.deadline)
-        .bind(&record.text_html)
-        .bind(&record.limits)
-        .bind(&record.templates)
-        .bind(Timestamp::now())
-        .execute(pool)
-        .await
-        .map(drop))?;
-    Ok(stored_as)
+                      imported_at = excluded.imported_at
+                  RETURNING id";
+    let remove = "DELETE FROM task_files WHERE task_id = $1 AND folder = $2 AND path = $3";
+    let put = "INSERT INTO task_files (task_id, folder, path, size, sha256, content)
+               VALUES ($1, $2, $3, $4, $5, $6)
+               ON CONFLICT (task_id, folder, path) DO UPDATE SET size = excluded.size,
+                   sha256 = excluded.sha256, content = excluded.content";
+    on_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(write)
+            .bind(&record.system_name)
+            .bind(&record.title)
+            .bind(slug)
+            .bind(record.category_id)
+            .bind(record.pubdate)
+            .bind(record.deadline)
+            .bind(&record.text_html)
+            .bind(&record.limits)
+            .bind(&record.templates)
+            .bind(Timestamp::now())
+            .fetch_one(&mut *tx)
+            .await?;
+        for gone in &files.remove {
+            sqlx::query(remove)
+                .bind(id)
+                .bind(&gone.folder)
+                .bind(&gone.path)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for file in &files.write {
+            sqlx::query(put)
+                .bind(id)
+                .bind(&file.key.folder)
+                .bind(&file.key.path)
+                .bind(i64::try_from(file.content.len()).unwrap_or(i64::MAX))
+                .bind(&file.key.sha256)
+                .bind(&file.content)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    })
 }
 
 /// Hides every visible task whose system name is not in `keep`; returns the names hidden.

@@ -8,10 +8,11 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use rocket::http::{ContentType, Header, Status};
-use rocket::request::{FromRequest, Outcome};
 use rocket::response::{self, Responder};
 use rocket::{Request, Response, Route, get, routes};
 use rust_embed::RustEmbed;
+
+use super::IfNoneMatch;
 
 #[derive(RustEmbed)]
 #[folder = "public/"]
@@ -91,23 +92,6 @@ impl tera::Function for AssetFunction {
     }
 }
 
-/// The `If-None-Match` header of a request, if any.
-struct IfNoneMatch(Option<String>);
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for IfNoneMatch {
-    type Error = std::convert::Infallible;
-
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        Outcome::Success(Self(
-            request
-                .headers()
-                .get_one("If-None-Match")
-                .map(str::to_owned),
-        ))
-    }
-}
-
 /// An embedded file, or a 304 when the client's copy is current.
 struct StaticFile {
     status: Status,
@@ -151,10 +135,7 @@ fn serve(path: PathBuf, if_none_match: IfNoneMatch) -> Option<StaticFile> {
         .extension()
         .and_then(|extension| ContentType::from_extension(extension.to_str()?))
         .unwrap_or(ContentType::Binary);
-    let quoted = format!("\"{}\"", asset.etag);
-    let fresh = if_none_match
-        .0
-        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == quoted));
+    let fresh = if_none_match.matches(&asset.etag);
     let body = if fresh {
         None
     } else {

@@ -1,4 +1,5 @@
-//! Request context as guards: the client's address, the public origin, and htmx requests.
+//! Request context as guards: the client's address, the public origin, htmx requests, and the
+//! client's cached copy (`If-None-Match`).
 //!
 //! Forwarded headers (`X-Forwarded-*`) are believed only from `trusted_proxies`.
 
@@ -149,5 +150,34 @@ impl<'r> FromRequest<'r> for LastEventId {
             .get_one("Last-Event-ID")
             .and_then(|value| value.trim().parse().ok());
         Outcome::Success(Self(id))
+    }
+}
+
+/// The entity tags of a client's cached copy (`If-None-Match`), if it sent any.
+#[derive(Clone, Debug, Default)]
+pub struct IfNoneMatch(Option<String>);
+
+impl IfNoneMatch {
+    /// Whether the client's copy is the one tagged `etag` (unquoted), so a 304 will do.
+    #[must_use]
+    pub fn matches(self, etag: &str) -> bool {
+        let quoted = format!("\"{etag}\"");
+        self.0
+            .as_deref()
+            .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == quoted))
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for IfNoneMatch {
+    type Error = Infallible;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        Outcome::Success(Self(
+            request
+                .headers()
+                .get_one("If-None-Match")
+                .map(str::to_owned),
+        ))
     }
 }

@@ -19,7 +19,7 @@ use rocket::shield::{Frame, Referrer, Shield};
 
 pub use csrf::CsrfToken;
 pub use error::{AppError, AppResult};
-pub use guards::{ClientIp, Htmx, LastEventId, Origin};
+pub use guards::{ClientIp, Htmx, IfNoneMatch, LastEventId, Origin};
 pub use numbers::{PageNumber, PathNumber};
 pub use templates::{FormAnswer, Html, Templates};
 

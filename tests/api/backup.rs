@@ -102,8 +102,10 @@ async fn snapshot(db: &DbPool) -> Snapshot {
 const SCRIPT: &[u8] = b"#!/bin/sh\necho restored-output; exit 0\n";
 const HELPER: &[u8] = b"# \xc3\xa4 bytes \x01\x02\nexit 1\n";
 const HINT: &[u8] = b"a task file from the repository copy\n";
+const ATTACHMENT: &[u8] = b"a task file stored by an import \x00\xff\n";
 
-/// The task's attachment in the data folder's repository copy (`tasks::files` serves it).
+/// A file of the data folder's repository copy (the import's working tree, backed up with the
+/// data folder).
 fn hint(data: &Path) -> PathBuf {
     data.join("repository/ShellTask/attachments/hint.txt")
 }
@@ -122,6 +124,7 @@ async fn a_restored_installation_has_the_same_users_solutions_and_results() {
     let hint_file = hint(&app.config.data_dir);
     std::fs::create_dir_all(hint_file.parent().unwrap()).unwrap();
     std::fs::write(&hint_file, HINT).unwrap();
+    store_attachment(&app.db().await).await;
     let run_folders = app.config.data_dir.join("checks");
     assert!(run_folders.is_dir(), "the worker made its run folders");
 
@@ -179,9 +182,27 @@ async fn a_restored_installation_has_the_same_users_solutions_and_results() {
         "{shown}"
     );
     let task_file = restored
-        .get("/solutions/editor/shell-task/attachments/hint.txt")
+        .get("/solutions/editor/shell-task/attachments/hint.bin")
         .await;
-    assert_eq!(task_file.bytes().await.unwrap().as_ref(), HINT);
+    assert_eq!(task_file.status(), 200);
+    assert_eq!(task_file.bytes().await.unwrap().as_ref(), ATTACHMENT);
+}
+
+/// Stores a task file of the task `shell-task` as an import would (`attachments/hint.bin`).
+async fn store_attachment(db: &DbPool) {
+    use sha2::Digest;
+    let sql = "INSERT INTO task_files (task_id, folder, path, size, sha256, content)
+               VALUES ((SELECT id FROM tasks WHERE slug = 'shell-task'), 'attachments',
+                       'hint.bin', $1, $2, $3)";
+    let sha256 = hex::encode(sha2::Sha256::digest(ATTACHMENT));
+    inloop::on_pool!(db, |pool| sqlx::query(sql)
+        .bind(i64::try_from(ATTACHMENT.len()).unwrap())
+        .bind(&sha256)
+        .bind(ATTACHMENT)
+        .execute(pool)
+        .await
+        .map(drop))
+    .unwrap();
 }
 
 #[tokio::test]

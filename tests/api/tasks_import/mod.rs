@@ -1,6 +1,7 @@
 //! Task repositories over real HTTP: import, checker image, webhook, task pages, task files.
 
 mod admin;
+mod files;
 mod hardening;
 mod import;
 mod pages;

@@ -10,7 +10,8 @@ pub struct TestRepo {
     pub dir: TempDir,
 }
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n not really an image";
+/// The bytes of `task-a/images/pic.png`.
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n not really an image";
 
 impl TestRepo {
     /// The standard repository: valid tasks `task-a` (Basics), `task-b` (Advanced), `task-c`
