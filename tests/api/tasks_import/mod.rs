@@ -1,11 +1,12 @@
 //! Task repositories over real HTTP: import, checker image, webhook, task pages, task files.
 
 mod admin;
+mod contexts;
 mod hardening;
 mod import;
 mod pages;
 mod queue;
-mod repo;
+pub(crate) mod repo;
 mod webhook;
 
 use crate::common::{self, TestApp};
