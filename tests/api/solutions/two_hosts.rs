@@ -242,7 +242,7 @@ async fn a_check_at_instance_b_runs_on_its_own_docker_host_with_the_image_built_
     // Declared first, dropped last: instance B stops before its daemon.
     let daemon = SecondDaemon::start().await;
     daemon.copy_image(BASE_IMAGE);
-    let (app, _repo, run) = instance_a().await;
+    let (app, repo, run) = instance_a().await;
     let tag = run.image_tag.clone();
     let on_b = daemon.docker();
     assert!(on_b.inspect_image(&tag).await.is_err(), "built on A only");
@@ -254,18 +254,17 @@ async fn a_check_at_instance_b_runs_on_its_own_docker_host_with_the_image_built_
     ];
     let (mut server, name, base) = instance_b(&app, &env).await;
     let browser = logged_in_at(&base, "student").await;
-    let answer = try_upload_at(
-        &base,
-        &browser,
-        &[("solution.sh", b"cat /checker/nonce.txt; exit 0")],
-    )
-    .await
-    .unwrap();
+    // Passes only in the image built from this repository's context (judged by the exit code).
+    let nonce = std::fs::read_to_string(repo.path().join("nonce.txt")).unwrap();
+    let script = format!("test \"$(cat /checker/nonce.txt)\" = {nonce}");
+    let answer = try_upload_at(&base, &browser, &[("solution.sh", script.as_bytes())])
+        .await
+        .unwrap();
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
 
     let db = app.db().await;
     let check = async || -> (String, Option<String>, String, String, String) {
-        let sql = "SELECT status, verdict, worker, image, stdout FROM checks";
+        let sql = "SELECT status, verdict, worker, image, stderr FROM checks";
         inloop::on_pool!(&db, |pool| sqlx::query_as(sql).fetch_one(pool).await).unwrap()
     };
     let deadline = Instant::now() + Duration::from_mins(2);
@@ -279,12 +278,10 @@ async fn a_check_at_instance_b_runs_on_its_own_docker_host_with_the_image_built_
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let (_, verdict, worker, image, stdout) = check().await;
-    assert_eq!(verdict.as_deref(), Some("passed"), "{stdout}");
+    let (_, verdict, worker, image, stderr) = check().await;
+    assert_eq!(verdict.as_deref(), Some("passed"), "{stderr}");
     assert!(worker.starts_with(&format!("{name}/")), "{worker}");
     assert_eq!(image, tag);
-    let nonce = std::fs::read_to_string(app.dir.path().join("data/repository/nonce.txt"));
-    assert!(stdout.contains(nonce.unwrap().trim()), "{stdout}");
     let page = browser.get(format!("{base}/solutions/detail/shell-task/1/"));
     let page = page.send().await.unwrap().text().await.unwrap();
     assert!(page.contains("badge-passed"), "{page}");
