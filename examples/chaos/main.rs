@@ -6,6 +6,7 @@
 //! infrastructure error the student would take for theirs), and no check container may be left.
 //! The figures go to `docs/benchmarks.md`; a broken promise fails the run.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -361,12 +362,13 @@ fn section(
 ) -> String {
     let mut faults_table = String::from("| At | Fault | Took |\n|---|---|---|\n");
     for fault in faults {
-        faults_table.push_str(&format!(
-            "| {:.0} s | {} | {:.1} s |\n",
+        let _ = writeln!(
+            faults_table,
+            "| {:.0} s | {} | {:.1} s |",
             fault.at,
             fault.what,
             fault.took.as_secs_f64()
-        ));
+        );
     }
     let not_passed = if outcome.not_passed.is_empty() {
         "none".to_owned()

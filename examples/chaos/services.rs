@@ -212,15 +212,17 @@ impl Dockerd {
 
     /// Copies `image` from the machine's daemon (there is no registry).
     pub fn load(&self, image: &str) {
-        let save = Command::new("docker")
+        let mut save = Command::new("docker")
             .args(["save", image])
             .stdout(Stdio::piped())
             .spawn()
             .expect("docker save");
-        run(self
-            .docker()
-            .arg("load")
-            .stdin(save.stdout.expect("docker save's output")));
+        let output = save.stdout.take().expect("docker save's output");
+        run(self.docker().arg("load").stdin(output));
+        assert!(
+            save.wait().is_ok_and(|status| status.success()),
+            "docker save {image}"
+        );
     }
 
     /// SIGTERM, as `systemctl stop docker` does: the daemon stops its containers and exits.

@@ -26,8 +26,17 @@ use crate::config::Config;
 pub const IMAGE_NAME: &str = "inloop-checker";
 /// The label naming the installation that built an image.
 pub const OWNER_LABEL: &str = "org.inloop.installation";
-/// Largest build context sent to Docker.
-const CONTEXT_LIMIT: u64 = 1024 * 1024 * 1024;
+/// Largest build context, packed: the database stores it for every Docker host that runs checks
+/// (issue 16), and SQLite takes values below 1 GB only.
+pub const CONTEXT_LIMIT: u64 = 200 * 1024 * 1024;
+
+fn too_large() -> std::io::Error {
+    std::io::Error::other(format!(
+        "the build context exceeds {} MiB, the most the database stores for other check hosts: \
+         list large files that the Dockerfile does not need in .dockerignore",
+        CONTEXT_LIMIT / 1024 / 1024
+    ))
+}
 
 /// How a build ended.
 pub struct Built {
@@ -105,7 +114,7 @@ pub fn context(repository: &Path, owner: &str) -> std::io::Result<Context> {
         let metadata = std::fs::symlink_metadata(path)?;
         size += metadata.len();
         if size > CONTEXT_LIMIT {
-            return Err(std::io::Error::other("the build context exceeds 1 GiB"));
+            return Err(too_large());
         }
         hash.update(relative.to_string_lossy().as_bytes());
         hash.update([0]);
@@ -123,8 +132,13 @@ pub fn context(repository: &Path, owner: &str) -> std::io::Result<Context> {
         tar.append_path_with_name(path, relative)?;
     }
     let digest = hex::encode(hash.finalize());
+    let tar = tar.into_inner()?;
+    // The tar's headers and padding come on top of the files.
+    if u64::try_from(tar.len()).unwrap_or(u64::MAX) > CONTEXT_LIMIT {
+        return Err(too_large());
+    }
     Ok(Context {
-        tar: tar.into_inner()?,
+        tar,
         tag: format!("{IMAGE_NAME}:{owner}-{}", &digest[..12]),
         owner: owner.to_owned(),
     })
@@ -227,4 +241,29 @@ pub async fn prune(docker: &Docker, owner: &str, keep: &[&str]) -> Vec<String> {
         }
     }
     removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_context_over_the_limit_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        // Sparse: no disk used, and the size is checked before the file is read.
+        let big = std::fs::File::create(dir.path().join("big.bin")).unwrap();
+        big.set_len(CONTEXT_LIMIT + 1).unwrap();
+        let error = context(dir.path(), "owner").err().unwrap();
+        assert!(error.to_string().contains("exceeds 200 MiB"), "{error}");
+
+        std::fs::write(dir.path().join(".dockerignore"), "big.bin\n").unwrap();
+        let packed = context(dir.path(), "owner").unwrap();
+        assert!(
+            packed.tag.starts_with("inloop-checker:owner-"),
+            "{}",
+            packed.tag
+        );
+        assert!(packed.tar.len() < 10_000);
+    }
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::runs::{self, ImageStatus, ImportRun};
-use super::{files, git, image, loader, make};
+use super::{contexts, files, git, image, loader, make};
 use crate::config::Config;
 use crate::db::{DbPool, Timestamp};
 use crate::metrics::METRICS;
@@ -86,8 +86,14 @@ impl Importer {
         if let Some(error) = make_error {
             return Err(error);
         }
-        self.store_tasks(id, &dir).await?;
-        self.build_image(id, &dir).await
+        let entries = self.load_tasks(&dir).await?;
+        // Tasks and their checker image change together (issue 16): a failed build publishes
+        // neither, and the image is published only once its tasks are stored.
+        let built = self.build_image(id, &dir).await?;
+        self.store_tasks(id, entries).await?;
+        runs::record_image(db, id, &built.tag, built.status, &built.log)
+            .await
+            .map_err(database)
     }
 
     /// Runs the repository's `make` in its container (see [`make`]).
@@ -122,14 +128,18 @@ impl Importer {
             .map_err(|error| error.to_string())
     }
 
-    async fn store_tasks(&self, id: i64, dir: &std::path::Path) -> StepResult<()> {
-        let db = &self.db;
+    /// Reads the task directories, storing nothing yet.
+    async fn load_tasks(&self, dir: &std::path::Path) -> StepResult<Vec<loader::Entry>> {
         let zone = crate::time_zone::parse(&self.config.time_zone)?;
         let root = dir.to_owned();
-        let entries = tokio::task::spawn_blocking(move || loader::load_all(&root, &zone))
+        tokio::task::spawn_blocking(move || loader::load_all(&root, &zone))
             .await
             .map_err(|error| error.to_string())?
-            .map_err(|error| format!("cannot read the repository: {error}"))?;
+            .map_err(|error| format!("cannot read the repository: {error}"))
+    }
+
+    async fn store_tasks(&self, id: i64, entries: Vec<loader::Entry>) -> StepResult<()> {
+        let db = &self.db;
         let mut keep = Vec::new();
         for entry in entries {
             let (directory, outcome, reason) = match entry {
@@ -205,13 +215,15 @@ impl Importer {
         Ok((outcome, reason))
     }
 
-    async fn build_image(&self, id: i64, dir: &std::path::Path) -> StepResult<()> {
+    /// Packs the build context, stores it for other Docker hosts, builds the image here and
+    /// removes older ones; records a failure, but leaves publishing the image to the caller.
+    async fn build_image(&self, id: i64, dir: &std::path::Path) -> StepResult<image::Built> {
         let db = &self.db;
         let fail = async |tag: &str, reason: String, log: &str| {
             runs::record_image(db, id, tag, ImageStatus::Failed, log)
                 .await
                 .map_err(database)?;
-            Err::<(), String>(reason)
+            Err::<image::Built, String>(reason)
         };
         if !dir.join("Dockerfile").is_file() {
             let reason = "the repository has no Dockerfile".to_owned();
@@ -227,12 +239,18 @@ impl Importer {
             }
             Err(error) => return fail("", error.to_string(), "").await,
         };
+        // Stored before the build, which consumes it; a failed build's context goes with the
+        // next prune.
+        if let Err(error) = contexts::store(db, &context.tag, &context.tar).await {
+            let reason = format!("cannot store the build context: {}", database(error));
+            return fail(&context.tag, reason, "").await;
+        }
         let docker = match crate::runner::docker::connect(&self.config) {
             Ok(docker) => docker.with_timeout(Duration::from_mins(30)),
             Err(error) => return fail(&context.tag, format!("docker: {error}"), "").await,
         };
         let owner = context.owner.clone();
-        let built = match image::build(&docker, context).await {
+        let mut built = match image::build(&docker, context).await {
             Ok(built) => built,
             Err(error) => return fail(&error.tag, error.reason, &error.log).await,
         };
@@ -245,13 +263,23 @@ impl Importer {
             &keep.into_iter().flatten().collect::<Vec<_>>(),
         )
         .await;
-        let mut log = built.log;
         if !removed.is_empty() {
-            log = format!("{log}\nRemoved old checker images: {}", removed.join(", "));
+            built.log = format!(
+                "{}\nRemoved old checker images: {}",
+                built.log,
+                removed.join(", ")
+            );
         }
-        runs::record_image(db, id, &built.tag, built.status, &log)
+        let pruned = contexts::prune(db, &built.tag, previous.as_deref())
             .await
-            .map_err(database)
+            .map_err(database)?;
+        if pruned > 0 {
+            tracing::info!(
+                pruned,
+                "removed the stored build contexts of older checker images"
+            );
+        }
+        Ok(built)
     }
 }
 

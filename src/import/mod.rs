@@ -3,6 +3,7 @@
 pub mod capped;
 pub mod command;
 pub mod commands;
+pub mod contexts;
 pub mod dockerignore;
 pub mod files;
 pub mod git;

@@ -1,6 +1,7 @@
 //! Solutions: handing them in, the durable check queue, the workers, and the result pages.
 
 pub mod archive;
+pub mod checker_image;
 mod checkpoint_routes;
 pub mod checkpoints;
 pub mod commands;
@@ -85,6 +86,7 @@ pub fn stage() -> AdHoc {
                         installation: crate::import::image::owner(config),
                         stale: config.check_stale(),
                         grace: config.shutdown_grace(),
+                        images: checker_image::OnDemand::default(),
                         wake: rocket
                             .state::<Doorbell>()
                             .expect("doorbell is managed")

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use super::checker_image::OnDemand;
 use super::limits::{self, Maximums};
 use super::queue::{self, Failed, Finished, Job};
 use super::{events, instances, orphans, recovery, resources};
@@ -50,6 +51,8 @@ pub struct Pool {
     /// How long running checks may go on after shutdown before they are handed back
     /// (`INLOOP_SHUTDOWN_GRACE_SECS`).
     pub grace: Duration,
+    /// Builds a checker image missing on this Docker host, once for all these workers.
+    pub images: OnDemand,
 }
 
 /// The tasks of a started pool; [`Running::stopped`] resolves once they ended after shutdown.
@@ -350,9 +353,10 @@ impl Pool {
             labels: orphans::labels(&self.installation, &self.instance, job),
             work_dir: self.work_dir.clone(),
         };
-        let outcome = sandbox::run(&docker, &request)
-            .await
-            .map_err(|error| error.to_string())?;
+        let outcome = self
+            .images
+            .run(&docker, &self.db, &self.installation, &request)
+            .await?;
         let profile = resources::Profile::of(
             &outcome.usage,
             &request.limits,

@@ -88,7 +88,8 @@ impl SmallDisk {
     fn fill(&self) {
         use std::io::Write as _;
         let mut file = std::fs::File::create(self.0.join("filler")).unwrap();
-        while file.write_all(&[0; 1 << 16]).is_ok() {}
+        let block = vec![0; 1 << 16];
+        while file.write_all(&block).is_ok() {}
     }
 
     fn free(&self) {

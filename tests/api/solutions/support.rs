@@ -60,16 +60,21 @@ pub async fn task(db: &DbPool, deadline: Option<Timestamp>) -> i64 {
         .await
         .unwrap()
     });
+    publish_image(db, IMAGE).await;
+    id
+}
+
+/// Records an import run that built `tag`: the checker image checks use from now on.
+pub async fn publish_image(db: &DbPool, tag: &str) {
     inloop::on_pool!(db, |pool| sqlx::query(
         "INSERT INTO import_runs (trigger, requested_at, status, image_tag, image_status) VALUES ('command', $1, 'succeeded', $2, 'built')",
     )
-    .bind(now)
-    .bind(IMAGE)
+    .bind(Timestamp::now())
+    .bind(tag)
     .execute(pool)
     .await
     .map(drop))
     .unwrap();
-    id
 }
 
 /// A server with workers, a task, `.sh` solutions allowed, and a logged-in student.

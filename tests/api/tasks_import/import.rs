@@ -224,6 +224,15 @@ async fn new_images_replace_older_ones_of_this_installation_only() {
         image_exists(&others.image_tag).await,
         "another installation's image stays"
     );
+    let mut kept = tags[1..].to_vec();
+    kept.sort();
+    assert_eq!(
+        inloop::import::contexts::tags(&app.db().await)
+            .await
+            .unwrap(),
+        kept,
+        "the build contexts of the current image and the previous one stay"
+    );
     for tag in tags.iter().skip(1).chain([&others.image_tag]) {
         remove_image(tag).await;
     }

@@ -1,12 +1,13 @@
 //! Task repositories over real HTTP: import, checker image, webhook, task pages, task files.
 
 mod admin;
+mod contexts;
 mod files;
 mod hardening;
 mod import;
 mod pages;
 mod queue;
-mod repo;
+pub(crate) mod repo;
 mod webhook;
 
 use crate::common::{self, TestApp};

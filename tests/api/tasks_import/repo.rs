@@ -17,10 +17,7 @@ impl TestRepo {
     /// The standard repository: valid tasks `task-a` (Basics), `task-b` (Advanced), `task-c`
     /// (Basics, published in 2099), and directories broken in every documented way.
     pub fn standard() -> Self {
-        let repo = Self {
-            dir: tempfile::tempdir().expect("temp dir"),
-        };
-        git(repo.path(), &["init", "--quiet", "-b", "main"]);
+        let repo = Self::empty();
         // A nonce in the build context gives every test its own checker image.
         let nonce = hex::encode(rand::random::<[u8; 8]>());
         repo.write("nonce.txt", &nonce);
@@ -80,6 +77,15 @@ impl TestRepo {
         repo.write("linked/task.md", "# Linked\n");
         std::os::unix::fs::symlink("/etc/hostname", repo.path().join("linked/meta.json")).unwrap();
         repo.commit("first version");
+        repo
+    }
+
+    /// A repository without files or commits.
+    pub fn empty() -> Self {
+        let repo = Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        git(repo.path(), &["init", "--quiet", "-b", "main"]);
         repo
     }
 
