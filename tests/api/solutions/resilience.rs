@@ -20,6 +20,33 @@ async fn wait_until_done(db: &inloop::db::DbPool, count: i64, timeout: Duration)
     }
 }
 
+/// Hands in three solutions while checks cannot run, and asserts that after four seconds all
+/// three still wait in the queue without an attempt spent (`waiting` and `unspent` say why).
+async fn three_waiting_checks(
+    app: &crate::common::TestApp,
+    waiting: &str,
+    unspent: &str,
+) -> inloop::db::DbPool {
+    for _ in 0..3 {
+        upload(app, &[("solution.sh", b"echo ok; exit 0")]).await;
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let db = app.db().await;
+    assert_eq!(
+        check_states(&db).await,
+        [("queued".to_owned(), 3)],
+        "{waiting}"
+    );
+    let attempts: i64 = inloop::on_pool!(&db, |pool| sqlx::query_scalar(
+        "SELECT MAX(attempts) FROM checks"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(attempts, 0, "{unspent}");
+    db
+}
+
 #[tokio::test]
 async fn checks_wait_while_docker_is_down_and_complete_when_it_returns() {
     let proxy = DockerProxy::start();
@@ -33,23 +60,12 @@ async fn checks_wait_while_docker_is_down_and_complete_when_it_returns() {
         &[],
     )
     .await;
-    for _ in 0..3 {
-        upload(&app, &[("solution.sh", b"echo ok; exit 0")]).await;
-    }
-    tokio::time::sleep(Duration::from_secs(4)).await;
-    let db = app.db().await;
-    assert_eq!(
-        check_states(&db).await,
-        [("queued".to_owned(), 3)],
-        "nothing runs, nothing fails"
-    );
-    let attempts: i64 = inloop::on_pool!(&db, |pool| sqlx::query_scalar(
-        "SELECT MAX(attempts) FROM checks"
+    let db = three_waiting_checks(
+        &app,
+        "nothing runs, nothing fails",
+        "no attempt was spent on a missing daemon",
     )
-    .fetch_one(pool)
-    .await)
-    .unwrap();
-    assert_eq!(attempts, 0, "no attempt was spent on a missing daemon");
+    .await;
     let page = app.get_text("/solutions/detail/shell-task/3/").await;
     assert!(
         page.contains("badge-queued"),
@@ -112,23 +128,12 @@ async fn checks_wait_while_the_data_disk_is_full_and_complete_when_there_is_room
     // The checks' work folders live under data/checks: that disk is the one that fills up.
     let disk = SmallDisk::mount(&app.config.data_dir.join("checks"));
     disk.fill();
-    for _ in 0..3 {
-        upload(&app, &[("solution.sh", b"echo ok; exit 0")]).await;
-    }
-    tokio::time::sleep(Duration::from_secs(4)).await;
-    let db = app.db().await;
-    assert_eq!(
-        check_states(&db).await,
-        [("queued".to_owned(), 3)],
-        "nothing is claimed while the disk is full, so nothing fails"
-    );
-    let attempts: i64 = inloop::on_pool!(&db, |pool| sqlx::query_scalar(
-        "SELECT MAX(attempts) FROM checks"
+    let db = three_waiting_checks(
+        &app,
+        "nothing is claimed while the disk is full, so nothing fails",
+        "no attempt was spent on a full disk",
     )
-    .fetch_one(pool)
-    .await)
-    .unwrap();
-    assert_eq!(attempts, 0, "no attempt was spent on a full disk");
+    .await;
 
     disk.free();
     wait_until_done(&db, 3, Duration::from_secs(90)).await;
