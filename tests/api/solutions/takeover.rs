@@ -9,6 +9,7 @@ use inloop::runner::verdict::Verdict;
 use inloop::solutions::queue::{self, Failed, Finished, Job};
 use inloop::solutions::{orphans, recovery};
 
+use super::lifecycle::terminate;
 use super::restart::{check_row, containers_of, serve_with, wait_for_state};
 use super::support;
 
@@ -123,14 +124,7 @@ async fn a_server_shut_down_mid_check_leaves_no_container_and_gives_the_check_ba
         containers_of(&gamma) > 0
     })
     .await;
-    let pid = server.0.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    terminate(&server);
     wait_until("the server stops", Duration::from_mins(1), || {
         server.0.try_wait().unwrap().is_some()
     })
