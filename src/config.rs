@@ -73,6 +73,13 @@ pub struct Config {
     /// The Docker Engine (`INLOOP_DOCKER_HOST`: `unix:///path` or `tcp://host:port`); default
     /// `DOCKER_HOST`, else the local socket.
     pub docker_host: Option<String>,
+    /// A folder with `ca.pem`, `cert.pem` and `key.pem` (`INLOOP_DOCKER_CERT_PATH`): a `tcp://`
+    /// Docker host is then reached over TLS, the server checked against `ca.pem` and this client
+    /// known by its certificate (Docker's `--tlsverify`).
+    pub docker_cert_path: Option<PathBuf>,
+    /// An image registry for checker images (`INLOOP_REGISTRY`, e.g. `registry:5000/inloop`): the
+    /// import pushes the image there, and a check host lacking it pulls it instead of building.
+    pub registry: Option<String>,
     /// Seconds between heartbeats on idle event streams, so proxies keep them open.
     pub sse_heartbeat_secs: u64,
     /// The image the import runs the task repository's `make` in (`INLOOP_MAKE_IMAGE`).
@@ -123,6 +130,8 @@ impl Default for Config {
             git_known_hosts: None,
             instance: None,
             docker_host: None,
+            docker_cert_path: None,
+            registry: None,
             sse_heartbeat_secs: 15,
             make_image: "inloop-make:1".into(),
             check_stale_secs: 30,
@@ -268,6 +277,24 @@ impl Config {
                 "empty: imports need an image to run `make` in",
             ));
         }
+        if let Some(folder) = &config.docker_cert_path {
+            let host = config.docker_host.as_deref().unwrap_or_default();
+            if !host.starts_with("tcp://") {
+                return Err(invalid(
+                    "INLOOP_DOCKER_CERT_PATH",
+                    "certificates are for a tcp:// INLOOP_DOCKER_HOST",
+                ));
+            }
+            if let Some(missing) = ["ca.pem", "cert.pem", "key.pem"]
+                .into_iter()
+                .find(|name| !folder.join(name).is_file())
+            {
+                return Err(invalid(
+                    "INLOOP_DOCKER_CERT_PATH",
+                    format!("{missing} is missing in {}", folder.display()),
+                ));
+            }
+        }
         if config.session_idle_minutes == 0 || config.session_max_days == 0 {
             return Err(invalid(
                 "INLOOP_SESSION_IDLE_MINUTES/INLOOP_SESSION_MAX_DAYS",
@@ -287,6 +314,15 @@ impl Config {
         }
         config.app_secret_key = Some(config.resolve_secret(figment.profile())?);
         Ok(config)
+    }
+
+    /// The image registry for checker images, when one is set.
+    #[must_use]
+    pub fn registry(&self) -> Option<&str> {
+        self.registry
+            .as_deref()
+            .map(str::trim)
+            .filter(|registry| !registry.is_empty())
     }
 
     /// The local copy of the task repository, inside the data directory.

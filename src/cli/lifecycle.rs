@@ -89,7 +89,7 @@ pub(super) async fn workers(config: &Config, count: u32) -> CommandResult {
         installation: crate::import::image::owner(config),
         stale: config.check_stale(),
         grace: config.shutdown_grace(),
-        images: crate::solutions::checker_image::OnDemand::default(),
+        images: crate::solutions::checker_image::OnDemand::new(config.registry()),
         work_dir: crate::runner::sandbox::work_dir(&config.data_dir, &instance),
         instance,
         wake: std::sync::Arc::default(),

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::runs::{self, ImageStatus, ImportRun};
-use super::{contexts, files, git, image, loader, make};
+use super::{contexts, files, git, image, loader, make, registry};
 use crate::config::Config;
 use crate::db::{DbPool, Timestamp};
 use crate::metrics::METRICS;
@@ -254,6 +254,17 @@ impl Importer {
             Ok(built) => built,
             Err(error) => return fail(&error.tag, error.reason, &error.log).await,
         };
+        if let Some(registry) = self.config.registry() {
+            // Optional: a host that cannot pull builds from the stored context instead.
+            let pushed = match registry::push(&docker, registry, &built.tag).await {
+                Ok(()) => format!("Pushed to {registry}."),
+                Err(reason) => {
+                    tracing::warn!(%reason, "pushing the checker image to INLOOP_REGISTRY failed");
+                    format!("{reason}\nCheck hosts build the image from its stored context.")
+                }
+            };
+            built.log = format!("{}\n{pushed}", built.log);
+        }
         // Keep the new image and the one checks used until now (a check may be starting on it).
         let previous = runs::current_image(db).await.map_err(database)?;
         let keep = [Some(built.tag.as_str()), previous.as_deref()];

@@ -1,11 +1,13 @@
 //! Running the task repository's `make` in a throwaway, locked-down container: whoever can push
 //! to the repository runs code there, and must reach nothing of the server.
 //!
-//! The container sees the repository copy (read-write, as its working directory) and nothing else
-//! of the host: no environment of the server, no Docker socket, no network unless the runtime
-//! setting `import_make_network` allows it, no capabilities, a read-only root with a tmpfs `/tmp`,
-//! limits on memory, CPU and processes. It runs as an unprivileged user, and is removed with
-//! force when `make` exits or the time limit passes, with everything it started.
+//! The container sees the repository copy without `.git` (read-write, as its working directory,
+//! in a volume of its own filled and read back through Docker's API: see [`super::transfer`]) and
+//! nothing else of the host: no environment of the server, no Docker socket, no network unless
+//! the runtime setting `import_make_network` allows it, no capabilities, a read-only root with a
+//! tmpfs `/tmp`, limits on memory, CPU and processes. It runs as `nobody`, and is removed with
+//! its volume and with force when `make` exits or the time limit passes, with everything it
+//! started.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -15,7 +17,8 @@ use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
 use bollard::models::{
-    ContainerCreateBody, HostConfig, HostConfigLogConfig, Mount, MountType, ResourcesUlimits,
+    ContainerCreateBody, HostConfig, HostConfigLogConfig, Mount, MountType, MountVolumeOptions,
+    ResourcesUlimits,
 };
 use bollard::query_parameters::{
     ListContainersOptions, LogsOptions, RemoveContainerOptions, WaitContainerOptions,
@@ -28,9 +31,11 @@ use super::image::OWNER_LABEL;
 
 /// The label of an import's `make` container; its value is the import run's id.
 pub const LABEL: &str = "inloop.import";
-/// Where the repository copy is mounted.
-const WORKDIR: &str = "/repository";
-/// `nobody:nogroup`: who runs `make` when the server runs as root.
+/// Where the volume holding the repository copy ([`super::transfer::FOLDER`]) is mounted.
+const VOLUME: &str = "/work";
+/// The copy, `make`'s working directory.
+const WORKDIR: &str = "/work/repository";
+/// `nobody:nogroup`: who runs `make`, and owns the copy it sees.
 const NOBODY: (u32, u32) = (65534, 65534);
 const MEMORY_BYTES: i64 = 1024 * 1024 * 1024;
 const TMP_SIZE: &str = "size=268435456";
@@ -55,7 +60,8 @@ pub struct Make<'a> {
 }
 
 impl Make<'_> {
-    /// Runs `make` (the default target) on the copy `dir`; its output, also when it failed.
+    /// Runs `make` (the default target) on the copy `dir`, which then holds what `make` left;
+    /// its output, also when it failed.
     pub async fn run(&self, docker: &Docker, dir: &Path) -> Result<String, CommandError> {
         let failed = |reason: String, output: String| CommandError {
             what: "make".into(),
@@ -81,18 +87,17 @@ impl Make<'_> {
         // One import runs at a time in an installation: a `make` container of its own still
         // there belongs to an instance that died during an import.
         remove_leftovers(docker, self.owner).await;
-        let user = prepare_copy(dir)
-            .await
-            .map_err(|error| failed(format!("cannot prepare the copy: {error}"), String::new()))?;
-        let config = self.container(dir, &user);
         let created = docker
-            .create_container(None, config)
+            .create_container(None, self.container())
             .await
             .map_err(|error| failed(format!("docker: {error}"), String::new()))?;
         let container = Removed {
             docker: docker.clone(),
             id: created.id,
         };
+        super::transfer::upload(docker, &container.id, VOLUME, dir, NOBODY)
+            .await
+            .map_err(|reason| failed(reason, String::new()))?;
         let mut log = CappedLog::default();
         let ended = tokio::time::timeout(self.time_limit, follow(docker, &container.id, &mut log));
         let outcome = match ended.await {
@@ -101,7 +106,7 @@ impl Make<'_> {
                 self.time_limit.as_secs()
             )),
             Ok(Err(error)) => Err(format!("docker: {error}")),
-            Ok(Ok(0)) => Ok(()),
+            Ok(Ok(0)) => super::transfer::download(docker, &container.id, WORKDIR, dir).await,
             Ok(Ok(code)) => Err(format!("exit status: {code}")),
         };
         container.remove().await;
@@ -112,18 +117,21 @@ impl Make<'_> {
         }
     }
 
-    fn container(&self, dir: &Path, user: &str) -> ContainerCreateBody {
+    fn container(&self) -> ContainerCreateBody {
         let labels = HashMap::from([
             (LABEL.to_owned(), self.run.to_string()),
             (OWNER_LABEL.to_owned(), self.owner.to_owned()),
         ]);
         let host_config = HostConfig {
-            // Mounts rather than `binds`: host paths may contain `:` or `,`.
+            // An anonymous volume, removed with the container.
             mounts: Some(vec![Mount {
-                typ: Some(MountType::BIND),
-                source: Some(dir.to_string_lossy().into_owned()),
-                target: Some(WORKDIR.to_owned()),
+                typ: Some(MountType::VOLUME),
+                target: Some(VOLUME.to_owned()),
                 read_only: Some(false),
+                volume_options: Some(MountVolumeOptions {
+                    labels: Some(labels.clone()),
+                    ..MountVolumeOptions::default()
+                }),
                 ..Mount::default()
             }]),
             tmpfs: Some(HashMap::from([("/tmp".to_owned(), TMP_SIZE.to_owned())])),
@@ -157,7 +165,7 @@ impl Make<'_> {
             image: Some(self.image.to_owned()),
             cmd: Some(vec!["make".to_owned()]),
             working_dir: Some(WORKDIR.to_owned()),
-            user: Some(user.to_owned()),
+            user: Some(format!("{}:{}", NOBODY.0, NOBODY.1)),
             // Exactly this environment: nothing of the server's.
             env: Some(
                 [
@@ -275,35 +283,6 @@ async fn remove_leftovers(docker: &Docker, owner: &str) {
     }
 }
 
-/// The user to run as, after making the copy theirs: nobody when the server is root (the copy
-/// is handed to nobody), else the server's own user, who owns the copy already.
-async fn prepare_copy(dir: &Path) -> std::io::Result<String> {
-    let uid = rustix::process::geteuid().as_raw();
-    if uid != 0 {
-        let gid = rustix::process::getegid().as_raw();
-        return Ok(format!("{uid}:{gid}"));
-    }
-    let root = dir.to_owned();
-    tokio::task::spawn_blocking(move || chown_tree(&root, NOBODY))
-        .await
-        .map_err(std::io::Error::other)??;
-    Ok(format!("{}:{}", NOBODY.0, NOBODY.1))
-}
-
-/// Hands `root` and everything below it to `owner`; links are changed themselves, never followed.
-fn chown_tree(root: &Path, (uid, gid): (u32, u32)) -> std::io::Result<()> {
-    let mut pending = vec![root.to_owned()];
-    while let Some(path) = pending.pop() {
-        std::os::unix::fs::lchown(&path, Some(uid), Some(gid))?;
-        if std::fs::symlink_metadata(&path)?.is_dir() {
-            for entry in std::fs::read_dir(&path)? {
-                pending.push(entry?.path());
-            }
-        }
-    }
-    Ok(())
-}
-
 /// The container, removed with force when the run is over, or in the background if dropped.
 struct Removed {
     docker: Docker,
@@ -331,8 +310,10 @@ impl Drop for Removed {
 }
 
 async fn remove(docker: &Docker, id: &str) {
+    // With its anonymous volume, the copy `make` worked on.
     let options = RemoveContainerOptions {
         force: true,
+        v: true,
         ..RemoveContainerOptions::default()
     };
     for attempt in 1..=3 {

@@ -12,8 +12,10 @@ pub mod job;
 pub mod links;
 pub mod loader;
 pub mod make;
+pub mod registry;
 pub mod runs;
 pub mod signature;
+mod transfer;
 mod webhook;
 pub mod worker;
 

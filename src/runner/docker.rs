@@ -8,19 +8,33 @@ use bollard::Docker;
 #[derive(Clone)]
 pub struct DockerClient(Option<Docker>);
 
-/// A client for the configured Docker Engine: `docker_host` (`unix:///path` or `tcp://host:port`),
-/// else `DOCKER_HOST`, else the local socket. The API version is negotiated on use.
+/// A client for the configured Docker Engine: `docker_host` (`unix:///path` or `tcp://host:port`,
+/// over TLS with client certificates when `docker_cert_path` is set), else `DOCKER_HOST`, else
+/// the local socket. The API version is negotiated on use.
 pub fn connect(config: &crate::config::Config) -> Result<Docker, DockerError> {
-    let docker = match config
+    let host = config
         .docker_host
         .as_deref()
-        .filter(|host| !host.is_empty())
-    {
-        Some(host) => match host.strip_prefix("unix://") {
-            Some(path) => Docker::connect_with_unix(path, 120, bollard::API_DEFAULT_VERSION)?,
-            None => Docker::connect_with_http(host, 120, bollard::API_DEFAULT_VERSION)?,
-        },
-        None => Docker::connect_with_local_defaults()?,
+        .filter(|host| !host.is_empty());
+    let certificates = config
+        .docker_cert_path
+        .as_deref()
+        .filter(|path| !path.as_os_str().is_empty());
+    let version = bollard::API_DEFAULT_VERSION;
+    let docker = match (host, certificates) {
+        (Some(host), _) if host.starts_with("unix://") => {
+            Docker::connect_with_unix(&host["unix://".len()..], 120, version)?
+        }
+        (Some(host), Some(folder)) => Docker::connect_with_ssl(
+            host,
+            &folder.join("key.pem"),
+            &folder.join("cert.pem"),
+            &folder.join("ca.pem"),
+            120,
+            version,
+        )?,
+        (Some(host), None) => Docker::connect_with_http(host, 120, version)?,
+        (None, _) => Docker::connect_with_local_defaults()?,
     };
     Ok(docker)
 }

@@ -3,5 +3,6 @@
 pub mod docker;
 pub mod junit;
 pub mod sandbox;
+pub mod tarball;
 pub mod text;
 pub mod verdict;

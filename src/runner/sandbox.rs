@@ -5,6 +5,7 @@ mod archive;
 mod container;
 mod folders;
 mod holder;
+mod input;
 mod output;
 mod storage;
 mod supervise;
@@ -75,17 +76,15 @@ pub struct CheckRequest {
     pub image: String,
     /// The task's system name: the one argument the image's ENTRYPOINT receives.
     pub task_name: String,
-    /// The submitted files. They are copied (readable for all) into a folder of the run's own,
-    /// so this folder may be private to the server.
+    /// The submitted files. They are packed (readable for all) and uploaded into a volume of the
+    /// run's own through Docker's API, so this folder may be private to the server, and the
+    /// Docker host another machine.
     pub input_dir: PathBuf,
     /// What the check may use.
     pub limits: Limits,
     /// Extra container labels, e.g. the solution's id; `inloop.check=1` is always added. The
-    /// storage volume and its holder container carry them too.
+    /// input and storage volumes and their holder container carry them too.
     pub labels: HashMap<String, String>,
-    /// Where the run's temp folder is made; the Docker daemon must see it under the same path
-    /// (bind mounts name host paths). [`remove_leftovers`] empties it after a crash.
-    pub work_dir: PathBuf,
 }
 
 /// What happened in a check that ran; how to judge it is [`super::verdict`]'s business.
@@ -175,21 +174,15 @@ impl SandboxError {
 /// means the check could not be run or observed and says nothing about the solution.
 ///
 /// `docker` should have its API version negotiated ([`super::docker::DockerClient::negotiated`]).
-/// If the future is dropped, the containers and the storage volume are still removed, in the
+/// If the future is dropped, the containers and the volumes are still removed, in the
 /// background.
 pub async fn run(docker: &Docker, request: &CheckRequest) -> Result<CheckOutcome, SandboxError> {
     let begun = std::time::Instant::now();
     let user = user::checker_user(docker, request).await?;
-    let folders = folders::RunFolders::prepare(&request.input_dir, &request.work_dir).await?;
-    let outcome = match storage::Storage::create(docker, request).await {
-        Ok(mut storage) => {
-            let outcome = run_in(docker, request, &user, &folders, &mut storage, begun).await;
-            storage.remove().await;
-            outcome
-        }
-        Err(error) => Err(error),
-    };
-    folders.remove().await;
+    let input = input::InputArchive::pack(&request.input_dir).await?;
+    let mut storage = storage::Storage::create(docker, request, &input).await?;
+    let outcome = run_in(docker, request, &user, input, &mut storage, begun).await;
+    storage.remove().await;
     outcome
 }
 
@@ -197,15 +190,15 @@ async fn run_in(
     docker: &Docker,
     request: &CheckRequest,
     user: &str,
-    folders: &folders::RunFolders,
+    input: input::InputArchive,
     storage: &mut storage::Storage,
     begun: std::time::Instant,
 ) -> Result<CheckOutcome, SandboxError> {
-    let config = container::config(request, user, folders, storage);
-    // The holder must run before the checker starts (and can exit); creating both at once
-    // saves a round trip per check.
+    let config = container::config(request, user, storage);
+    // The holder must run (and hold the input) before the checker starts; creating both at
+    // once saves a round trip per check.
     let (held, container) = tokio::join!(
-        storage.hold(docker, request),
+        storage.hold(docker, request, input),
         container::Container::create(docker, config)
     );
     held?;
@@ -231,8 +224,9 @@ async fn run_in(
     })
 }
 
-/// The work folder of an instance's checks: `<data_dir>/checks/<instance>`, absolute (the Docker
-/// daemon resolves bind mounts from `/`), with the instance name made safe for a path.
+/// The work folder of an instance's checks, where the worker writes each check's submitted files
+/// before they are packed: `<data_dir>/checks/<instance>`, absolute, with the instance name made
+/// safe for a path.
 #[must_use]
 pub fn work_dir(data_dir: &std::path::Path, instance: &str) -> PathBuf {
     let mut safe: String = instance
@@ -254,7 +248,7 @@ pub fn work_dir(data_dir: &std::path::Path, instance: &str) -> PathBuf {
 }
 
 /// Free space a check needs in the work folder's file system before a worker claims it: the
-/// input files (limited far below this) and the collected output.
+/// input files (limited far below this).
 pub const MIN_FREE_BYTES: u64 = 16 << 20;
 
 /// Whether the file system of `work_dir` (or of its nearest existing parent) has
@@ -270,8 +264,8 @@ pub fn room_to_work(work_dir: &std::path::Path) -> bool {
     })
 }
 
-/// Removes what checks interrupted by a crash left: every run folder in `work_dir` (whatever
-/// modes it holds), and the storage volumes carrying [`LABEL`] and all of `labels`. Call it after
+/// Removes what checks interrupted by a crash left: every input folder in `work_dir` (whatever
+/// modes it holds), and the check volumes carrying [`LABEL`] and all of `labels`. Call it after
 /// [`remove_orphans_labelled`] with the same labels, which removes the containers using them.
 /// Returns how many folders and volumes it removed.
 pub async fn remove_leftovers<S: BuildHasher>(

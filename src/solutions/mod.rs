@@ -86,7 +86,7 @@ pub fn stage() -> AdHoc {
                         installation: crate::import::image::owner(config),
                         stale: config.check_stale(),
                         grace: config.shutdown_grace(),
-                        images: checker_image::OnDemand::default(),
+                        images: checker_image::OnDemand::new(config.registry()),
                         wake: rocket
                             .state::<Doorbell>()
                             .expect("doorbell is managed")

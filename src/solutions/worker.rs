@@ -351,7 +351,6 @@ impl Pool {
             input_dir: input.path().to_owned(),
             limits: limits::for_task(&job.task_limits, &job.task_staff_limits, &maximums),
             labels: orphans::labels(&self.installation, &self.instance, job),
-            work_dir: self.work_dir.clone(),
         };
         let outcome = self
             .images

@@ -299,6 +299,26 @@ fn an_empty_github_secret_is_refused_by_check_config_and_at_start() {
 }
 
 #[test]
+fn docker_certificates_need_a_tcp_host_and_all_three_files() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().to_str().unwrap();
+    let refused = |env: &[(&str, &str)]| {
+        let output = inloop(&["check-config"], env);
+        assert!(!output.status.success(), "{env:?}");
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let local = refused(&[("INLOOP_DOCKER_CERT_PATH", path)]);
+    assert!(local.contains("for a tcp:// INLOOP_DOCKER_HOST"), "{local}");
+    std::fs::write(folder.path().join("ca.pem"), "").unwrap();
+    let tcp = [
+        ("INLOOP_DOCKER_CERT_PATH", path),
+        ("INLOOP_DOCKER_HOST", "tcp://check-host.example.org:2376"),
+    ];
+    let missing = refused(&tcp);
+    assert!(missing.contains("cert.pem is missing"), "{missing}");
+}
+
+#[test]
 fn check_config_redacts_secrets() {
     let secret = "a-very-secret-key-that-must-never-be-printed";
     let env = [

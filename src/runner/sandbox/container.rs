@@ -5,12 +5,9 @@ use std::time::Duration;
 
 use bollard::Docker;
 use bollard::errors::Error as DockerError;
-use bollard::models::{
-    ContainerCreateBody, HostConfig, HostConfigLogConfig, Mount, MountType, ResourcesUlimits,
-};
+use bollard::models::{ContainerCreateBody, HostConfig, HostConfigLogConfig, ResourcesUlimits};
 use bollard::query_parameters::RemoveContainerOptions;
 
-use super::folders::RunFolders;
 use super::storage::{Storage, tmpfs_bytes};
 use super::{CheckRequest, Limits, SandboxError};
 
@@ -20,23 +17,10 @@ pub const LABEL: &str = "inloop.check";
 /// The container for `request`: INLOOP's checker contract (one argument, the task's system name;
 /// `/checker/input` read-only, `/checker/output/storage` and `/checker/scratch` writable; read-only
 /// root; no network; hostname `localhost`), plus resource limits.
-pub(super) fn config(
-    request: &CheckRequest,
-    user: &str,
-    folders: &RunFolders,
-    storage: &Storage,
-) -> ContainerCreateBody {
+pub(super) fn config(request: &CheckRequest, user: &str, storage: &Storage) -> ContainerCreateBody {
     let limits = &request.limits;
     let mut labels = request.labels.clone();
     labels.insert(LABEL.to_owned(), "1".to_owned());
-    // Mounts rather than `binds`: host paths may contain `:` or `,`.
-    let bind = |source: &std::path::Path, target: &str, read_only: bool| Mount {
-        typ: Some(MountType::BIND),
-        source: Some(source.to_string_lossy().into_owned()),
-        target: Some(target.to_owned()),
-        read_only: Some(read_only),
-        ..Mount::default()
-    };
     // Docker's defaults for a tmpfs are `nosuid,nodev,noexec`; only the size is ours.
     let scratch = HashMap::from([(
         "/checker/scratch".to_owned(),
@@ -45,7 +29,7 @@ pub(super) fn config(
     let memory = saturating_i64(limits.memory_bytes);
     let host_config = HostConfig {
         mounts: Some(vec![
-            bind(folders.input(), "/checker/input", true),
+            storage.input_mount("/checker/input"),
             storage.mount("/checker/output/storage"),
         ]),
         tmpfs: Some(scratch),

@@ -1,5 +1,7 @@
-//! A check's output storage: a size-capped tmpfs volume, never the host's disk, kept mounted by
-//! a holder container so its files can be read through Docker after the checker exits.
+//! A check's volumes, both size-capped tmpfs volumes (never the Docker host's disk) kept mounted
+//! by a holder container: the input, uploaded through Docker's archive API before the checker
+//! starts, and the output storage, read back the same way after it exits. Nothing is bind-mounted,
+//! so the Docker host may be another machine.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -9,13 +11,18 @@ use std::time::Duration;
 use bollard::Docker;
 use bollard::errors::Error as DockerError;
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType, VolumeCreateRequest};
-use bollard::query_parameters::{ListVolumesOptions, RemoveVolumeOptions};
+use bollard::query_parameters::{
+    ListVolumesOptions, RemoveVolumeOptions, UploadToContainerOptions,
+};
 
 use super::container::{Container, LABEL, is_gone};
+use super::input::InputArchive;
 use super::{CheckRequest, CollectedFile, Limits, SandboxError, archive, holder};
 
 /// Where the holder mounts the storage volume.
 const HOLDER_PATH: &str = "/storage";
+/// Where the holder mounts the input volume.
+const HOLDER_INPUT: &str = "/input";
 
 /// Tasks the holder may have: enough for runc's init (its threads count) to start the one
 /// program, which never forks.
@@ -24,11 +31,12 @@ const HOLDER_PROCESSES: i64 = 32;
 /// What one storage entry costs at least, so that a million empty files count too.
 const ENTRY_BYTES: u64 = 4096;
 
-/// The storage volume and its holder, removed by [`Storage::remove`], or in the background when
-/// dropped without it.
+/// The storage and input volumes and their holder, removed by [`Storage::remove`], or in the
+/// background when dropped without it.
 pub(super) struct Storage {
     docker: Docker,
     volume: String,
+    input: String,
     holder: Option<Container>,
 }
 
@@ -46,47 +54,47 @@ pub(super) fn tmpfs_bytes(limits: &Limits) -> u64 {
 }
 
 impl Storage {
-    /// Creates the volume; [`Storage::hold`] starts its holder.
+    /// Creates the volumes, storage sized by the limits and input by `input`; [`Storage::hold`]
+    /// starts their holder.
     pub(super) async fn create(
         docker: &Docker,
         request: &CheckRequest,
+        input: &InputArchive,
     ) -> Result<Self, SandboxError> {
-        let mut labels = request.labels.clone();
-        labels.insert(LABEL.to_owned(), "1".to_owned());
         let limits = &request.limits;
         // Entries beyond the limit's worth of `ENTRY_BYTES` fail too.
         let inodes = limits.storage_bytes / ENTRY_BYTES + 16;
-        let options = format!(
+        let storage = format!(
             "size={},nr_inodes={inodes},mode=1777,nosuid,nodev",
             tmpfs_bytes(limits)
         );
-        let volume = docker
-            .create_volume(VolumeCreateRequest {
-                name: Some(format!("inloop-storage-{:016x}", rand::random::<u64>())),
-                driver: Some("local".to_owned()),
-                driver_opts: Some(HashMap::from([
-                    ("type".to_owned(), "tmpfs".to_owned()),
-                    ("device".to_owned(), "tmpfs".to_owned()),
-                    ("o".to_owned(), options),
-                ])),
-                labels: Some(labels),
-                ..VolumeCreateRequest::default()
-            })
-            .await
-            .map_err(SandboxError::docker("creating the storage volume"))?
-            .name;
-        Ok(Self {
+        let input_options = format!(
+            "size={},nr_inodes={},mode=0755,nosuid,nodev",
+            input.tmpfs_bytes(),
+            input.tmpfs_inodes()
+        );
+        let (volume, input) = tokio::join!(
+            create_volume(docker, request, "storage", storage),
+            create_volume(docker, request, "input", input_options)
+        );
+        // Either one made is removed when this is dropped for the other's failure.
+        let created = Self {
             docker: docker.clone(),
-            volume,
+            volume: volume.as_ref().cloned().unwrap_or_default(),
+            input: input.as_ref().cloned().unwrap_or_default(),
             holder: None,
-        })
+        };
+        volume.and(input)?;
+        Ok(created)
     }
 
-    /// Starts the holder: the volume is mounted (and empty) from then on, until it is removed.
+    /// Starts the holder and uploads the input: both volumes are mounted from then on, storage
+    /// empty, until they are removed.
     pub(super) async fn hold(
         &mut self,
         docker: &Docker,
         request: &CheckRequest,
+        input: InputArchive,
     ) -> Result<(), SandboxError> {
         let mut labels = request.labels.clone();
         labels.insert(LABEL.to_owned(), "1".to_owned());
@@ -95,7 +103,10 @@ impl Storage {
             labels: Some(labels),
             user: Some(super::user::NOBODY.to_owned()),
             host_config: Some(HostConfig {
-                mounts: Some(vec![self.mount(HOLDER_PATH)]),
+                mounts: Some(vec![
+                    self.mount(HOLDER_PATH),
+                    volume_mount(&self.input, HOLDER_INPUT, false),
+                ]),
                 network_mode: Some("none".to_owned()),
                 readonly_rootfs: Some(true),
                 cap_drop: Some(vec!["ALL".to_owned()]),
@@ -123,19 +134,27 @@ impl Storage {
                 }
             })?;
         let started = docker.start_container(holder.id(), None).await;
+        let id = holder.id().to_owned();
         self.holder = Some(holder);
-        started.map_err(SandboxError::docker("starting the storage holder"))
+        started.map_err(SandboxError::docker("starting the storage holder"))?;
+        let options = UploadToContainerOptions {
+            path: HOLDER_INPUT.to_owned(),
+            ..UploadToContainerOptions::default()
+        };
+        docker
+            .upload_to_container(&id, Some(options), bollard::body_full(input.tar.into()))
+            .await
+            .map_err(SandboxError::docker("uploading the submitted files"))
     }
 
-    /// The volume mounted at `target`, writable.
+    /// The storage volume mounted at `target`, writable.
     pub(super) fn mount(&self, target: &str) -> Mount {
-        Mount {
-            typ: Some(MountType::VOLUME),
-            source: Some(self.volume.clone()),
-            target: Some(target.to_owned()),
-            read_only: Some(false),
-            ..Mount::default()
-        }
+        volume_mount(&self.volume, target, false)
+    }
+
+    /// The input volume mounted at `target`, read-only.
+    pub(super) fn input_mount(&self, target: &str) -> Mount {
+        volume_mount(&self.input, target, true)
     }
 
     /// The regular files directly in storage, by name, each and all within `limits`.
@@ -175,33 +194,72 @@ impl Storage {
         Ok(stored)
     }
 
-    /// Removes the holder, then the volume (and with it everything in it, whatever its modes).
+    /// Removes the holder, then the volumes (and with them everything in them, whatever its
+    /// modes).
     pub(super) async fn remove(mut self) {
         let holder = self.holder.take();
-        let volume = std::mem::take(&mut self.volume);
-        remove(&self.docker, holder, &volume).await;
+        let volumes = [&mut self.volume, &mut self.input].map(std::mem::take);
+        remove(&self.docker, holder, volumes).await;
     }
 }
 
 impl Drop for Storage {
     fn drop(&mut self) {
-        if self.volume.is_empty() {
+        if self.volume.is_empty() && self.input.is_empty() {
             return;
         }
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let docker = self.docker.clone();
             let holder = self.holder.take();
-            let volume = std::mem::take(&mut self.volume);
-            runtime.spawn(async move { remove(&docker, holder, &volume).await });
+            let volumes = [&mut self.volume, &mut self.input].map(std::mem::take);
+            runtime.spawn(async move { remove(&docker, holder, volumes).await });
         }
     }
 }
 
-async fn remove(docker: &Docker, holder: Option<Container>, volume: &str) {
+/// A tmpfs volume of the check's, carrying its labels and [`LABEL`].
+async fn create_volume(
+    docker: &Docker,
+    request: &CheckRequest,
+    purpose: &str,
+    options: String,
+) -> Result<String, SandboxError> {
+    let mut labels = request.labels.clone();
+    labels.insert(LABEL.to_owned(), "1".to_owned());
+    let created = docker
+        .create_volume(VolumeCreateRequest {
+            name: Some(format!("inloop-{purpose}-{:016x}", rand::random::<u64>())),
+            driver: Some("local".to_owned()),
+            driver_opts: Some(HashMap::from([
+                ("type".to_owned(), "tmpfs".to_owned()),
+                ("device".to_owned(), "tmpfs".to_owned()),
+                ("o".to_owned(), options),
+            ])),
+            labels: Some(labels),
+            ..VolumeCreateRequest::default()
+        })
+        .await
+        .map_err(SandboxError::docker("creating a check's volume"))?;
+    Ok(created.name)
+}
+
+fn volume_mount(volume: &str, target: &str, read_only: bool) -> Mount {
+    Mount {
+        typ: Some(MountType::VOLUME),
+        source: Some(volume.to_owned()),
+        target: Some(target.to_owned()),
+        read_only: Some(read_only),
+        ..Mount::default()
+    }
+}
+
+async fn remove(docker: &Docker, holder: Option<Container>, volumes: [String; 2]) {
     if let Some(holder) = holder {
         holder.remove().await;
     }
-    remove_volume(docker, volume).await;
+    for volume in volumes.iter().filter(|volume| !volume.is_empty()) {
+        remove_volume(docker, volume).await;
+    }
 }
 
 /// Removes a volume; while a container being removed in the background (a cancelled check)
@@ -223,7 +281,7 @@ async fn remove_volume(docker: &Docker, volume: &str) {
     }
 }
 
-/// Removes the storage volumes that carry [`LABEL`] and all of `labels` (their holders must be
+/// Removes the check volumes that carry [`LABEL`] and all of `labels` (their holders must be
 /// gone: see [`super::remove_orphans_labelled`]); returns how many.
 pub(super) async fn remove_orphans(
     docker: &Docker,

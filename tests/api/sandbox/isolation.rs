@@ -102,6 +102,40 @@ async fn private_input_is_readable_but_not_writable() {
     );
 }
 
+/// Input and storage are tmpfs volumes filled and read through Docker's API: nothing of the
+/// server's file system is mounted, so the Docker host may be another machine.
+#[tokio::test]
+async fn nothing_of_the_host_is_mounted() {
+    let sandbox = Sandbox::new().await;
+    let input = input(&[
+        ("Solution.java", b"class Solution {}"),
+        ("lib/A.java", b"a"),
+    ]);
+    // Field 5 of mountinfo is the mount point; after " - " come the type and the source.
+    let script = r#"
+        awk '$5 ~ /^\/checker/ { split($0, end, " - "); print $5, $6, end[2] }' /proc/self/mountinfo | sort
+        echo "nested=$(cat /checker/input/lib/A.java)"
+    "#;
+    let outcome = sandbox.run_script(script, &input, Limits::default()).await;
+
+    let lines: Vec<_> = outcome.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{outcome:?}");
+    for (line, mount, read_only) in [
+        (lines[0], "/checker/input", true),
+        (lines[1], "/checker/output/storage", false),
+        (lines[2], "/checker/scratch", false),
+    ] {
+        let words: Vec<_> = line.split_whitespace().collect();
+        assert_eq!(words[0], mount, "{line}");
+        assert_eq!(words[1].starts_with("ro,"), read_only, "{line}");
+        assert_eq!(
+            words[2], "tmpfs",
+            "a tmpfs, not a folder of the host: {line}"
+        );
+    }
+    assert_eq!(lines[3], "nested=a");
+}
+
 #[tokio::test]
 async fn a_missing_image_is_an_infrastructure_error() {
     let sandbox = Sandbox::new().await;

@@ -41,7 +41,6 @@ impl Sandbox {
             input_dir: input.path().to_owned(),
             limits: Limits::default(),
             labels: self.labels(),
-            work_dir: std::env::temp_dir().join("inloop-sandbox-tests"),
         }
     }
 
@@ -51,7 +50,7 @@ impl Sandbox {
         let left = self.containers_left().await;
         assert!(left.is_empty(), "containers left behind: {left:?}");
         let left = self.volumes_left().await;
-        assert!(left.is_empty(), "storage volumes left behind: {left:?}");
+        assert!(left.is_empty(), "check volumes left behind: {left:?}");
         outcome
     }
 
@@ -119,6 +118,7 @@ pub fn input(files: &[(&str, &[u8])]) -> TempDir {
     let folder = tempfile::tempdir().unwrap();
     for (name, content) in files {
         let path = folder.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(&path, content).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
     }

@@ -1,10 +1,9 @@
 //! Two instances that share nothing but PostgreSQL and Redis (issue 16): separate data folders and
 //! separate Docker daemons. Instance A imports the tasks and builds the checker image on its
 //! daemon; a student at instance B gets a verdict from a check that ran on B's daemon, which built
-//! the image from the build context in the database. The test starts B's daemon itself (as root).
+//! the image from the build context in the database. The test starts B's daemon itself (as root),
+//! and B reaches it over TLS with client certificates, as a check machine elsewhere.
 
-use std::fs::File;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bollard::Docker;
@@ -12,10 +11,10 @@ use bollard::query_parameters::ListContainersOptions;
 use inloop::import::image;
 use inloop::import::runs::{ImageStatus, ImportRun, RunStatus};
 use reqwest::StatusCode;
-use tempfile::TempDir;
 
 use super::lifecycle::{exited, ready, terminate, unique, wait_until_async};
 use super::restart::{Server, serve_with};
+use super::second_daemon::SecondDaemon;
 use super::support::{self, logged_in_at, try_upload_at};
 use crate::common::{self, TestApp};
 use crate::tasks_import::repo::TestRepo;
@@ -26,132 +25,9 @@ const SHARED_REDIS: &str = "redis://127.0.0.1:6379/0";
 const BASE_IMAGE: &str = "inloop-test/busybox:1";
 const HINT: &str = "a hint from the repository\n";
 
-/// A Docker daemon of the test's own, beside the machine's: its socket, data and state in a temp
-/// folder. Dropping it stops the daemon (by its pidfile) and removes the folder, also when the
-/// test fails.
-struct SecondDaemon {
-    dir: TempDir,
-    process: Child,
-}
-
-impl SecondDaemon {
-    async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let log = File::create(dir.path().join("dockerd.log")).unwrap();
-        // A network namespace of its own: started with `--bridge none`, dockerd deletes the
-        // `docker0` interface it finds, which is the other daemon's bridge in the host's
-        // namespace. Checks run without a network, and the socket is a file all can reach.
-        let process = Command::new("unshare")
-            .args(["--net", "dockerd"])
-            .arg("--host")
-            .arg(format!(
-                "unix://{}",
-                dir.path().join("docker.sock").display()
-            ))
-            .arg("--data-root")
-            .arg(dir.path().join("data"))
-            .arg("--exec-root")
-            .arg(dir.path().join("exec"))
-            .arg("--pidfile")
-            .arg(dir.path().join("docker.pid"))
-            .args(["--bridge", "none", "--iptables=false", "--ip-masq=false"])
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("dockerd starts (as root)");
-        let daemon = Self { dir, process };
-        let deadline = Instant::now() + Duration::from_mins(1);
-        while !daemon.answers().await {
-            assert!(
-                Instant::now() < deadline,
-                "the second Docker daemon is not ready:\n{}",
-                std::fs::read_to_string(daemon.dir.path().join("dockerd.log")).unwrap_or_default()
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        daemon
-    }
-
-    /// `unix:///…/docker.sock`, for `INLOOP_DOCKER_HOST` and `DOCKER_HOST`.
-    fn host(&self) -> String {
-        format!("unix://{}", self.dir.path().join("docker.sock").display())
-    }
-
-    /// Whether the daemon made its socket and answers on it.
-    async fn answers(&self) -> bool {
-        self.dir.path().join("docker.sock").exists() && self.docker().ping().await.is_ok()
-    }
-
-    fn docker(&self) -> Docker {
-        let socket = self.dir.path().join("docker.sock");
-        Docker::connect_with_unix(&socket.to_string_lossy(), 30, bollard::API_DEFAULT_VERSION)
-            .unwrap()
-    }
-
-    /// `docker save IMAGE | DOCKER_HOST=… docker load`: how an operator brings a base image to a
-    /// check host without a registry.
-    fn copy_image(&self, name: &str) {
-        let mut save = Command::new("docker")
-            .args(["save", name])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let loaded = Command::new("docker")
-            .arg("load")
-            .env("DOCKER_HOST", self.host())
-            .stdin(save.stdout.take().unwrap())
-            .output()
-            .unwrap();
-        assert!(save.wait().unwrap().success(), "docker save {name}");
-        assert!(
-            loaded.status.success(),
-            "docker load: {}",
-            String::from_utf8_lossy(&loaded.stderr)
-        );
-    }
-
-    /// Every container on this daemon, of any state.
-    async fn containers(&self) -> usize {
-        let options = ListContainersOptions {
-            all: true,
-            ..ListContainersOptions::default()
-        };
-        self.docker()
-            .list_containers(Some(options))
-            .await
-            .unwrap()
-            .len()
-    }
-}
-
-impl Drop for SecondDaemon {
-    fn drop(&mut self) {
-        let pid = std::fs::read_to_string(self.dir.path().join("docker.pid")).map_or_else(
-            |_| self.process.id().to_string(),
-            |pid| pid.trim().to_owned(),
-        );
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while matches!(self.process.try_wait(), Ok(None)) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-        // A daemon stopped while it was starting leaves its data folder mounted, which would
-        // keep the folder from being removed.
-        for folder in ["data", "exec"] {
-            let _ = Command::new("umount")
-                .args(["--recursive", "--lazy"])
-                .arg(self.dir.path().join(folder))
-                .stderr(Stdio::null())
-                .status();
-        }
-    }
-}
-
 /// A task repository with one task, `shell-task`, with an attachment, and a checker image that
 /// runs the submitted `solution.sh`.
-fn task_repository() -> TestRepo {
+pub(super) fn task_repository() -> TestRepo {
     let repo = TestRepo::empty();
     repo.write("nonce.txt", &hex::encode(rand::random::<[u8; 8]>()));
     repo.write(
@@ -246,11 +122,20 @@ async fn a_check_at_instance_b_runs_on_its_own_docker_host_with_the_image_built_
     let tag = run.image_tag.clone();
     let on_b = daemon.docker();
     assert!(on_b.inspect_image(&tag).await.is_err(), "built on A only");
+    let without_certificate =
+        Docker::connect_with_http(&daemon.tls_host(), 10, bollard::API_DEFAULT_VERSION);
+    assert!(
+        without_certificate.unwrap().ping().await.is_err(),
+        "the TLS port refuses a client without a certificate"
+    );
 
-    let host = daemon.host();
+    // Over TLS with client certificates, as a check machine elsewhere is reached.
+    let host = daemon.tls_host();
+    let certificates = daemon.client_certificates();
     let env = [
         ("INLOOP_WORKERS", "2"),
         ("INLOOP_DOCKER_HOST", host.as_str()),
+        ("INLOOP_DOCKER_CERT_PATH", certificates.to_str().unwrap()),
     ];
     let (mut server, name, base) = instance_b(&app, &env).await;
     let browser = logged_in_at(&base, "student").await;

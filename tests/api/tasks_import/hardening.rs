@@ -59,7 +59,7 @@ async fn makefile_cannot_read_server_secrets() {
         "Makefile",
         &format!(
             "all:\n\t@echo uid=$$(id -u)\n\t@env\n\t-@cat {}\n\t-@ls -a /sys/class/net\n\
-             \t-@ls /var/run/docker.sock\n\t@echo made > made.txt\n",
+             \t-@ls /var/run/docker.sock\n\t-@ls .git/HEAD\n\t@echo made > made.txt\n",
             secret_file.display()
         ),
     );
@@ -79,12 +79,16 @@ async fn makefile_cannot_read_server_secrets() {
         "{output}"
     );
     assert!(
-        output.contains("No such file"),
+        output.contains("'/var/run/docker.sock': No such file"),
         "no Docker socket: {output}"
     );
     assert!(
+        output.contains("'.git/HEAD': No such file"),
+        "nor the copy's Git folder: {output}"
+    );
+    assert!(
         repo_copy(&app).join("made.txt").is_file(),
-        "the copy is writable"
+        "the copy is writable, and what make wrote comes back"
     );
     assert_eq!(make_containers(&app).await, 0, "the container is removed");
     remove_image(&run.image_tag).await;
