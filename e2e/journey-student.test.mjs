@@ -1,7 +1,8 @@
-// A student's whole way through a course in one browser session (issue 17): sign up, activate from
-// the mailed link, log in, browse to a task, write the solution in the editor, hand it in and
-// watch it go from the queue to its verdict without a reload, read the failing test, fix it, hand
-// it in again and pass, download the solution as a zip, and find the task solved on the overview.
+// A student's whole way through a course in one browser session (issue 17), on PostgreSQL and
+// Redis: sign up, activate from the mailed link, log in, browse to a task, write the solution in
+// the editor, hand it in and watch it go from the queue to its verdict without a reload, read the
+// failing test, fix it, hand it in again and pass, download the solution as a zip, and find the
+// task solved on the overview.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -72,6 +73,7 @@ test('a student signs up, solves a task in the editor after a failed test, and d
   const mail = await startMailSink();
   const repo = await taskRepository(taskFiles);
   const server = await startServer({
+    production: true,
     env: { EMAIL_URL: mail.url, INLOOP_WORKERS: '1' },
     prepare: async (inloop) => {
       await inloop(['settings', 'set', 'allowed_extensions', '.sh']);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inBrowser, logIn } from './lib/browser.mjs';
 import { taskRepository } from './lib/repo.mjs';
+import { handInAs, original, renamed } from './lib/solutions.mjs';
 import { startServer } from './lib/server.mjs';
 
 const PASSWORD = 'Kompass-Laterne-Nordsee-42';
@@ -16,34 +17,6 @@ const shellTask = {
   'hello/task.md': '# Hello\n\nWrite `solution.sh` that greets the world.\n',
   'hello/meta.json': JSON.stringify({ title: 'Hello Shell', category: 'Basics', pubdate: '2020-01-01 00:00' }),
 };
-
-const original = `#!/bin/sh
-# Greets the world, after counting to three.
-greeting="Hello, world!"
-count=0
-total=0
-while [ "$count" -lt 3 ]; do
-  count=$((count + 1))
-  total=$((total + count))
-done
-if [ "$total" -ge 6 ]; then
-  message="$greeting"
-else
-  message="Something went wrong"
-fi
-for word in $message; do
-  printf '%s ' "$word" > /dev/null
-done
-echo "$message"
-`;
-
-const renamed = original
-  .replace('# Greets the world, after counting to three.', '# My own solution!')
-  .replaceAll('greeting', 'hi')
-  .replaceAll('count', 'n')
-  .replaceAll('total', 'sum')
-  .replaceAll('message', 'out')
-  .replaceAll('word', 'w');
 
 const independent = 'echo "Hello, world!"\n';
 
@@ -63,15 +36,7 @@ test('staff start a check, watch it finish and compare the pair side by side', {
   });
   await inBrowser(server, async (b) => {
     for (const [name, script] of Object.entries(students)) {
-      const context = await b.browser.newContext({ baseURL: server.url });
-      const student = await context.newPage();
-      await logIn(student, name, PASSWORD);
-      await student.goto('/solutions/editor/hello-shell/');
-      await student.getByLabel('Task and upload').check();
-      await student.getByLabel('Files').setInputFiles({ name: 'solution.sh', mimeType: 'text/x-sh', buffer: Buffer.from(script) });
-      await student.getByRole('button', { name: 'Hand in' }).click();
-      await student.locator('.badge-passed').waitFor({ timeout: 120_000 });
-      await context.close();
+      await handInAs(b, server, name, PASSWORD, script);
     }
 
     const page = await b.newPage();

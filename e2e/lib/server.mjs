@@ -1,10 +1,12 @@
 // Start the INLOOP server for a test: `$INLOOP_BIN serve` on a free loopback port with a fresh
-// data directory. Returns { url, dataDir, output(), stop() }.
+// data directory, on SQLite, or with `production: true` on a fresh PostgreSQL database of the
+// test's own (dropped at stop) and Redis, as .ci/services starts them. Returns
+// { url, dataDir, output(), stop() }.
 //
 //   const server = await startServer({ env: { SOME_SETTING: 'x' } });
 //   ... fetch(`${server.url}/`) ...
 //   await server.stop();
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -27,7 +29,14 @@ export function freePort() {
   });
 }
 
-export async function startServer({ env = {}, timeoutMs = 30_000, prepare } = {}) {
+const POSTGRES = 'postgres://inloop:inloop@127.0.0.1:5432';
+
+/** Runs one SQL statement as `inloop` on PostgreSQL's `inloop` database. */
+function psql(sql) {
+  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql, `${POSTGRES}/inloop`], { stdio: 'pipe' });
+}
+
+export async function startServer({ env = {}, timeoutMs = 30_000, prepare, production = false } = {}) {
   // A relative INLOOP_BIN is taken relative to the repository root.
   const bin = resolve(repoRoot, process.env.INLOOP_BIN || 'target/debug/inloop');
   if (!existsSync(bin)) {
@@ -38,6 +47,12 @@ export async function startServer({ env = {}, timeoutMs = 30_000, prepare } = {}
   const url = `http://127.0.0.1:${port}`;
   // A release binary refuses to start without SECRET_KEY (a debug binary makes one up).
   env = { SECRET_KEY: randomBytes(32).toString('hex'), ...env };
+  let database = null;
+  if (production) {
+    database = `inloop_e2e_${randomBytes(6).toString('hex')}`;
+    psql(`CREATE DATABASE ${database}`);
+    env = { DATABASE_URL: `${POSTGRES}/${database}`, REDIS_URL: 'redis://127.0.0.1:6379/0', ...env };
+  }
   // `prepare(run)` may run `inloop` commands against the server's data before it starts.
   if (prepare) {
     await prepare((args, input = '') => runCommand(bin, args, { ...process.env, INLOOP_DATA_DIR: dataDir, ...env }, dataDir, input));
@@ -77,6 +92,7 @@ export async function startServer({ env = {}, timeoutMs = 30_000, prepare } = {}
       clearTimeout(timer);
     }
     await rm(dataDir, { recursive: true, force: true });
+    if (database) psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   }
 
   // Wait for GET /healthz to answer 200, or fail with the server's output.
