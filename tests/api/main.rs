@@ -18,5 +18,6 @@ mod schema;
 mod sessions;
 mod solutions;
 mod startup;
+mod statements;
 mod statistics;
 mod tasks_import;

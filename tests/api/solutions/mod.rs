@@ -3,7 +3,7 @@
 mod checks;
 mod docker_proxy;
 mod hostile_output;
-mod lifecycle;
+pub(crate) mod lifecycle;
 mod list_live;
 mod live;
 mod live_redis;
