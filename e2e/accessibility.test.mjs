@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inBrowser, logIn } from './lib/browser.mjs';
-import { taskRepository } from './lib/repo.mjs';
+import { helloShellTask, taskRepository } from './lib/repo.mjs';
 import { startServer } from './lib/server.mjs';
 
 const PASSWORD = 'Kompass-Laterne-Nordsee-42';
@@ -27,14 +27,6 @@ const PAGES = {
   superuser: ['/admin/settings/', '/admin/pages/', '/admin/audit/'],
 };
 
-// A task repository whose checker runs the submitted shell script (from the local busybox image).
-const shellTask = {
-  Dockerfile: 'FROM inloop-test/busybox:1\nUSER nobody\nENTRYPOINT ["/bin/sh", "/checker/input/solution.sh"]\n',
-  Makefile: 'all:\n\ttrue\n',
-  'hello/task.md': '# Hello\n\nWrite `solution.sh` that greets the world.\n',
-  'hello/meta.json': JSON.stringify({ title: 'Hello Shell', category: 'Basics', pubdate: '2020-01-01 00:00' }),
-};
-
 /** The serious and critical axe violations on `page`, one readable line each. */
 async function violations(page) {
   await page.evaluate(axeSource);
@@ -47,7 +39,7 @@ async function violations(page) {
 }
 
 test('every main page has no serious or critical accessibility violation, on a desktop and a phone', { timeout: 300_000 }, async () => {
-  const repo = await taskRepository(shellTask);
+  const repo = await taskRepository(helloShellTask);
   const server = await startServer({
     env: { INLOOP_WORKERS: '1' },
     prepare: async (inloop) => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inBrowser, logIn } from './lib/browser.mjs';
-import { taskRepository } from './lib/repo.mjs';
+import { helloShellTask, taskRepository } from './lib/repo.mjs';
 import { startServer } from './lib/server.mjs';
 
 const PASSWORD = 'Kompass-Laterne-Nordsee-42';
@@ -70,16 +70,8 @@ test('a superuser changes a setting, deactivates a user and sees both in the aud
   });
 });
 
-// A task repository whose checker runs the submitted shell script (from the local busybox image).
-const shellTask = {
-  Dockerfile: 'FROM inloop-test/busybox:1\nUSER nobody\nENTRYPOINT ["/bin/sh", "/checker/input/solution.sh"]\n',
-  Makefile: 'all:\n\ttrue\n',
-  'hello/task.md': '# Hello\n\nWrite `solution.sh` that greets the world.\n',
-  'hello/meta.json': JSON.stringify({ title: 'Hello Shell', category: 'Basics', pubdate: '2020-01-01 00:00' }),
-};
-
 test('staff filter solutions, open one, check it again and watch the dashboard follow live', { timeout: 240_000 }, async () => {
-  const repo = await taskRepository(shellTask);
+  const repo = await taskRepository(helloShellTask);
   const server = await startServer({
     env: { INLOOP_WORKERS: '1' },
     prepare: async (inloop) => {

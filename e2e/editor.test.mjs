@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inBrowser, launchBrowser, logIn } from './lib/browser.mjs';
-import { taskRepository } from './lib/repo.mjs';
+import { helloShellTask, taskRepository } from './lib/repo.mjs';
 import { startServer } from './lib/server.mjs';
 
 const screenshots = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -15,10 +15,7 @@ const TASK = '/solutions/editor/hello-shell/';
 const CHECKPOINT = '/solutions/editor/hello-shell/checkpoint';
 
 const taskFiles = {
-  Dockerfile: 'FROM inloop-test/busybox:1\nUSER nobody\nENTRYPOINT ["/bin/sh", "/checker/input/solution.sh"]\n',
-  Makefile: 'all:\n\ttrue\n',
-  'hello/task.md': '# Hello\n\nWrite `solution.sh` that greets the world.\n',
-  'hello/meta.json': JSON.stringify({ title: 'Hello Shell', category: 'Basics', pubdate: '2020-01-01 00:00' }),
+  ...helloShellTask,
   'hello/templates/solution.sh': '# Greet the world here.\n',
 };
 

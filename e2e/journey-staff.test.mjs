@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inBrowser, logIn } from './lib/browser.mjs';
-import { taskRepository } from './lib/repo.mjs';
+import { helloShellTask, taskRepository } from './lib/repo.mjs';
 import { handInAs, original, renamed } from './lib/solutions.mjs';
 import { startServer } from './lib/server.mjs';
 
@@ -13,10 +13,7 @@ const PASSWORD = 'Kompass-Laterne-Nordsee-42';
 
 // A good task, and one whose meta.json is not JSON.
 const taskFiles = {
-  Dockerfile: 'FROM inloop-test/busybox:1\nUSER nobody\nENTRYPOINT ["/bin/sh", "/checker/input/solution.sh"]\n',
-  Makefile: 'all:\n\ttrue\n',
-  'hello/task.md': '# Hello\n\nWrite `solution.sh` that greets the world.\n',
-  'hello/meta.json': JSON.stringify({ title: 'Hello Shell', category: 'Basics', pubdate: '2020-01-01 00:00' }),
+  ...helloShellTask,
   'broken/task.md': '# Broken\n\nThis task has a broken meta.json.\n',
   'broken/meta.json': '{"title": "Broken", "category": "Basics",',
 };

@@ -4,24 +4,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inBrowser, logIn } from './lib/browser.mjs';
-import { taskRepository } from './lib/repo.mjs';
+import { helloShellTask, taskRepository } from './lib/repo.mjs';
 import { handInAs, original, renamed } from './lib/solutions.mjs';
 import { startServer } from './lib/server.mjs';
 
 const PASSWORD = 'Kompass-Laterne-Nordsee-42';
 
-// A task whose checker runs the submitted shell script (from the local busybox image).
-const shellTask = {
-  Dockerfile: 'FROM inloop-test/busybox:1\nUSER nobody\nENTRYPOINT ["/bin/sh", "/checker/input/solution.sh"]\n',
-  Makefile: 'all:\n\ttrue\n',
-  'hello/task.md': '# Hello\n\nWrite `solution.sh` that greets the world.\n',
-  'hello/meta.json': JSON.stringify({ title: 'Hello Shell', category: 'Basics', pubdate: '2020-01-01 00:00' }),
-};
-
 const independent = 'echo "Hello, world!"\n';
 
 test('staff start a check, watch it finish and compare the pair side by side', { timeout: 240_000 }, async () => {
-  const repo = await taskRepository(shellTask);
+  const repo = await taskRepository(helloShellTask);
   const students = { ada: original, ben: renamed, cyd: independent };
   const server = await startServer({
     env: { INLOOP_WORKERS: '1' },

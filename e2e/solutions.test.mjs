@@ -4,21 +4,13 @@ import { mkdir } from 'node:fs/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inBrowser, logIn } from './lib/browser.mjs';
-import { taskRepository } from './lib/repo.mjs';
+import { helloShellTask, taskRepository } from './lib/repo.mjs';
 import { startServer } from './lib/server.mjs';
 
 const screenshots = fileURLToPath(new URL('./screenshots/', import.meta.url));
 
-// A task repository whose checker runs the submitted shell script (from the local busybox image).
-const taskFiles = {
-  Dockerfile: 'FROM inloop-test/busybox:1\nUSER nobody\nENTRYPOINT ["/bin/sh", "/checker/input/solution.sh"]\n',
-  Makefile: 'all:\n\ttrue\n',
-  'hello/task.md': '# Hello\n\nWrite `solution.sh` that greets the world.\n',
-  'hello/meta.json': JSON.stringify({ title: 'Hello Shell', category: 'Basics', pubdate: '2020-01-01 00:00' }),
-};
-
 test('a student hands in a solution and sees the verdict appear without reload', { timeout: 240_000 }, async () => {
-  const repo = await taskRepository(taskFiles);
+  const repo = await taskRepository(helloShellTask);
   const server = await startServer({
     env: { INLOOP_WORKERS: '1' },
     prepare: async (inloop) => {

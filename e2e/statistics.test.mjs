@@ -5,21 +5,14 @@ import { mkdir } from 'node:fs/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inBrowser, logIn } from './lib/browser.mjs';
-import { taskRepository } from './lib/repo.mjs';
+import { helloShellTask, taskRepository } from './lib/repo.mjs';
 import { startServer } from './lib/server.mjs';
 
 const screenshots = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const PASSWORD = 'Kompass-Laterne-Nordsee-42';
 
-const taskFiles = {
-  Dockerfile: 'FROM inloop-test/busybox:1\nUSER nobody\nENTRYPOINT ["/bin/sh", "/checker/input/solution.sh"]\n',
-  Makefile: 'all:\n\ttrue\n',
-  'hello/task.md': '# Hello\n\nWrite `solution.sh` that greets the world.\n',
-  'hello/meta.json': JSON.stringify({ title: 'Hello Shell', category: 'Basics', pubdate: '2020-01-01 00:00' }),
-};
-
 test('staff watch a submission arrive live and read the statistics and grades', { timeout: 240_000 }, async () => {
-  const repo = await taskRepository(taskFiles);
+  const repo = await taskRepository(helloShellTask);
   const server = await startServer({
     env: { INLOOP_WORKERS: '1' },
     prepare: async (inloop) => {

@@ -21,3 +21,12 @@ export async function taskRepository(files) {
   git('-c', 'user.name=Teacher', '-c', 'user.email=teacher@example.org', 'commit', '-q', '-m', 'Tasks');
   return { dir, url: `file://${dir}`, remove: () => rm(dir, { recursive: true, force: true }) };
 }
+
+// The task most browser tests use, `Hello Shell` (slug `hello-shell`) in `Basics`: its checker
+// runs the submitted `solution.sh` in the local busybox image.
+export const helloShellTask = {
+  Dockerfile: 'FROM inloop-test/busybox:1\nUSER nobody\nENTRYPOINT ["/bin/sh", "/checker/input/solution.sh"]\n',
+  Makefile: 'all:\n\ttrue\n',
+  'hello/task.md': '# Hello\n\nWrite `solution.sh` that greets the world.\n',
+  'hello/meta.json': JSON.stringify({ title: 'Hello Shell', category: 'Basics', pubdate: '2020-01-01 00:00' }),
+};
