@@ -11,6 +11,7 @@ mod storage;
 mod supervise;
 mod usage;
 mod user;
+mod volume;
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -276,7 +277,7 @@ pub async fn remove_leftovers<S: BuildHasher>(
     let folders = folders::remove_leftovers(work_dir).await?;
     let labels: HashMap<String, String> =
         labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    Ok(folders + storage::remove_orphans(docker, &labels).await?)
+    Ok(folders + volume::remove_orphans(docker, &labels).await?)
 }
 
 /// Removes every check container (labelled [`LABEL`]), running or not; for startup, when no

@@ -3,21 +3,17 @@
 //! starts, and the output storage, read back the same way after it exits. Nothing is bind-mounted,
 //! so the Docker host may be another machine.
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Component, Path};
-use std::time::Duration;
 
 use bollard::Docker;
 use bollard::errors::Error as DockerError;
-use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType, VolumeCreateRequest};
-use bollard::query_parameters::{
-    ListVolumesOptions, RemoveVolumeOptions, UploadToContainerOptions,
-};
+use bollard::models::{ContainerCreateBody, HostConfig, Mount};
+use bollard::query_parameters::UploadToContainerOptions;
 
-use super::container::{Container, LABEL, is_gone};
+use super::container::{Container, LABEL};
 use super::input::InputArchive;
-use super::{CheckRequest, CollectedFile, Limits, SandboxError, archive, holder};
+use super::{CheckRequest, CollectedFile, Limits, SandboxError, archive, holder, volume};
 
 /// Where the holder mounts the storage volume.
 const HOLDER_PATH: &str = "/storage";
@@ -74,8 +70,8 @@ impl Storage {
             input.tmpfs_inodes()
         );
         let (volume, input) = tokio::join!(
-            create_volume(docker, request, "storage", storage),
-            create_volume(docker, request, "input", input_options)
+            volume::create(docker, request, "storage", storage),
+            volume::create(docker, request, "input", input_options)
         );
         // Either one made is removed when this is dropped for the other's failure.
         let created = Self {
@@ -105,7 +101,7 @@ impl Storage {
             host_config: Some(HostConfig {
                 mounts: Some(vec![
                     self.mount(HOLDER_PATH),
-                    volume_mount(&self.input, HOLDER_INPUT, false),
+                    volume::mount(&self.input, HOLDER_INPUT, false),
                 ]),
                 network_mode: Some("none".to_owned()),
                 readonly_rootfs: Some(true),
@@ -149,12 +145,12 @@ impl Storage {
 
     /// The storage volume mounted at `target`, writable.
     pub(super) fn mount(&self, target: &str) -> Mount {
-        volume_mount(&self.volume, target, false)
+        volume::mount(&self.volume, target, false)
     }
 
     /// The input volume mounted at `target`, read-only.
     pub(super) fn input_mount(&self, target: &str) -> Mount {
-        volume_mount(&self.input, target, true)
+        volume::mount(&self.input, target, true)
     }
 
     /// The regular files directly in storage, by name, each and all within `limits`.
@@ -217,91 +213,13 @@ impl Drop for Storage {
     }
 }
 
-/// A tmpfs volume of the check's, carrying its labels and [`LABEL`].
-async fn create_volume(
-    docker: &Docker,
-    request: &CheckRequest,
-    purpose: &str,
-    options: String,
-) -> Result<String, SandboxError> {
-    let mut labels = request.labels.clone();
-    labels.insert(LABEL.to_owned(), "1".to_owned());
-    let created = docker
-        .create_volume(VolumeCreateRequest {
-            name: Some(format!("inloop-{purpose}-{:016x}", rand::random::<u64>())),
-            driver: Some("local".to_owned()),
-            driver_opts: Some(HashMap::from([
-                ("type".to_owned(), "tmpfs".to_owned()),
-                ("device".to_owned(), "tmpfs".to_owned()),
-                ("o".to_owned(), options),
-            ])),
-            labels: Some(labels),
-            ..VolumeCreateRequest::default()
-        })
-        .await
-        .map_err(SandboxError::docker("creating a check's volume"))?;
-    Ok(created.name)
-}
-
-fn volume_mount(volume: &str, target: &str, read_only: bool) -> Mount {
-    Mount {
-        typ: Some(MountType::VOLUME),
-        source: Some(volume.to_owned()),
-        target: Some(target.to_owned()),
-        read_only: Some(read_only),
-        ..Mount::default()
-    }
-}
-
 async fn remove(docker: &Docker, holder: Option<Container>, volumes: [String; 2]) {
     if let Some(holder) = holder {
         holder.remove().await;
     }
     for volume in volumes.iter().filter(|volume| !volume.is_empty()) {
-        remove_volume(docker, volume).await;
+        volume::remove(docker, volume).await;
     }
-}
-
-/// Removes a volume; while a container being removed in the background (a cancelled check)
-/// still uses it, Docker answers 409, so that is retried a few times.
-async fn remove_volume(docker: &Docker, volume: &str) {
-    let options = RemoveVolumeOptions { force: true };
-    for attempt in 1..=10 {
-        match docker.remove_volume(volume, Some(options.clone())).await {
-            Ok(()) => return,
-            Err(error) if is_gone(&error) => return,
-            Err(DockerError::DockerResponseServerError {
-                status_code: 409, ..
-            }) if attempt < 10 => tokio::time::sleep(Duration::from_millis(500)).await,
-            Err(error) => {
-                tracing::error!(volume, %error, "could not remove a check's storage volume");
-                return;
-            }
-        }
-    }
-}
-
-/// Removes the check volumes that carry [`LABEL`] and all of `labels` (their holders must be
-/// gone: see [`super::remove_orphans_labelled`]); returns how many.
-pub(super) async fn remove_orphans(
-    docker: &Docker,
-    labels: &HashMap<String, String>,
-) -> Result<usize, SandboxError> {
-    let mut wanted = vec![format!("{LABEL}=1")];
-    wanted.extend(labels.iter().map(|(key, value)| format!("{key}={value}")));
-    let options = ListVolumesOptions {
-        filters: Some(HashMap::from([("label".to_owned(), wanted)])),
-    };
-    let volumes = docker
-        .list_volumes(Some(options))
-        .await
-        .map_err(SandboxError::docker("listing storage volumes"))?
-        .volumes
-        .unwrap_or_default();
-    for volume in &volumes {
-        remove_volume(docker, &volume.name).await;
-    }
-    Ok(volumes.len())
 }
 
 /// Files directly in the archived folder (`storage/<name>`), and whether all entries together
