@@ -10,8 +10,8 @@ use super::queue_places::Places;
 use super::queue_places::QueueCache;
 use super::resource_view::Resources;
 use super::resources;
-use super::state::CheckStatus;
-use super::store::Solution;
+use super::state::{CheckStatus, SolutionStatus};
+use super::store::{self, Solution};
 use super::view::{self, Progress, Timing};
 use crate::db::{DbPool, TaskId, UserId};
 use crate::runner::junit::TestSuite;
@@ -106,6 +106,16 @@ pub async fn snapshot(
     zone: &jiff::tz::TimeZone,
 ) -> Result<Snapshot, sqlx::Error> {
     let check = queue::latest_check(db, solution.id).await?;
+    // The check's end and the solution's verdict are committed together, but `solution` was
+    // read before: read it again rather than show the new results under the old status.
+    let finished = check
+        .as_ref()
+        .is_some_and(|check| check.status == CheckStatus::Done);
+    let solution = if finished && solution.status != SolutionStatus::Finished {
+        store::by_id(db, solution.id).await?.unwrap_or(solution)
+    } else {
+        solution
+    };
     let mut timing = Timing::default();
     let mut position = None;
     match check.as_ref().map(|check| check.status) {

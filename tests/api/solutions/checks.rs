@@ -263,3 +263,47 @@ async fn staff_links_keep_an_author_whose_name_needs_encoding() {
         format!("{base}/?author=a%2Bb%26c").as_str()
     );
 }
+
+/// A result page read while the check finished: the solution's row from before the commit, the
+/// check from after. The page shows the finished state, never new results under "Checking".
+#[tokio::test]
+async fn a_solution_read_before_its_check_finished_shows_the_finished_state() {
+    let app = support::app(1, &[]).await;
+    let script = format!("{}exit 1\n", report_script(2, 3));
+    upload(&app, &[("solution.sh", script.as_bytes())]).await;
+    let db = app.db().await;
+    crate::solutions::lifecycle::wait_until_async("the check is done", CHECK_TIMEOUT, || async {
+        let status: String = inloop::on_pool!(&db, |pool| sqlx::query_scalar(
+            "SELECT status FROM solutions"
+        )
+        .fetch_one(pool)
+        .await)
+        .unwrap();
+        status == "finished"
+    })
+    .await;
+    let id: i64 = inloop::on_pool!(&db, |pool| sqlx::query_scalar("SELECT id FROM solutions")
+        .fetch_one(pool)
+        .await)
+    .unwrap();
+    let mut stale = inloop::solutions::store::by_id(&db, id)
+        .await
+        .unwrap()
+        .unwrap();
+    stale.status = inloop::solutions::state::SolutionStatus::Running;
+    stale.verdict = None;
+
+    let queue = inloop::solutions::queue_places::QueueCache::new(1);
+    let snapshot = inloop::solutions::live::snapshot(&db, stale, &queue, None, &app.config.zone())
+        .await
+        .unwrap();
+    assert_eq!(snapshot.progress.status.class, "failed");
+    assert!(snapshot.progress.status.is_final);
+    assert_eq!(
+        (
+            snapshot.progress.tests_passed,
+            snapshot.progress.tests_total
+        ),
+        (2, 3)
+    );
+}
