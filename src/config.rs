@@ -93,6 +93,10 @@ pub struct Config {
     pub session_idle_minutes: u64,
     /// Days a login session lasts at most, however active (the cookie's `Max-Age`).
     pub session_max_days: u64,
+    /// Seconds a session read from the database is believed without reading it again
+    /// (`INLOOP_SESSION_CACHE_SECS`; 0: read on every request). Changes are announced to every
+    /// instance at once; this bounds a change whose announcement Redis dropped.
+    pub session_cache_secs: u64,
     /// Networks (or single addresses) whose clients may read `/metrics` (`INLOOP_METRICS_ALLOW`).
     #[serde(deserialize_with = "comma_list::deserialize")]
     pub metrics_allow: Vec<String>,
@@ -138,6 +142,7 @@ impl Default for Config {
             sse_max_streams_per_user: 20,
             session_idle_minutes: 1440,
             session_max_days: 14,
+            session_cache_secs: 10,
             shutdown_grace_secs: 30,
             db_wait_secs: 60,
         }

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use rocket::form::Form;
 use rocket::http::{CookieJar, Header, Status};
 use rocket::response::{Flash, Redirect, Responder};
-use rocket::{FromForm, Route, get, post, routes};
+use rocket::{FromForm, Route, State, get, post, routes};
 use serde::Serialize;
 
 use super::desk::Desk;
 use super::limits::address_key;
-use super::{groups, password, session_cookie, sessions, users};
+use super::{MaybeUser, SessionCache, groups, password, session_cookie, sessions, users};
 use crate::db::Db;
 use crate::settings::AUTO_ASSIGN_GROUPS;
 use crate::web::page::Page;
@@ -127,9 +127,17 @@ async fn login(
 }
 
 #[post("/logout")]
-async fn logout(db: &Db, cookies: &CookieJar<'_>) -> AppResult<Flash<Redirect>> {
+async fn logout(
+    db: &Db,
+    cache: &State<SessionCache>,
+    user: MaybeUser,
+    cookies: &CookieJar<'_>,
+) -> AppResult<Flash<Redirect>> {
     if let Some(key) = session_cookie::forget(cookies) {
         sessions::end(db, &key).await?;
+    }
+    if let Some(user) = user.0 {
+        cache.changed(user.id).await;
     }
     Ok(Flash::success(
         Redirect::to("/"),

@@ -9,6 +9,7 @@ pub mod mail;
 pub mod password;
 mod profile;
 mod reset;
+pub mod session_cache;
 pub mod session_cookie;
 pub mod sessions;
 mod signup;
@@ -23,16 +24,18 @@ use rocket_db_pools::Database;
 pub use limits::{Limits, TooMany, address_key};
 pub use login::form as login_form;
 pub use reset::send_link as send_reset_link;
+pub use session_cache::SessionCache;
 pub use session_cookie::{CurrentUser, Denied, MaybeUser, Staff, Superuser};
 pub use users::User;
 
 use crate::config::Config;
 use crate::db::{Db, DbPool, Timestamp};
+use crate::events::Bus;
 
 /// How long an account may stay unactivated before it is removed.
 pub const ACTIVATION_PERIOD: time::Duration = time::Duration::days(7);
 
-/// Routes, the mailer, the rate limits, and the periodic clean-up of both.
+/// Routes, the mailer, the rate limits, the session cache, and the periodic clean-up.
 #[must_use]
 pub fn stage() -> AdHoc {
     AdHoc::try_on_ignite("Accounts", |rocket| async {
@@ -46,8 +49,11 @@ pub fn stage() -> AdHoc {
         };
         // The dummy hash (for logins of unknown users) is made once; not on an async thread.
         tokio::task::spawn_blocking(|| password::dummy_hash().len());
+        let bus = rocket.state::<Bus>().expect("the event bus is managed");
+        let sessions = SessionCache::new(bus, Duration::from_secs(config.session_cache_secs));
         let rocket = rocket
             .manage(mailer)
+            .manage(sessions)
             .manage(Limits::default())
             .mount("/", login::routes())
             .mount("/", signup::routes())

@@ -9,7 +9,7 @@ use rocket::{FromForm, Route, State, get, post, routes};
 use serde::Serialize;
 
 use super::users::{self, Profile};
-use super::{CurrentUser, MaybeUser, password, session_cookie, sessions};
+use super::{CurrentUser, MaybeUser, SessionCache, password, session_cookie, sessions};
 use crate::db::Db;
 use crate::markdown;
 use crate::settings::{OWNWORK_DECLARATION, Settings};
@@ -50,6 +50,7 @@ pub struct ProfileForm {
 #[post("/account/profile", data = "<form>")]
 async fn save_profile(
     db: &Db,
+    cache: &State<SessionCache>,
     page: Page<'_>,
     user: CurrentUser,
     form: Form<ProfileForm>,
@@ -75,6 +76,7 @@ async fn save_profile(
         course_id: form.course_id,
     };
     users::update_profile(db, user.0.id, &profile).await?;
+    cache.changed(user.0.id).await;
     Ok(FormAnswer::Done(Flash::success(
         Redirect::to("/account/profile/"),
         "Your profile has been saved.",
@@ -102,6 +104,7 @@ pub struct PasswordForm {
 #[post("/account/password", data = "<form>")]
 async fn change_password(
     db: &Db,
+    cache: &State<SessionCache>,
     page: Page<'_>,
     cookies: &CookieJar<'_>,
     user: CurrentUser,
@@ -131,6 +134,7 @@ async fn change_password(
     .await?;
     // Every session ends, this one too: whoever knew the old password is out.
     sessions::end_all(db, user.id).await?;
+    cache.changed(user.id).await;
     session_cookie::forget(cookies);
     Ok(FormAnswer::Done(Flash::success(
         Redirect::to("/login/"),
@@ -156,9 +160,14 @@ async fn ownwork_page(
 }
 
 #[post("/account/confirm_ownwork")]
-async fn confirm_ownwork(db: &Db, user: MaybeUser) -> AppResult<Flash<Redirect>> {
+async fn confirm_ownwork(
+    db: &Db,
+    cache: &State<SessionCache>,
+    user: MaybeUser,
+) -> AppResult<Flash<Redirect>> {
     let user = user.0.ok_or(AppError::Unauthorized)?;
     users::confirm_ownwork(db, user.id).await?;
+    cache.changed(user.id).await;
     Ok(Flash::success(
         Redirect::to("/"),
         "Thank you for confirming the declaration.",

@@ -12,7 +12,7 @@ use super::desk::Desk;
 use super::limits::address_key;
 use super::mail::Mailer;
 use super::tokens::{self, Purpose};
-use super::{password, sessions, users};
+use super::{SessionCache, password, sessions, users};
 use crate::config::Config;
 use crate::db::Db;
 use crate::web::page::Page;
@@ -127,6 +127,7 @@ async fn reset_page(
 #[post("/account/reset/<token>", data = "<form>")]
 async fn reset(
     db: &Db,
+    cache: &State<SessionCache>,
     page: Page<'_>,
     config: &State<Config>,
     token: &str,
@@ -163,6 +164,7 @@ async fn reset(
     )
     .await?;
     sessions::end_all(db, user.id).await?;
+    cache.changed(user.id).await;
     Ok(FormAnswer::Done(Flash::success(
         Redirect::to("/login/"),
         "Your password has been changed. Please log in.",

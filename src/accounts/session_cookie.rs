@@ -5,8 +5,9 @@ use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::{FromRequest, Outcome};
 use rocket::{Request, State};
 
+use super::SessionCache;
 use super::User;
-use super::sessions::{self, Lifetime, SessionKey};
+use super::sessions::{Lifetime, SessionKey};
 use crate::config::Config;
 use crate::db::Db;
 use crate::settings::{OWNWORK_REQUIRED, Settings};
@@ -43,7 +44,7 @@ pub fn forget(cookies: &CookieJar<'_>) -> Option<SessionKey> {
     key
 }
 
-/// The logged-in user, if any (looked up once per request). Fails with 503 only when the
+/// The logged-in user, if any (looked up once per request, in the [`SessionCache`]). Fails with 503 only when the
 /// database does not answer: a student is never sent to the login page because PostgreSQL is
 /// restarting.
 #[derive(Clone, Debug)]
@@ -59,13 +60,15 @@ impl<'r> FromRequest<'r> for MaybeUser {
                 let Some(key) = key(request) else {
                     return Ok(None);
                 };
-                let (Outcome::Success(db), Some(config)) = (
+                let (Outcome::Success(db), Some(config), Some(cache)) = (
                     request.guard::<&Db>().await,
                     request.rocket().state::<Config>(),
+                    request.rocket().state::<SessionCache>(),
                 ) else {
                     return Ok(None);
                 };
-                sessions::user_of(db, &key, Lifetime::of(config))
+                cache
+                    .user_of(db, &key, Lifetime::of(config))
                     .await
                     .map_err(|error| tracing::error!(%error, "session lookup failed"))
             })

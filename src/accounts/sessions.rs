@@ -48,7 +48,7 @@ impl Lifetime {
 }
 
 /// This browser's session, by the digest its row is stored under.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SessionKey(String);
 
 impl SessionKey {
@@ -124,27 +124,39 @@ pub async fn end_all(db: &DbPool, user_id: i64) -> Result<(), sqlx::Error> {
         .map(drop))
 }
 
-#[derive(sqlx::FromRow)]
-struct SessionRow {
+/// A live session and its user, as [`user_of`] read it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LiveSession {
+    /// When the login started: the session ends `Lifetime::max` after it.
+    pub created_at: Timestamp,
     last_seen_at: Timestamp,
     #[sqlx(flatten)]
-    user: User,
+    pub user: User,
 }
 
-/// The user of a live session; marks the session seen when it was last marked over a minute ago.
+impl LiveSession {
+    /// Whether the session is still within its absolute lifetime.
+    #[must_use]
+    pub fn within(&self, lifetime: Lifetime) -> bool {
+        self.created_at >= lifetime.bounds().1
+    }
+}
+
+/// The live session `key` names, with its user; marks the session seen when it was last marked
+/// over a minute ago.
 pub async fn user_of(
     db: &DbPool,
     key: &SessionKey,
     lifetime: Lifetime,
-) -> Result<Option<User>, sqlx::Error> {
+) -> Result<Option<LiveSession>, sqlx::Error> {
     let (seen_after, created_after) = lifetime.bounds();
     let id = &key.0;
-    let sql = "SELECT s.last_seen_at, u.id, u.username, u.email, u.password_hash, u.first_name, u.last_name,
-                      u.is_active, u.is_staff, u.is_superuser, u.date_joined, u.last_login,
-                      u.matriculation_number, u.course_id, u.ownwork_confirmed
+    let sql = "SELECT s.created_at, s.last_seen_at, u.id, u.username, u.email, u.password_hash,
+                      u.first_name, u.last_name, u.is_active, u.is_staff, u.is_superuser,
+                      u.date_joined, u.last_login, u.matriculation_number, u.course_id, u.ownwork_confirmed
                FROM sessions s JOIN users u ON u.id = s.user_id
                WHERE s.id = $1 AND u.is_active = TRUE AND s.last_seen_at >= $2 AND s.created_at >= $3";
-    let row: Option<SessionRow> = on_pool!(db, |pool| sqlx::query_as(sql)
+    let row: Option<LiveSession> = on_pool!(db, |pool| sqlx::query_as(sql)
         .bind(id)
         .bind(seen_after)
         .bind(created_after)
@@ -161,5 +173,5 @@ pub async fn user_of(
             .await
             .map(drop))?;
     }
-    Ok(Some(row.user))
+    Ok(Some(row))
 }

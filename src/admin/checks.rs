@@ -8,8 +8,7 @@ use super::keyset::Keyed;
 use crate::db::{DbPool, Timestamp};
 use crate::on_pool;
 use crate::runner::verdict::Verdict;
-use crate::solutions::queue::CheckView;
-use crate::solutions::resources::Profile;
+use crate::solutions::check_view::{self, CheckView};
 use crate::solutions::state::CheckStatus;
 
 /// Which checks a list shows (every part optional).
@@ -141,8 +140,6 @@ pub async fn list(
 pub struct Detail {
     #[sqlx(flatten)]
     pub check: CheckView,
-    #[sqlx(flatten)]
-    pub profile: Profile,
     pub solution_id: i64,
     pub number: i64,
     pub username: String,
@@ -154,16 +151,15 @@ pub struct Detail {
 
 /// Check `id`, if it exists.
 pub async fn find(db: &DbPool, id: i64) -> Result<Option<Detail>, sqlx::Error> {
-    let sql = "SELECT c.id, c.status, c.lane, c.attempts, c.queued_at, c.started_at,
-                      c.finished_at, c.verdict, c.exit_code, c.duration_ms, c.stdout, c.stderr,
-                      c.reports, c.notes, c.staff_message, c.cpu_ms, c.peak_memory_bytes,
-                      c.peak_pids, c.memory_limit_bytes, c.pids_limit, c.time_limit_ms,
-                      c.solution_id, s.number, u.username, k.title, c.worker, c.image,
-                      c.heartbeat_at
-               FROM checks c JOIN solutions s ON s.id = c.solution_id
-                    JOIN tasks k ON k.id = s.task_id JOIN users u ON u.id = s.author_id
-               WHERE c.id = $1";
-    on_pool!(db, |pool| sqlx::query_as(sql)
+    let sql = format!(
+        "SELECT {}, c.solution_id, s.number, u.username, k.title, c.worker, c.image,
+                c.heartbeat_at
+         FROM checks c JOIN solutions s ON s.id = c.solution_id
+              JOIN tasks k ON k.id = s.task_id JOIN users u ON u.id = s.author_id
+         WHERE c.id = $1",
+        check_view::columns()
+    );
+    on_pool!(db, |pool| sqlx::query_as(&sql)
         .bind(id)
         .fetch_optional(pool)
         .await)

@@ -240,8 +240,7 @@ async fn one(
         .ok_or(AppError::NotFound)?;
     let check = &detail.check;
     let local = |at: Timestamp| crate::time_zone::format_local(at.to_datetime(), &config.zone());
-    let resources =
-        (check.status == CheckStatus::Done).then(|| Resources::of(&detail.profile, &[]));
+    let resources = (check.status == CheckStatus::Done).then(|| Resources::of(&check.profile, &[]));
     let facts = serde_json::json!({
         "id": check.id,
         "status": check.status,

@@ -12,7 +12,7 @@ use super::access::AdminStaff;
 use super::audit::{self, Change};
 use super::users::{self, Flags};
 use crate::accounts::mail::Mailer;
-use crate::accounts::{User, groups, send_reset_link};
+use crate::accounts::{SessionCache, User, groups, send_reset_link};
 use crate::config::Config;
 use crate::db::Db;
 use crate::web::page::Page;
@@ -130,6 +130,7 @@ async fn save(
     ctx: Page<'_>,
     staff: AdminStaff,
     db: &Db,
+    cache: &State<SessionCache>,
     config: &State<Config>,
     id: PathNumber,
     form: Form<UserForm>,
@@ -162,6 +163,7 @@ async fn save(
     .flatten()
     .collect();
     users::set_flags(&db.0, user.id, flags).await?;
+    cache.changed(user.id).await;
 
     let all_groups = groups::all(&db.0).await?;
     let names = |ids: &[i64]| {

@@ -14,7 +14,7 @@ use super::csv::{self, Csv};
 use super::users::{self, Filter, Listed, Sort};
 use super::{day_range, non_empty, slashed};
 use crate::accounts::users::{by_id, courses};
-use crate::accounts::{User, groups};
+use crate::accounts::{SessionCache, User, groups};
 use crate::config::Config;
 use crate::db::Db;
 use crate::web::page::Page;
@@ -242,6 +242,7 @@ async fn bulk(
     ctx: Page<'_>,
     staff: AdminStaff,
     db: &Db,
+    cache: &State<SessionCache>,
     form: Form<BulkForm>,
 ) -> AppResult<Either<Html, Flash<Redirect>>> {
     let back = Redirect::to("/admin/users/");
@@ -280,7 +281,7 @@ async fn bulk(
             .map(Either::Left);
     }
     let message = match bulk {
-        Bulk::Active(active) => set_active(db, &staff.0, &targets, active).await?,
+        Bulk::Active(active) => set_active(db, cache, &staff.0, &targets, active).await?,
         Bulk::Group(add, group) => {
             let named = super::groups::Named {
                 id: group.id,
@@ -311,7 +312,13 @@ async fn bulk(
 }
 
 /// Sets the activity of `targets` for `actor`, audited; what it did.
-async fn set_active(db: &Db, actor: &User, targets: &[User], active: bool) -> AppResult<String> {
+async fn set_active(
+    db: &Db,
+    cache: &SessionCache,
+    actor: &User,
+    targets: &[User],
+    active: bool,
+) -> AppResult<String> {
     let mut changes = Vec::new();
     for user in targets {
         if user.is_active == active {
@@ -323,6 +330,7 @@ async fn set_active(db: &Db, actor: &User, targets: &[User], active: bool) -> Ap
             superuser: user.is_superuser,
         };
         users::set_flags(&db.0, user.id, flags).await?;
+        cache.changed(user.id).await;
         changes.extend(Change::of(
             "user",
             user.id,

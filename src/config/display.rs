@@ -42,6 +42,7 @@ impl fmt::Display for Config {
         )?;
         writeln!(f, "session_idle_minutes {}", self.session_idle_minutes)?;
         writeln!(f, "session_max_days  {}", self.session_max_days)?;
+        writeln!(f, "session_cache_secs {}", self.session_cache_secs)?;
         writeln!(f, "make_image        {}", self.make_image)?;
         writeln!(f, "check_stale_secs  {}", self.check_stale_secs)?;
         writeln!(f, "shutdown_grace_secs {}", self.shutdown_grace_secs)?;

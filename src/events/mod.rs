@@ -196,6 +196,24 @@ impl Bus {
         self.local.subscribe()
     }
 
+    /// Calls `changed` with the payload of every message on `topic`, and with `None` whenever
+    /// messages may have been missed (Redis (re)subscribed, or this process fell behind): how a
+    /// per-process cache learns that what it holds changed in any process.
+    pub fn follow(&self, topic: &'static str, changed: impl Fn(Option<&str>) + Send + 'static) {
+        let mut messages = self.subscribe();
+        tokio::spawn(async move {
+            loop {
+                match messages.recv().await {
+                    Ok(message) if message.topic == topic => changed(Some(&message.payload)),
+                    Ok(message) if message.topic == RESUBSCRIBED => changed(None),
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(_)) => changed(None),
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+    }
+
     /// Whether Redis answers; `None` without Redis.
     pub async fn ping(&self) -> Option<Result<(), BusError>> {
         let redis = self.redis.as_ref()?;

@@ -1,10 +1,8 @@
 //! Reading and writing settings, with the per-process cache.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use tokio::sync::RwLock;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use super::{Kind, Setting, find};
 use crate::db::{DbPool, Timestamp};
@@ -45,27 +43,14 @@ pub struct Settings {
 impl Settings {
     /// Drops the cache whenever any process announces a change.
     pub fn follow(&self, bus: &Bus) {
-        let mut messages = bus.subscribe();
         let settings = self.clone();
-        tokio::spawn(async move {
-            loop {
-                match messages.recv().await {
-                    Ok(message)
-                        if message.topic != TOPIC
-                            && message.topic != crate::events::RESUBSCRIBED => {}
-                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        settings.invalidate().await;
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                }
-            }
-        });
+        bus.follow(TOPIC, move |_| settings.invalidate());
     }
 
     /// Forgets the cached values, including any refill still reading.
-    pub async fn invalidate(&self) {
+    pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
-        *self.cache.write().await = None;
+        *self.cache.write().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     /// The current value of `setting` (its default when never set).
@@ -74,7 +59,12 @@ impl Settings {
         db: &DbPool,
         setting: &Setting,
     ) -> Result<serde_json::Value, SettingError> {
-        if let Some(values) = self.cache.read().await.as_ref() {
+        if let Some(values) = self
+            .cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
             return Ok(values
                 .get(setting.key)
                 .cloned()
@@ -89,7 +79,7 @@ impl Settings {
         if let Some(hook) = self
             .during_refill
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .take()
         {
             hook();
@@ -102,7 +92,7 @@ impl Settings {
             .get(setting.key)
             .cloned()
             .unwrap_or_else(|| setting.default_value());
-        let mut cache = self.cache.write().await;
+        let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
         // An invalidation while reading: what was read may predate the change.
         if self.generation.load(Ordering::SeqCst) == generation {
             *cache = Some(values);
@@ -166,7 +156,7 @@ impl Settings {
         .await
         .map(drop)
         })?;
-        self.invalidate().await;
+        self.invalidate();
         bus.publish(TOPIC, setting.key).await;
         Ok(())
     }
@@ -212,7 +202,7 @@ mod tests {
         // Without an announcement the cache serves: the database is not read on every call.
         store(&db, "9").await;
         assert_eq!(settings.int(&db, &SUBMISSION_LIMIT).await.unwrap(), 7);
-        settings.invalidate().await;
+        settings.invalidate();
         assert_eq!(settings.int(&db, &SUBMISSION_LIMIT).await.unwrap(), 9);
     }
 }

@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::check_view::{self, CheckView};
 use super::limits;
-use super::queue::{self, CheckView};
 use super::queue_places::Places;
 use super::queue_places::QueueCache;
 use super::resource_view::Resources;
@@ -105,7 +105,7 @@ pub async fn snapshot(
     changed: Option<Instant>,
     zone: &jiff::tz::TimeZone,
 ) -> Result<Snapshot, sqlx::Error> {
-    let check = queue::latest_check(db, solution.id).await?;
+    let check = check_view::latest(db, solution.id).await?;
     // The check's end and the solution's verdict are committed together, but `solution` was
     // read before: read it again rather than show the new results under the old status.
     let finished = check
@@ -133,7 +133,7 @@ pub async fn snapshot(
     let progress = view::progress(&solution, check.as_ref(), position, timing, zone);
     let resources = match check.as_ref() {
         Some(check) if check.status == CheckStatus::Done && check.verdict.is_some() => {
-            let profile = resources::of_check(db, check.id).await?.unwrap_or_default();
+            let profile = check.profile;
             let author = UserId(solution.author_id);
             let task = TaskId(solution.task_id);
             let earlier = resources::earlier(db, author, task, solution.number).await?;

@@ -1,6 +1,7 @@
 //! Solutions: handing them in, the durable check queue, the workers, and the result pages.
 
 pub mod archive;
+pub mod check_view;
 pub mod checker_image;
 mod checkpoint_routes;
 pub mod checkpoints;

@@ -10,8 +10,6 @@
 //! can neither beat for, finish nor requeue the new claimant's run. Heartbeats are written and
 //! judged by the database's clock ([`super::recovery::db_now`]), never by the instances' own.
 
-use serde::Serialize;
-
 use super::recovery::db_now;
 use super::state::{CheckStatus, SolutionStatus};
 use crate::db::{DbPool, Timestamp};
@@ -393,39 +391,6 @@ pub async fn rerun(db: &DbPool, solution_id: i64) -> Result<bool, sqlx::Error> {
         set_solution_status(db, *id, SolutionStatus::Queued, None).await?;
     }
     Ok(!ids.is_empty())
-}
-
-/// The latest check of a solution, as the result page shows it.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
-pub struct CheckView {
-    pub id: i64,
-    pub status: CheckStatus,
-    pub lane: i64,
-    pub attempts: i64,
-    pub queued_at: Timestamp,
-    pub started_at: Option<Timestamp>,
-    pub finished_at: Option<Timestamp>,
-    pub verdict: Option<Verdict>,
-    pub exit_code: Option<i64>,
-    pub duration_ms: Option<i64>,
-    pub stdout: String,
-    pub stderr: String,
-    pub reports: String,
-    pub notes: String,
-    pub staff_message: String,
-}
-
-/// The newest visible check of a solution (never a shadow one), if it was ever checked.
-pub async fn latest_check(db: &DbPool, solution_id: i64) -> Result<Option<CheckView>, sqlx::Error> {
-    let sql = format!(
-        "SELECT id, status, lane, attempts, queued_at, started_at, finished_at, verdict, exit_code,
-                duration_ms, stdout, stderr, reports, notes, staff_message
-         FROM checks WHERE solution_id = $1 AND lane <> {SHADOW_LANE} ORDER BY id DESC LIMIT 1"
-    );
-    on_pool!(db, |pool| sqlx::query_as(&sql)
-        .bind(solution_id)
-        .fetch_optional(pool)
-        .await)
 }
 
 /// Checks waiting for a worker, per lane (lanes without any are missing).

@@ -81,17 +81,9 @@ pub async fn record(db: &DbPool, job: &Job, profile: &Profile) -> Result<(), sql
         .map(drop))
 }
 
-const COLUMNS: &str = "c.duration_ms, c.cpu_ms, c.peak_memory_bytes, c.peak_pids, \
+/// The columns of a [`Profile`] of the check `c`.
+pub const COLUMNS: &str = "c.duration_ms, c.cpu_ms, c.peak_memory_bytes, c.peak_pids, \
      c.memory_limit_bytes, c.pids_limit, c.time_limit_ms";
-
-/// The profile of check `check_id`.
-pub async fn of_check(db: &DbPool, check_id: i64) -> Result<Option<Profile>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM checks c WHERE c.id = $1");
-    on_pool!(db, |pool| sqlx::query_as(&sql)
-        .bind(check_id)
-        .fetch_optional(pool)
-        .await)
-}
 
 /// An earlier solution's latest finished check, for the comparison table.
 #[derive(Clone, Debug, sqlx::FromRow)]

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::queue::CheckView;
+use super::check_view::CheckView;
 use super::queue_places::Places;
 use super::state::SolutionStatus;
 use super::store::{Solution, SolutionFile};

@@ -15,6 +15,7 @@ mod grades;
 mod hostile_http;
 mod sandbox;
 mod schema;
+mod session_cache;
 mod sessions;
 mod solutions;
 mod startup;

@@ -218,7 +218,7 @@ async fn a_discarded_preview_changes_nothing() {
     .await)
     .unwrap();
     assert_eq!(lanes, [0, 2]);
-    let latest = inloop::solutions::queue::latest_check(&db, 1)
+    let latest = inloop::solutions::check_view::latest(&db, 1)
         .await
         .unwrap()
         .unwrap();
