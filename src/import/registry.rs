@@ -4,6 +4,7 @@
 //! every host builds the image itself.
 
 use bollard::Docker;
+use bollard::models::ErrorDetail;
 use bollard::query_parameters::{CreateImageOptions, PushImageOptions, TagImageOptions};
 use futures_util::{Stream, StreamExt};
 
@@ -11,7 +12,7 @@ use futures_util::{Stream, StreamExt};
 /// same tag.
 #[must_use]
 pub fn remote(registry: &str, tag: &str) -> (String, String) {
-    let (name, version) = tag.split_once(':').unwrap_or((tag, "latest"));
+    let (name, version) = split(tag);
     (
         format!("{}/{name}", registry.trim_end_matches('/')),
         version.to_owned(),
@@ -37,7 +38,7 @@ pub async fn push(docker: &Docker, registry: &str, tag: &str) -> Result<(), Stri
     let pushed = follow(
         docker
             .push_image(&name, Some(options), None)
-            .map(|item| item.map(|info| info.error_detail.and_then(|detail| detail.message))),
+            .map(|item| item.map(|info| info.error_detail)),
     )
     .await;
     untag(docker, &format!("{name}:{version}")).await;
@@ -55,12 +56,12 @@ pub async fn pull(docker: &Docker, registry: &str, tag: &str) -> Result<(), Stri
     follow(
         docker
             .create_image(Some(options), None, None)
-            .map(|item| item.map(|info| info.error_detail.and_then(|detail| detail.message))),
+            .map(|item| item.map(|info| info.error_detail)),
     )
     .await
     .map_err(|reason| format!("pulling {name}:{version} failed: {reason}"))?;
     let pulled = format!("{name}:{version}");
-    let (local, local_version) = tag.split_once(':').unwrap_or((tag, "latest"));
+    let (local, local_version) = split(tag);
     let options = TagImageOptions {
         repo: Some(local.to_owned()),
         tag: Some(local_version.to_owned()),
@@ -70,15 +71,21 @@ pub async fn pull(docker: &Docker, registry: &str, tag: &str) -> Result<(), Stri
     tagged.map_err(|error| format!("docker: tagging the pulled {pulled}: {error}"))
 }
 
-/// Reads a push's or pull's progress to its end; `Err` with the first error it reports.
+/// An image reference's name and tag (`latest` when it names none).
+fn split(tag: &str) -> (&str, &str) {
+    tag.split_once(':').unwrap_or((tag, "latest"))
+}
+
+/// Reads a push's or pull's progress (the error each step reports, if any) to its end; `Err` with
+/// the first error.
 async fn follow(
-    progress: impl Stream<Item = Result<Option<String>, bollard::errors::Error>>,
+    progress: impl Stream<Item = Result<Option<ErrorDetail>, bollard::errors::Error>>,
 ) -> Result<(), String> {
     let mut progress = std::pin::pin!(progress);
     while let Some(item) = progress.next().await {
         match item {
             Ok(None) => {}
-            Ok(Some(message)) => return Err(message),
+            Ok(Some(detail)) => return Err(detail.message.unwrap_or_else(|| "an error".into())),
             Err(error) => return Err(format!("docker: {error}")),
         }
     }

@@ -6,9 +6,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::SandboxError;
-
-/// What one entry costs at least in the input tmpfs (a page), as in [`super::storage`].
-const ENTRY_BYTES: u64 = 4096;
+use super::storage::ENTRY_BYTES;
 
 /// The archive of the submitted files, readable for all: folders 0755, files 0644 (0755 when
 /// executable), owned by root; symlinks and special files are left out.

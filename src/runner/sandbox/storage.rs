@@ -25,7 +25,7 @@ const HOLDER_INPUT: &str = "/input";
 const HOLDER_PROCESSES: i64 = 32;
 
 /// What one storage entry costs at least, so that a million empty files count too.
-const ENTRY_BYTES: u64 = 4096;
+pub(super) const ENTRY_BYTES: u64 = 4096;
 
 /// The storage and input volumes and their holder, removed by [`Storage::remove`], or in the
 /// background when dropped without it.
