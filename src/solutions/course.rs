@@ -8,11 +8,11 @@ use rocket_db_pools::Database;
 
 use super::files::Upload;
 use super::queue_places::QueueCache;
-use super::store::{self, Solution};
+use super::store::{self, Solution, SolutionFile};
 use super::submit::{self, Doorbell, SubmitError, TaskTerms};
 use crate::accounts::{User, users};
 use crate::config::Config;
-use crate::db::{Db, TaskId, Timestamp, UserId};
+use crate::db::{Db, Timestamp, UserId};
 use crate::events::Bus;
 use crate::settings::Settings;
 use crate::tasks::catalog::{self, TaskDetail, Viewer};
@@ -107,7 +107,8 @@ pub(super) async fn open_task(
     Ok(task)
 }
 
-/// A solution `user` may see: their own, or (staff) anyone's named by `author`; else 404.
+/// A solution `user` may see, in a task they may open: their own, or (staff) anyone's named by
+/// `author`; else 404.
 pub(super) async fn visible_solution(
     db: &Db,
     settings: &Settings,
@@ -116,7 +117,6 @@ pub(super) async fn visible_solution(
     number: i64,
     author: Option<&str>,
 ) -> AppResult<Visible> {
-    let task = open_task(db, settings, user, slug).await?;
     let owner = match author {
         Some(name) if user.is_staff() => {
             Some(users::by_login(db, name).await?.ok_or(AppError::NotFound)?)
@@ -125,20 +125,25 @@ pub(super) async fn visible_solution(
         None => None,
     };
     let author_id = owner.as_ref().map_or(user.id, |owner| owner.id);
-    let solution = store::by_number(db, UserId(author_id), TaskId(task.summary.id), number)
+    let viewer = Viewer::of(user, db, settings).await?;
+    let found = store::in_task(db, viewer, slug, UserId(author_id), number)
         .await?
+        .filter(|found| user.is_staff() || found.pubdate <= Timestamp::now())
         .ok_or(AppError::NotFound)?;
     Ok(Visible {
-        task,
-        solution,
+        task_title: found.title,
+        solution: found.solution,
+        files: found.files,
         owner,
     })
 }
 
 /// A solution as its viewer may see it.
 pub(super) struct Visible {
-    pub task: TaskDetail,
+    pub task_title: String,
     pub solution: Solution,
+    /// The solution's files, by name.
+    pub files: Vec<SolutionFile>,
     /// The author when staff named one (`?author=`); `None` for the viewer's own solution.
     pub owner: Option<User>,
 }

@@ -13,7 +13,7 @@ use super::resources;
 use super::state::{CheckStatus, SolutionStatus};
 use super::store::{self, Solution};
 use super::view::{self, Progress, Timing};
-use crate::db::{DbPool, TaskId, UserId};
+use crate::db::DbPool;
 use crate::runner::junit::TestSuite;
 use crate::web::{AppError, Templates};
 
@@ -105,7 +105,7 @@ pub async fn snapshot(
     changed: Option<Instant>,
     zone: &jiff::tz::TimeZone,
 ) -> Result<Snapshot, sqlx::Error> {
-    let check = check_view::latest(db, solution.id).await?;
+    let (check, earlier) = check_view::latest_and_earlier(db, &solution).await?;
     // The check's end and the solution's verdict are committed together, but `solution` was
     // read before: read it again rather than show the new results under the old status.
     let finished = check
@@ -133,11 +133,7 @@ pub async fn snapshot(
     let progress = view::progress(&solution, check.as_ref(), position, timing, zone);
     let resources = match check.as_ref() {
         Some(check) if check.status == CheckStatus::Done && check.verdict.is_some() => {
-            let profile = check.profile;
-            let author = UserId(solution.author_id);
-            let task = TaskId(solution.task_id);
-            let earlier = resources::earlier(db, author, task, solution.number).await?;
-            Some((profile, earlier))
+            Some((check.profile, earlier))
         }
         _ => None,
     };

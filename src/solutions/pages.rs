@@ -123,8 +123,9 @@ async fn detail(
 ) -> AppResult<Html> {
     let number = number.get()?;
     let Visible {
-        task,
+        task_title,
         solution,
+        files,
         owner,
     } = course
         .visible_solution(&user.0, slug, number, author)
@@ -134,7 +135,7 @@ async fn detail(
     } = course;
     let zone = config.zone();
     let author = owner.as_ref().map(|owner| owner.username.as_str());
-    let files = view::file_rows(store::files(db, solution.id).await?, |name| {
+    let files = view::file_rows(files, |name| {
         SolutionLinks::file(slug, number, name, author)
     });
     let submitted = view::date_time(solution.submitted_at, &zone);
@@ -142,7 +143,7 @@ async fn detail(
     // A page (re)load shows the queue as it is now.
     let snapshot = live::snapshot(db, solution, queue, Some(Instant::now()), &zone).await?;
     let data = DetailPage {
-        task_title: task.summary.title.clone(),
+        task_title,
         links: SolutionLinks::new(slug, number, author),
         author: author.map(str::to_owned),
         staff: user.0.is_staff(),

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::db::{DbPool, TaskId, UserId};
+use crate::db::DbPool;
 use crate::on_pool;
 use crate::runner::sandbox::{Limits, Usage};
 use crate::runner::verdict::Verdict;
@@ -86,38 +86,12 @@ pub const COLUMNS: &str = "c.duration_ms, c.cpu_ms, c.peak_memory_bytes, c.peak_
      c.memory_limit_bytes, c.pids_limit, c.time_limit_ms";
 
 /// An earlier solution's latest finished check, for the comparison table.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug)]
 pub struct Earlier {
     pub number: i64,
     pub verdict: Option<Verdict>,
-    #[sqlx(flatten)]
     pub profile: Profile,
 }
 
 /// How many earlier checks the result page compares with.
 pub const EARLIER: i64 = 5;
-
-/// The latest finished check of each of the author's solutions to the task numbered below
-/// `number`, newest first, at most [`EARLIER`] (regrade previews' shadow checks never count).
-pub async fn earlier(
-    db: &DbPool,
-    author_id: UserId,
-    task_id: TaskId,
-    number: i64,
-) -> Result<Vec<Earlier>, sqlx::Error> {
-    let sql = format!(
-        "SELECT s.number, c.verdict, {COLUMNS} FROM solutions s JOIN checks c ON c.solution_id = s.id
-         WHERE s.author_id = $1 AND s.task_id = $2 AND s.number < $3 AND c.status = '{}'
-         AND c.id = (SELECT MAX(c2.id) FROM checks c2 WHERE c2.solution_id = s.id AND c2.lane <> {})
-         ORDER BY s.number DESC LIMIT $4",
-        CheckStatus::Done,
-        super::queue::SHADOW_LANE,
-    );
-    on_pool!(db, |pool| sqlx::query_as(&sql)
-        .bind(author_id)
-        .bind(task_id)
-        .bind(number)
-        .bind(EARLIER)
-        .fetch_all(pool)
-        .await)
-}

@@ -6,6 +6,7 @@ use super::state::SolutionStatus;
 use crate::db::{DbPool, TaskId, Timestamp, UserId};
 use crate::on_pool;
 use crate::runner::verdict::Verdict;
+use crate::tasks::catalog::{VISIBLE, Viewer};
 
 /// A solution as lists and result pages show it.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -24,6 +25,75 @@ pub struct Solution {
 
 const COLUMNS: &str = "id, task_id, author_id, number, submitted_at, files_hash, status, verdict, \
     tests_total, tests_passed";
+
+/// A solution with its files and the title and publication date of its task, as [`in_task`]
+/// reads it.
+#[derive(Clone, Debug)]
+pub struct InTask {
+    pub solution: Solution,
+    pub files: Vec<SolutionFile>,
+    pub title: String,
+    pub pubdate: Timestamp,
+}
+
+/// One row of [`in_task`]'s read: the solution and its task with one of its files.
+#[derive(sqlx::FromRow)]
+struct InTaskRow {
+    #[sqlx(flatten)]
+    solution: Solution,
+    title: String,
+    pubdate: Timestamp,
+    file_name: Option<String>,
+    file_size: Option<i64>,
+}
+
+/// Solution `number` of `author_id` for the task `slug` names, with its files, when `viewer` sees
+/// the task (hidden, group and exam rules as in `tasks::catalog`; not its publication date): one
+/// read for all.
+pub async fn in_task(
+    db: &DbPool,
+    viewer: Viewer,
+    slug: &str,
+    author_id: UserId,
+    number: i64,
+) -> Result<Option<InTask>, sqlx::Error> {
+    let columns: Vec<String> = COLUMNS
+        .split(", ")
+        .map(|c| format!("s.{}", c.trim()))
+        .collect();
+    let sql = format!(
+        "SELECT {}, t.title, t.pubdate, f.name AS file_name, f.size AS file_size
+         FROM solutions s JOIN tasks t ON t.id = s.task_id
+              LEFT JOIN solution_files f ON f.solution_id = s.id
+         WHERE {VISIBLE} AND t.slug = $3 AND s.author_id = $5 AND s.number = $6
+         ORDER BY f.name",
+        columns.join(", ")
+    );
+    let rows: Vec<InTaskRow> = on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(viewer.user_id)
+        .bind(viewer.staff)
+        .bind(slug)
+        .bind(viewer.exam_category)
+        .bind(author_id)
+        .bind(number)
+        .fetch_all(pool)
+        .await)?;
+    let files = rows
+        .iter()
+        .filter_map(|row| {
+            Some(SolutionFile {
+                name: row.file_name.clone()?,
+                size: row.file_size?,
+            })
+        })
+        .collect();
+    Ok(rows.into_iter().next().map(|row| InTask {
+        solution: row.solution,
+        files,
+        title: row.title,
+        pubdate: row.pubdate,
+    }))
+}
 
 /// A new solution: who, for which task, which files (name, size), and whether to check it.
 pub struct NewSolution<'a> {
@@ -196,24 +266,6 @@ pub async fn count(db: &DbPool, author_id: UserId, task_id: TaskId) -> Result<i6
         .bind(author_id)
         .bind(task_id)
         .fetch_one(pool)
-        .await)
-}
-
-/// The author's `number`-th solution to a task.
-pub async fn by_number(
-    db: &DbPool,
-    author_id: UserId,
-    task_id: TaskId,
-    number: i64,
-) -> Result<Option<Solution>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM solutions WHERE author_id = $1 AND task_id = $2 AND number = $3"
-    );
-    on_pool!(db, |pool| sqlx::query_as(&sql)
-        .bind(author_id)
-        .bind(task_id)
-        .bind(number)
-        .fetch_optional(pool)
         .await)
 }
 

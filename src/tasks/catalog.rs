@@ -54,7 +54,7 @@ pub async fn exam_category(db: &DbPool, settings: &Settings) -> Result<Option<i6
 }
 
 /// The condition on `t` (tasks) for viewer `$1` (user id), `$2` (staff) and `$4` (exam category).
-const VISIBLE: &str = "t.hidden = FALSE AND ($2 OR t.group_id IS NULL
+pub const VISIBLE: &str = "t.hidden = FALSE AND ($2 OR t.group_id IS NULL
     OR t.group_id IN (SELECT group_id FROM group_members WHERE user_id = $1))
     AND ($4 IS NULL OR t.category_id = $4)";
 
@@ -139,22 +139,67 @@ pub async fn categories(
 /// A category as its page shows it: `(id, name, description_html)`.
 pub type Category = (i64, String, String);
 
-/// The category with this slug.
-pub async fn category(db: &DbPool, slug: &str) -> Result<Option<Category>, sqlx::Error> {
-    let sql = "SELECT id, name, description_html FROM categories WHERE slug = $1";
-    on_pool!(db, |pool| sqlx::query_as(sql)
-        .bind(slug)
-        .fetch_optional(pool)
-        .await)
+/// How a category is named: by its slug (in URLs) or its id (the exam setting's).
+#[derive(Clone, Copy, Debug)]
+pub enum CategoryKey<'a> {
+    Slug(&'a str),
+    Id(i64),
 }
 
-/// The category `id`.
-pub async fn category_by_id(db: &DbPool, id: i64) -> Result<Option<Category>, sqlx::Error> {
-    let sql = "SELECT id, name, description_html FROM categories WHERE id = $1";
-    on_pool!(db, |pool| sqlx::query_as(sql)
-        .bind(id)
-        .fetch_optional(pool)
-        .await)
+/// A task of a category with the category, as [`category`] reads them.
+#[derive(sqlx::FromRow)]
+struct CategoryTask {
+    #[sqlx(flatten)]
+    task: TaskSummary,
+    category_name: String,
+    category_description_html: String,
+}
+
+/// The category `key` names with its tasks the viewer sees, by publication date. One read when
+/// the viewer sees any of its tasks; the category alone takes a second.
+pub async fn category(
+    db: &DbPool,
+    viewer: Viewer,
+    key: CategoryKey<'_>,
+) -> Result<Option<(Category, Vec<TaskSummary>)>, sqlx::Error> {
+    let column = match key {
+        CategoryKey::Slug(_) => "slug",
+        CategoryKey::Id(_) => "id",
+    };
+    let sql = format!(
+        "SELECT {}, c.name AS category_name, c.description_html AS category_description_html
+         FROM tasks t JOIN categories c ON c.id = t.category_id
+         WHERE {VISIBLE} AND c.{column} = $3
+         ORDER BY t.pubdate, t.title",
+        summary()
+    );
+    let rows: Vec<CategoryTask> = on_pool!(db, |pool| {
+        let query = sqlx::query_as(&sql).bind(viewer.user_id).bind(viewer.staff);
+        let query = match key {
+            CategoryKey::Slug(slug) => query.bind(slug),
+            CategoryKey::Id(id) => query.bind(id),
+        };
+        query.bind(viewer.exam_category).fetch_all(pool).await
+    })?;
+    if let Some(first) = rows.first() {
+        let category = (
+            first.task.category_id,
+            first.category_name.clone(),
+            first.category_description_html.clone(),
+        );
+        let tasks = rows.into_iter().map(|row| row.task).collect();
+        return Ok(Some((category, tasks)));
+    }
+    let sql = format!("SELECT id, name, description_html FROM categories WHERE {column} = $1");
+    let category: Option<Category> = on_pool!(db, |pool| {
+        let query = sqlx::query_as(&sql);
+        let query = match key {
+            CategoryKey::Slug(slug) => query.bind(slug),
+            CategoryKey::Id(id) => query.bind(id),
+        };
+        query.fetch_optional(pool).await
+    })?;
+    Ok(category.map(|category| (category, Vec::new())))
 }
 
 /// The columns of [`TaskSummary`].
@@ -165,26 +210,6 @@ fn summary() -> String {
         deadline_for("$1"),
         solved()
     )
-}
-
-/// The tasks of a category the viewer sees, by publication date.
-pub async fn tasks_in(
-    db: &DbPool,
-    viewer: Viewer,
-    category_id: i64,
-) -> Result<Vec<TaskSummary>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {} FROM tasks t WHERE {VISIBLE} AND t.category_id = $3
-         ORDER BY t.pubdate, t.title",
-        summary()
-    );
-    on_pool!(db, |pool| sqlx::query_as(&sql)
-        .bind(viewer.user_id)
-        .bind(viewer.staff)
-        .bind(category_id)
-        .bind(viewer.exam_category)
-        .fetch_all(pool)
-        .await)
 }
 
 /// The task the viewer sees whose slug (`by_slug`) or system name is `key`.

@@ -4,7 +4,7 @@ use rocket::response::Redirect;
 use rocket::{Route, State, get, routes, uri};
 use serde::Serialize;
 
-use super::catalog::{self, CategorySummary, TaskSummary, Viewer};
+use super::catalog::{self, CategoryKey, CategorySummary, TaskSummary, Viewer};
 use crate::accounts::CurrentUser;
 use crate::config::Config;
 use crate::db::{Db, Timestamp};
@@ -134,8 +134,8 @@ async fn categories(
     let viewer = Viewer::of(&user.0, &db.0, settings).await?;
     // During an exam the exam category is the overview.
     if let Some(id) = viewer.exam_category {
-        let exam = catalog::category_by_id(&db.0, id).await?;
-        return category_page(&page, db, config, viewer, exam).await;
+        let exam = catalog::category(&db.0, viewer, CategoryKey::Id(id)).await?;
+        return category_page(&page, config, viewer, exam);
     }
     page.render(
         "tasks/categories.html",
@@ -153,24 +153,22 @@ async fn category(
     slug: &str,
 ) -> AppResult<Html> {
     let viewer = Viewer::of(&user.0, &db.0, settings).await?;
-    let category = catalog::category(&db.0, slug).await?;
-    category_page(&page, db, config, viewer, category).await
+    let category = catalog::category(&db.0, viewer, CategoryKey::Slug(slug)).await?;
+    category_page(&page, config, viewer, category)
 }
 
-async fn category_page(
+fn category_page(
     page: &Page<'_>,
-    db: &Db,
     config: &Config,
     viewer: Viewer,
-    category: Option<catalog::Category>,
+    category: Option<(catalog::Category, Vec<TaskSummary>)>,
 ) -> AppResult<Html> {
-    let (id, name, description_html) = category.ok_or(AppError::NotFound)?;
+    let ((id, name, description_html), tasks) = category.ok_or(AppError::NotFound)?;
     if viewer.exam_category.is_some_and(|exam| exam != id) {
         return Err(AppError::NotFound);
     }
     let now = Timestamp::now();
-    let tasks: Vec<_> = catalog::tasks_in(&db.0, viewer, id)
-        .await?
+    let tasks: Vec<_> = tasks
         .iter()
         .map(|task| view(task, viewer, config, now))
         .collect();

@@ -61,27 +61,38 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         );
         config.app_secret_key = Some(secret.as_str().into());
     }
-    let port: u16 = figment.extract_inner("port").expect("port");
-    let (ready, started) = tokio::sync::oneshot::channel();
-    let rocket = inloop::app::rocket(config.clone(), &figment).attach(AdHoc::on_liftoff(
-        "Test ready",
-        |rocket| {
-            Box::pin(async move {
-                let _ = ready.send(rocket.shutdown());
-            })
-        },
-    ));
-    let ignited = rocket.ignite().await.expect("the test server ignites");
-    let bus = ignited
-        .state::<inloop::events::Bus>()
-        .expect("the bus is managed")
-        .clone();
-    let routes = ignited
-        .routes()
-        .map(|route| (route.method.to_string(), route.uri.path().to_string()))
-        .collect();
-    tokio::spawn(async move { ignited.launch().await });
-    let shutdown = started.await.expect("the test server starts");
+    // The port was free when chosen, but another test may take it before this server binds it:
+    // then the server starts again on another.
+    let mut figment = figment;
+    let mut attempts = 0;
+    let (port, bus, routes, shutdown) = loop {
+        attempts += 1;
+        let port: u16 = figment.extract_inner("port").expect("port");
+        let (ready, started) = tokio::sync::oneshot::channel();
+        let rocket = inloop::app::rocket(config.clone(), &figment).attach(AdHoc::on_liftoff(
+            "Test ready",
+            |rocket| {
+                Box::pin(async move {
+                    let _ = ready.send(rocket.shutdown());
+                })
+            },
+        ));
+        let ignited = rocket.ignite().await.expect("the test server ignites");
+        let bus = ignited
+            .state::<inloop::events::Bus>()
+            .expect("the bus is managed")
+            .clone();
+        let routes: Vec<_> = ignited
+            .routes()
+            .map(|route| (route.method.to_string(), route.uri.path().to_string()))
+            .collect();
+        tokio::spawn(async move { ignited.launch().await });
+        match started.await {
+            Ok(shutdown) => break (port, bus, routes, shutdown),
+            Err(_) if attempts < 5 => figment = figment.merge(("port", free_port())),
+            Err(_) => panic!("the test server did not start in {attempts} attempts"),
+        }
+    };
     let jar = Arc::new(reqwest::cookie::Jar::default());
     TestApp {
         url: format!("http://127.0.0.1:{port}"),

@@ -218,10 +218,14 @@ async fn a_discarded_preview_changes_nothing() {
     .await)
     .unwrap();
     assert_eq!(lanes, [0, 2]);
-    let latest = inloop::solutions::check_view::latest(&db, 1)
+    let solution = inloop::solutions::store::by_id(&db, 1)
         .await
         .unwrap()
         .unwrap();
+    let (latest, _) = inloop::solutions::check_view::latest_and_earlier(&db, &solution)
+        .await
+        .unwrap();
+    let latest = latest.unwrap();
     assert_eq!(latest.lane, 0);
     // A new preview may start now; a task without students' solutions has nothing to regrade.
     let next = post(&app, &staff, "/admin/tasks/1/regrade/", &[]).await;
