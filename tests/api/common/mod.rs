@@ -90,7 +90,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         match started.await {
             Ok(shutdown) => break (port, bus, routes, shutdown),
             Err(_) if attempts < 5 => figment = figment.merge(("port", free_port())),
-            Err(_) => panic!("the test server did not start in {attempts} attempts"),
+            Err(error) => panic!("the test server did not start in {attempts} attempts: {error}"),
         }
     };
     let jar = Arc::new(reqwest::cookie::Jar::default());
