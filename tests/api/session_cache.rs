@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use inloop::accounts::session_cache::TOPIC;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 
 use crate::common::{self, TestApp};
 use crate::solutions::support::PASSWORD;
@@ -54,32 +54,9 @@ async fn connected(from: &TestApp, to: &TestApp) {
 /// session's other copies then get is the server's say.
 async fn session(app: &TestApp, username: &str, staff: bool) -> String {
     app.create_user(username, PASSWORD, staff).await;
-    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let browser = Client::builder()
-        .cookie_provider(jar.clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = browser.get(app.at("/privacy/")).send().await.unwrap();
-    let token = common::csrf_token_in(&page.text().await.unwrap());
-    let form = [
-        ("csrf_token", token.as_str()),
-        ("login", username),
-        ("password", PASSWORD),
-    ];
-    let answer = browser
-        .post(app.at("/login/"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        answer.status(),
-        StatusCode::SEE_OTHER,
-        "login of {username}"
-    );
+    app.login(username, PASSWORD).await;
     let url = app.url.parse().unwrap();
-    let cookie = reqwest::cookie::CookieStore::cookies(&*jar, &url).expect("a session cookie");
+    let cookie = reqwest::cookie::CookieStore::cookies(&*app.jar, &url).expect("a session cookie");
     cookie.to_str().unwrap().to_owned()
 }
 
