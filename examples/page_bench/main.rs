@@ -65,6 +65,7 @@ pub struct Run {
 
 #[tokio::main]
 async fn main() {
+    let load_before = report::load_average();
     let mut args = std::env::args().skip(1);
     let seconds: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
     let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20);
@@ -94,7 +95,10 @@ async fn main() {
 
     eprintln!("measuring the overhead over a bare docker run ({rounds} rounds)");
     let overhead = overhead::measure(rounds).await;
-    bench::write_section("bench-pages", &report::section(&runs, &overhead, seconds));
+    bench::write_section(
+        "bench-pages",
+        &report::section(&runs, &overhead, seconds, &load_before),
+    );
 }
 
 /// Drops database `name` beside the one `admin` names and, if `create`, creates it empty; its

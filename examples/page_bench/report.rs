@@ -168,7 +168,16 @@ fn overhead_table(overhead: &Overhead) -> (String, f64) {
     (format!("{table}\n{steps}"), difference)
 }
 
-pub fn section(runs: &[Run], overhead: &Overhead, seconds: u64) -> String {
+/// The 1-minute load average now (`/proc/loadavg`), as written there.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The section; `load_before` is the load average when the bench began.
+pub fn section(runs: &[Run], overhead: &Overhead, seconds: u64, load_before: &str) -> String {
     let (pages, fast, cheap, all) = pages_table(runs);
     let processes = process_table(runs);
     let (overhead_table, difference) = overhead_table(overhead);
@@ -177,8 +186,9 @@ pub fn section(runs: &[Run], overhead: &Overhead, seconds: u64) -> String {
     let ticks = *crate::CLOCK_TICKS;
     format!(
         "## The pages students open most: result page, category, overview\n\n\
-         Measured on {} ({}), version `{}`; the machine may have been shared with other builds \
-         and tests.\n\n\
+         Measured on {} ({}), version `{}`. The machine may have been shared with other builds \
+         and tests: its 1-minute load average was {load_before} when the bench began and {} \
+         when it ended.\n\n\
          One release server (`target/release/inloop serve`, no check workers) per backend, on a \
          fresh database holding the same course: {} categories of {} published tasks (every \
          other one with a deadline a week ahead), {} students and {} solutions, each with a \
@@ -220,6 +230,7 @@ pub fn section(runs: &[Run], overhead: &Overhead, seconds: u64) -> String {
         today(),
         machine(),
         version(),
+        load_average(),
         seed::CATEGORIES.len(),
         seed::TASKS_PER_CATEGORY,
         seed::STUDENTS,
