@@ -63,7 +63,7 @@ e2e-debug: assets
 deployment: release
     INLOOP_BIN=dist/inloop bash .ci/deployment-files
 
-# Benchmarks: 10,000 live-result streams against one release server (needs Redis), then editor checkpoint saves, a deadline burst, plagiarism detection and the admin solution list; writes docs/benchmarks.md.
+# Benchmarks: 10,000 live-result streams against one release server (needs Redis), then editor checkpoint saves, a deadline burst, plagiarism detection, the admin solution list and the pages students open most; writes docs/benchmarks.md.
 bench streams="10000" events="500": assets
     #!/usr/bin/env bash
     set -euo pipefail
@@ -74,6 +74,7 @@ bench streams="10000" events="500": assets
     just bench-burst
     just bench-plagiarism
     just bench-admin-lists
+    just bench-pages
 
 # Editor checkpoint saves per second with `students` saving at once → docs/benchmarks.md.
 bench-checkpoints students="64" seconds="20": assets
@@ -101,6 +102,16 @@ bench-plagiarism: assets
 bench-admin-lists: assets
     cargo build --release --bin inloop --example admin_list_bench
     target/release/examples/admin_list_bench
+
+# The pages students open most (result page, category, overview) under wrk with 64 connections,
+# `seconds` each, on SQLite and on PostgreSQL + Redis: requests per second, p50/p99, CPU per
+# request, idle memory, start to first answer; then the platform's overhead on a check over a bare
+# `docker run` (`rounds` rounds) → docs/benchmarks.md.
+bench-pages seconds="10" rounds="20": assets
+    bash .ci/services bench postgres redis docker
+    bash container/checker-images/build busybox
+    cargo build --release --bin inloop --example page_bench
+    target/release/examples/page_bench {{seconds}} {{rounds}}
 
 # Build the local checker base images used by the tests (no registry needed).
 images:

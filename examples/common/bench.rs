@@ -1,5 +1,6 @@
-//! What the benchmarks that drive a release server share: starting it, logging students in, and
-//! writing their section of `docs/benchmarks.md`.
+//! What the benchmarks that drive a release server share: starting it, logging students in,
+//! reading a process's memory and CPU time from `/proc`, and writing their section of
+//! `docs/benchmarks.md`.
 
 #![allow(dead_code, reason = "shared by several benches; each uses a part")]
 
@@ -39,6 +40,40 @@ impl Server {
 
     /// [`Server::start`] on `port`.
     pub async fn start_on(dir: &Path, port: u16, env: &[(&str, &str)]) -> Self {
+        let server = Self::spawn(dir, port, env);
+        let deadline = Instant::now() + Duration::from_mins(1);
+        while reqwest::get(format!("{}/healthz", server.base))
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "the server did not start");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        server
+    }
+
+    /// [`Server::start`], and the time from spawning the process to its first 200 answer of `/`
+    /// (asked every 5 ms).
+    pub async fn start_timed(dir: &Path, env: &[(&str, &str)]) -> (Self, Duration) {
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        let server = Self::spawn(dir, free_port(), env);
+        let home = format!("{}/", server.base);
+        loop {
+            if let Ok(answer) = client.get(&home).send().await
+                && answer.status() == reqwest::StatusCode::OK
+            {
+                return (server, started.elapsed());
+            }
+            assert!(
+                started.elapsed() < Duration::from_mins(1),
+                "the server did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    fn spawn(dir: &Path, port: u16, env: &[(&str, &str)]) -> Self {
         let child = inloop(dir)
             .env("ROCKET_PORT", port.to_string())
             .envs(env.iter().copied())
@@ -46,12 +81,12 @@ impl Server {
             .spawn()
             .expect("target/release/inloop (cargo build --release)");
         let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_mins(1);
-        while reqwest::get(format!("{base}/healthz")).await.is_err() {
-            assert!(Instant::now() < deadline, "the server did not start");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
         Self { child, base }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGKILL, then waits for the process.
@@ -105,8 +140,16 @@ pub async fn students(db: &inloop::db::DbPool, count: usize) {
 
 /// Logs student `n` in; its client and CSRF token.
 pub async fn login(base: &str, n: usize) -> (reqwest::Client, String) {
+    let (client, token, _) = login_with_cookies(base, n).await;
+    (client, token)
+}
+
+/// [`login`], and the session's `Cookie` header value, for a client of another kind (a load
+/// generator).
+pub async fn login_with_cookies(base: &str, n: usize) -> (reqwest::Client, String, String) {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let client = reqwest::Client::builder()
-        .cookie_store(true)
+        .cookie_provider(jar.clone())
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
@@ -143,7 +186,58 @@ pub async fn login(base: &str, n: usize) -> (reqwest::Client, String) {
         reqwest::StatusCode::SEE_OTHER,
         "login of {username}"
     );
-    (client, token)
+    let url = base.parse().expect("base URL");
+    let cookies = reqwest::cookie::CookieStore::cookies(&*jar, &url)
+        .and_then(|value| value.to_str().ok().map(str::to_owned))
+        .unwrap_or_default();
+    (client, token, cookies)
+}
+
+/// Resident memory of process `pid` (KiB; 0 when it is gone).
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// User plus system CPU time of process `pid` so far, in clock ticks (0 when it is gone).
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    // utime and stime are fields 14 and 15 of /proc/PID/stat, 12 and 13 after the name.
+    let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+    field(11).unwrap_or(0) + field(12).unwrap_or(0)
+}
+
+/// The parent of process `pid`, if it still runs.
+pub fn parent(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // ppid is field 4 of /proc/PID/stat, the second after the name.
+    stat.rsplit(')')
+        .next()?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Clock ticks per second of `/proc`'s CPU times (`getconf CLK_TCK`; 100, Linux's value, when
+/// `getconf` is missing).
+pub fn clock_ticks_per_second() -> u64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok()?.trim().parse().ok())
+        .unwrap_or(100)
 }
 
 /// The value at quantile `q` (0 to 1) of sorted `values` (NaN when there are none).
