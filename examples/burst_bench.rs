@@ -32,18 +32,8 @@ async fn main() {
         seconds: next(60),
         workers: u32::try_from(next(2)).expect("workers"),
     };
-    burst::ensure_image();
     let dir = tempfile::tempdir().expect("temp dir");
-    let migrated = bench::inloop(dir.path())
-        .arg("migrate")
-        .status()
-        .expect("inloop migrate");
-    assert!(migrated.success(), "inloop migrate failed");
-    let db = DbPool::connect(&bench::database_url(dir.path()), 2)
-        .await
-        .expect("bench database");
-    bench::students(&db, burst.students).await;
-    burst::seed(&db).await;
+    let db = burst::sqlite_course(dir.path(), burst.students).await;
     let instance = format!("burst-bench-{}", std::process::id());
     let workers = burst.workers.to_string();
     let server = bench::Server::start(

@@ -14,6 +14,23 @@ pub const IMAGE: &str = "inloop-test/shell-checker:1";
 pub const UPLOAD: &str = "/solutions/editor/burst/upload";
 const RESULT_PAGES: &[u8] = b"/solutions/detail/burst/";
 
+/// A fresh SQLite course in `dir` for the burst task: the checker image built, the database
+/// migrated, `students` students and the task seeded; its database.
+pub async fn sqlite_course(dir: &std::path::Path, students: usize) -> DbPool {
+    ensure_image();
+    let migrated = crate::bench::inloop(dir)
+        .arg("migrate")
+        .status()
+        .expect("inloop migrate");
+    assert!(migrated.success(), "inloop migrate failed");
+    let db = DbPool::connect(&crate::bench::database_url(dir), 2)
+        .await
+        .expect("bench database");
+    crate::bench::students(&db, students).await;
+    seed(&db).await;
+    db
+}
+
 /// Builds [`IMAGE`] from the local busybox base unless it is there.
 pub fn ensure_image() {
     let present = Command::new("docker")

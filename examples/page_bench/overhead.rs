@@ -39,18 +39,8 @@ pub const STEPS: [&str; 5] = [
 pub const TASK_NAME: &str = "Burst";
 
 pub async fn measure(rounds: usize) -> Overhead {
-    burst::ensure_image();
     let dir = tempfile::tempdir().expect("temp dir");
-    let migrated = bench::inloop(dir.path())
-        .arg("migrate")
-        .status()
-        .expect("inloop migrate");
-    assert!(migrated.success(), "inloop migrate failed");
-    let db = DbPool::connect(&bench::database_url(dir.path()), 2)
-        .await
-        .expect("bench database");
-    bench::students(&db, 1).await;
-    burst::seed(&db).await;
+    let db = burst::sqlite_course(dir.path(), 1).await;
     let instance = format!("page-bench-{}", std::process::id());
     let server = bench::Server::start(
         dir.path(),
