@@ -44,9 +44,9 @@ pub fn forget(cookies: &CookieJar<'_>) -> Option<SessionKey> {
     key
 }
 
-/// The logged-in user, if any (looked up once per request, in the [`SessionCache`]). Fails with 503 only when the
-/// database does not answer: a student is never sent to the login page because PostgreSQL is
-/// restarting.
+/// The logged-in user, if any (looked up once per request, in the [`SessionCache`]). Fails with
+/// 503 only when the database does not answer: a student is never sent to the login page because
+/// PostgreSQL is restarting.
 #[derive(Clone, Debug)]
 pub struct MaybeUser(pub Option<User>);
 
