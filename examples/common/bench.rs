@@ -203,30 +203,29 @@ pub fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// The numeric fields of `/proc/PID/stat` after the process's name (field 3, the state, is the
+/// first); empty when the process is gone.
+fn stat_fields(pid: u32) -> Vec<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit(')').next().unwrap_or_default();
+    after_name
+        .split_whitespace()
+        .map(|field| field.parse().unwrap_or(0))
+        .collect()
+}
+
 /// User plus system CPU time of process `pid` so far, in clock ticks (0 when it is gone).
 pub fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect();
     // utime and stime are fields 14 and 15 of /proc/PID/stat, 12 and 13 after the name.
-    let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
-    field(11).unwrap_or(0) + field(12).unwrap_or(0)
+    let fields = stat_fields(pid);
+    fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0)
 }
 
 /// The parent of process `pid`, if it still runs.
 pub fn parent(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // ppid is field 4 of /proc/PID/stat, the second after the name.
-    stat.rsplit(')')
-        .next()?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+    let parent_id = *stat_fields(pid).get(1)?;
+    u32::try_from(parent_id).ok()
 }
 
 /// Clock ticks per second of `/proc`'s CPU times (`getconf CLK_TCK`; 100, Linux's value, when

@@ -5,8 +5,8 @@
 //! own-work declaration) is announced on the event bus, and every process forgets that user's
 //! sessions at once. Redis pub/sub may drop a message, so an entry is also read again after
 //! `session_cache_secs` (10) whatever the bus says: a missed logout on another instance lasts that
-//! long at most. Every forgetting bumps a generation counter, and a lookup stores what it read only when
-//! no forgetting came while it was reading (as in `settings::Settings`).
+//! long at most. Every forgetting bumps a generation counter, and a lookup stores what it read
+//! only when no forgetting came while it was reading (as in `settings::Settings`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -35,12 +35,15 @@ pub struct CheckView {
     pub profile: Profile,
 }
 
+/// The columns of the check `c` a [`CheckView`] begins with, before its output.
+const STATE: &str = "c.id, c.status, c.lane, c.attempts, c.queued_at, c.started_at, \
+    c.finished_at, c.verdict, c.exit_code";
+
 /// The columns of a [`CheckView`] of the check `c`.
 #[must_use]
 pub fn columns() -> String {
     format!(
-        "c.id, c.status, c.lane, c.attempts, c.queued_at, c.started_at, c.finished_at, c.verdict,
-         c.exit_code, c.stdout, c.stderr, c.reports, c.notes, c.staff_message, {}",
+        "{STATE}, c.stdout, c.stderr, c.reports, c.notes, c.staff_message, {}",
         resources::COLUMNS
     )
 }
@@ -54,8 +57,7 @@ pub async fn latest_and_earlier(
 ) -> Result<(Option<CheckView>, Vec<Earlier>), sqlx::Error> {
     // The earlier checks' output is not needed: only their verdicts and profiles.
     let earlier_columns = format!(
-        "c.id, c.status, c.lane, c.attempts, c.queued_at, c.started_at, c.finished_at, c.verdict,
-         c.exit_code, '' AS stdout, '' AS stderr, '' AS reports, '' AS notes, '' AS staff_message, {}",
+        "{STATE}, '' AS stdout, '' AS stderr, '' AS reports, '' AS notes, '' AS staff_message, {}",
         resources::COLUMNS
     );
     let sql = format!(

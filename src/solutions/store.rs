@@ -57,17 +57,13 @@ pub async fn in_task(
     author_id: UserId,
     number: i64,
 ) -> Result<Option<InTask>, sqlx::Error> {
-    let columns: Vec<String> = COLUMNS
-        .split(", ")
-        .map(|c| format!("s.{}", c.trim()))
-        .collect();
     let sql = format!(
-        "SELECT {}, t.title, t.pubdate, f.name AS file_name, f.size AS file_size
-         FROM solutions s JOIN tasks t ON t.id = s.task_id
+        "SELECT s.*, t.title, t.pubdate, f.name AS file_name, f.size AS file_size
+         FROM (SELECT {COLUMNS} FROM solutions WHERE author_id = $5 AND number = $6) s
+              JOIN tasks t ON t.id = s.task_id
               LEFT JOIN solution_files f ON f.solution_id = s.id
-         WHERE {VISIBLE} AND t.slug = $3 AND s.author_id = $5 AND s.number = $6
-         ORDER BY f.name",
-        columns.join(", ")
+         WHERE {VISIBLE} AND t.slug = $3
+         ORDER BY f.name"
     );
     let rows: Vec<InTaskRow> = on_pool!(db, |pool| sqlx::query_as(&sql)
         .bind(viewer.user_id)
