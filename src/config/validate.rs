@@ -13,24 +13,11 @@ pub(super) fn validate(config: &Config) -> Result<(), ConfigError> {
         ("CACHE_URL", &config.cache_url),
     ] {
         if let Some(url) = url.as_deref().filter(|url| !url.is_empty()) {
-            let parsed = url::Url::parse(url).map_err(|e| invalid(variable, e.to_string()))?;
-            if !matches!(parsed.scheme(), "redis" | "rediss") {
-                return Err(invalid(
-                    variable,
-                    format!("unknown scheme {:?}", parsed.scheme()),
-                ));
-            }
+            url_with_scheme(variable, url, &["redis", "rediss"])?;
         }
     }
     if let Some(url) = &config.email_url {
-        let parsed =
-            url::Url::parse(url.expose()).map_err(|e| invalid("EMAIL_URL", e.to_string()))?;
-        if !matches!(parsed.scheme(), "smtp" | "smtps" | "smtp+tls") {
-            return Err(invalid(
-                "EMAIL_URL",
-                format!("unknown scheme {:?}", parsed.scheme()),
-            ));
-        }
+        url_with_scheme("EMAIL_URL", url.expose(), &["smtp", "smtps", "smtp+tls"])?;
     }
     for proxy in &config.trusted_proxies {
         proxy.parse::<IpAddr>().map_err(|_| {
@@ -90,4 +77,17 @@ pub(super) fn validate(config: &Config) -> Result<(), ConfigError> {
         ));
     }
     Ok(())
+}
+
+/// Refuses `url` (of `variable`) unless it parses and has one of the `schemes`.
+fn url_with_scheme(variable: &'static str, url: &str, schemes: &[&str]) -> Result<(), ConfigError> {
+    let parsed = url::Url::parse(url).map_err(|e| invalid(variable, e.to_string()))?;
+    if schemes.contains(&parsed.scheme()) {
+        Ok(())
+    } else {
+        Err(invalid(
+            variable,
+            format!("unknown scheme {:?}", parsed.scheme()),
+        ))
+    }
 }

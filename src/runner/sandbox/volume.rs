@@ -12,7 +12,8 @@ use bollard::query_parameters::{ListVolumesOptions, RemoveVolumeOptions};
 use super::container::{LABEL, is_gone};
 use super::{CheckRequest, SandboxError};
 
-/// A tmpfs volume (`inloop-<purpose>-…`, mounted with `options`) of the check's, carrying its labels and [`LABEL`].
+/// A tmpfs volume (`inloop-<purpose>-…`, mounted with `options`) of the check's, carrying its
+/// labels and [`LABEL`].
 pub(super) async fn create(
     docker: &Docker,
     request: &CheckRequest,
@@ -38,6 +39,7 @@ pub(super) async fn create(
     Ok(created.name)
 }
 
+/// How a container mounts `volume` at `target`.
 pub(super) fn mount(volume: &str, target: &str, read_only: bool) -> Mount {
     Mount {
         typ: Some(MountType::VOLUME),
