@@ -169,44 +169,60 @@ impl SandboxError {
     }
 }
 
-/// Runs one check in a fresh container and removes the container afterwards, on every path.
+/// Runs one check in a fresh container. What it leaves on the Docker host (the stopped container,
+/// the holder, the volumes) is removed by [`Cleanup::finish`], which the caller awaits once it has
+/// stored the outcome, so that the verdict does not wait for the removals; on every other path
+/// (an error, a dropped future, a dropped [`Cleanup`]) it is removed in the background.
 ///
 /// The solution's own failures (exit codes, limits hit) are in the [`CheckOutcome`]; an `Err`
 /// means the check could not be run or observed and says nothing about the solution.
 ///
 /// `docker` should have its API version negotiated ([`super::docker::DockerClient::negotiated`]).
-/// If the future is dropped, the containers and the volumes are still removed, in the
-/// background.
-pub async fn run(docker: &Docker, request: &CheckRequest) -> Result<CheckOutcome, SandboxError> {
+pub async fn run(
+    docker: &Docker,
+    request: &CheckRequest,
+) -> Result<(CheckOutcome, Cleanup), SandboxError> {
     let begun = std::time::Instant::now();
     let user = user::checker_user(docker, request).await?;
     let input = input::InputArchive::pack(&request.input_dir).await?;
     let mut storage = storage::Storage::create(docker, request, &input).await?;
-    let outcome = run_in(docker, request, &user, input, &mut storage, begun).await;
-    storage.remove().await;
-    outcome
-}
-
-async fn run_in(
-    docker: &Docker,
-    request: &CheckRequest,
-    user: &str,
-    input: input::InputArchive,
-    storage: &mut storage::Storage,
-    begun: std::time::Instant,
-) -> Result<CheckOutcome, SandboxError> {
-    let config = container::config(request, user, storage);
+    let config = container::config(request, &user, &storage);
     // The holder must run (and hold the input) before the checker starts; creating both at
     // once saves a round trip per check.
-    let (held, container) = tokio::join!(
+    let (held, created) = tokio::join!(
         storage.hold(docker, request, input),
         container::Container::create(docker, config)
     );
-    held?;
-    let container = container?;
-    let watched = supervise::supervise(docker, container.id(), &request.limits, begun).await;
-    container.remove().await;
-    let watched = watched?;
+    let (container, id) = match created {
+        Ok(container) => {
+            let id = container.id().to_owned();
+            (Some(container), Ok(id))
+        }
+        Err(error) => (None, Err(error)),
+    };
+    let cleanup = Cleanup { container, storage };
+    let observed = match held.and(id) {
+        Ok(id) => observe(docker, request, &cleanup.storage, &id, begun).await,
+        Err(error) => Err(error),
+    };
+    match observed {
+        Ok(outcome) => Ok((outcome, cleanup)),
+        Err(error) => {
+            cleanup.finish().await;
+            Err(error)
+        }
+    }
+}
+
+/// Starts the created container `id` and follows it to its end, then collects its storage.
+async fn observe(
+    docker: &Docker,
+    request: &CheckRequest,
+    storage: &storage::Storage,
+    id: &str,
+    begun: std::time::Instant,
+) -> Result<CheckOutcome, SandboxError> {
+    let watched = supervise::supervise(docker, id, &request.limits, begun).await?;
     let stored = storage.collect(&request.limits).await?;
     let (stdout, stdout_truncated) = watched.stdout.into_text();
     let (stderr, stderr_truncated) = watched.stderr.into_text();
@@ -223,6 +239,24 @@ async fn run_in(
         files: stored.files,
         usage: watched.usage,
     })
+}
+
+/// What a check left on the Docker host: its stopped container, the holder and the volumes.
+#[must_use = "await `finish`, or the removals run in the background"]
+pub struct Cleanup {
+    container: Option<container::Container>,
+    storage: storage::Storage,
+}
+
+impl Cleanup {
+    /// Removes the container, then the holder and the volumes. A failure is logged, and left to
+    /// the orphan sweeps.
+    pub async fn finish(self) {
+        if let Some(container) = self.container {
+            container.remove().await;
+        }
+        self.storage.remove().await;
+    }
 }
 
 /// The work folder of an instance's checks, where the worker writes each check's submitted files

@@ -9,7 +9,7 @@ use bollard::Docker;
 
 use crate::db::DbPool;
 use crate::import::{contexts, image, registry};
-use crate::runner::sandbox::{self, CheckOutcome, CheckRequest, SandboxError};
+use crate::runner::sandbox::{self, CheckOutcome, CheckRequest, Cleanup, SandboxError};
 
 /// How long a build on demand may take: as long as the import's.
 const BUILD_TIMEOUT: Duration = Duration::from_mins(30);
@@ -37,14 +37,14 @@ impl OnDemand {
     /// Runs `request` in the sandbox; if its image is missing on this Docker host (the sandbox's
     /// first step inspects it), builds it from its stored build context and runs it then.
     /// `installation` labels the image ([`image::owner`]). `Err` is an infrastructure failure
-    /// for staff, never the solution's.
+    /// for staff, never the solution's. The [`Cleanup`] is the sandbox's.
     pub async fn run(
         &self,
         docker: &Docker,
         db: &DbPool,
         installation: &str,
         request: &CheckRequest,
-    ) -> Result<CheckOutcome, String> {
+    ) -> Result<(CheckOutcome, Cleanup), String> {
         match sandbox::run(docker, request).await {
             Err(SandboxError::ImageMissing { image }) => {
                 self.build(docker, db, installation, &image).await?;

@@ -12,6 +12,7 @@ pub mod events;
 pub mod files;
 mod gauges;
 pub mod instances;
+mod judge;
 pub mod limits;
 pub mod links;
 pub mod live;

@@ -9,15 +9,14 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::checker_image::OnDemand;
-use super::limits::{self, Maximums};
-use super::queue::{self, Failed, Finished, Job};
-use super::{events, instances, orphans, recovery, resources};
+use super::queue::{self, Failed, Job};
+use super::{events, instances, judge, orphans, recovery};
 use crate::db::{DbPool, Timestamp};
 use crate::events::Bus;
 use crate::import::image::OWNER_LABEL;
 use crate::metrics::METRICS;
 use crate::runner::docker::DockerClient;
-use crate::runner::{sandbox, verdict};
+use crate::runner::sandbox;
 
 /// How long a running check's heartbeat may be silent before any instance queues it again
 /// (its worker died), unless configured (`check_stale_secs`).
@@ -245,27 +244,15 @@ impl Pool {
         events::check_changed(&self.db, &self.bus, job.check_id).await;
         events::queue_moved(&self.bus).await;
         let outcome = tokio::select! {
-            outcome = self.check(job) => Ended::Ran(outcome),
+            outcome = judge::judge(self, job) => Ended::Ran(outcome),
             () = self.until_cancelled(job) => Ended::Cancelled,
             () = self.until_grace_ends(job, shutdown) => Ended::Stopping,
         };
-        match outcome {
-            Ended::Ran(Ok(())) => {}
+        let cleanup = match outcome {
+            Ended::Ran(Ok(cleanup)) => Some(cleanup),
             Ended::Ran(Err(message)) => {
-                tracing::warn!(
-                    check = job.check_id,
-                    attempt = job.attempts,
-                    "check failed for infrastructure reasons: {message}"
-                );
-                match queue::fail(&self.db, job, &message).await {
-                    Ok(Failed::NotHeld) => {
-                        tracing::info!(check = job.check_id, "the check was taken over meanwhile");
-                    }
-                    Ok(_) => {}
-                    Err(error) => {
-                        tracing::error!(%error, "recording an infrastructure failure failed");
-                    }
-                }
+                self.failed(job, &message).await;
+                None
             }
             Ended::Cancelled => {
                 tracing::info!(
@@ -273,12 +260,38 @@ impl Pool {
                     "check cancelled or taken over while running"
                 );
                 self.remove_container(job).await;
+                None
             }
-            Ended::Stopping => self.hand_back(job).await,
-        }
+            Ended::Stopping => {
+                self.hand_back(job).await;
+                None
+            }
+        };
         events::check_changed(&self.db, &self.bus, job.check_id).await;
         // The student's next check may run now, and the estimate's durations changed.
         events::queue_moved(&self.bus).await;
+        // After the verdict is out: its page need not wait for Docker's removals.
+        if let Some(cleanup) = cleanup {
+            cleanup.finish().await;
+        }
+    }
+
+    /// Records an infrastructure failure: the check is retried later, or ends as one.
+    async fn failed(&self, job: &Job, message: &str) {
+        tracing::warn!(
+            check = job.check_id,
+            attempt = job.attempts,
+            "check failed for infrastructure reasons: {message}"
+        );
+        match queue::fail(&self.db, job, message).await {
+            Ok(Failed::NotHeld) => {
+                tracing::info!(check = job.check_id, "the check was taken over meanwhile");
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!(%error, "recording an infrastructure failure failed");
+            }
+        }
     }
 
     /// Shutting down: removes the check's container, then queues it again for any instance.
@@ -323,87 +336,11 @@ impl Pool {
             }
         }
     }
-
-    /// Runs the sandbox and stores the result; `Err` is an infrastructure failure for staff.
-    async fn check(&self, job: &Job) -> Result<(), String> {
-        let docker = match self.docker.negotiated().await {
-            Some(Ok(docker)) => docker,
-            Some(Err(error)) => return Err(error.to_string()),
-            None => return Err("this process runs no checks".into()),
-        };
-        let image = crate::import::runs::current_image(&self.db)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or("no checker image has been built yet: import the task repository")?;
-        let maximums = Maximums::load(&self.db).await;
-        let files = super::store::file_contents(&self.db, job.solution_id)
-            .await
-            .map_err(|e| e.to_string())?;
-        let input = std::fs::create_dir_all(&self.work_dir)
-            .and_then(|()| tempfile::tempdir_in(&self.work_dir))
-            .map_err(|e| format!("preparing the input folder: {e}"))?;
-        super::files::write_all(input.path(), &files)
-            .await
-            .map_err(|e| format!("writing the input: {e}"))?;
-        let request = sandbox::CheckRequest {
-            image: image.clone(),
-            task_name: job.task_system_name.clone(),
-            input_dir: input.path().to_owned(),
-            limits: limits::for_task(&job.task_limits, &job.task_staff_limits, &maximums),
-            labels: orphans::labels(&self.installation, &self.instance, job),
-        };
-        let outcome = self
-            .images
-            .run(&docker, &self.db, &self.installation, &request)
-            .await?;
-        let profile = resources::Profile::of(
-            &outcome.usage,
-            &request.limits,
-            outcome.duration,
-            outcome.oom_killed,
-        );
-        if let Err(error) = resources::record(&self.db, job, &profile).await {
-            // The result matters more than its profile: the page says "not measured".
-            tracing::warn!(check = job.check_id, %error, "storing a check's resource use failed");
-        }
-        let (suites, notes) = verdict::reports(&outcome.files);
-        let judged = verdict::verdict(&outcome, &suites);
-        METRICS.check(judged.as_str(), outcome.duration);
-        let (tests_total, tests_passed) = crate::runner::junit::test_counts(&suites);
-        let files: Vec<_> = outcome
-            .files
-            .iter()
-            .map(|f| (f.name.clone(), f.bytes.clone(), f.truncated))
-            .collect();
-        let result = Finished {
-            verdict: judged,
-            exit_code: outcome.exit_code,
-            duration_ms: i64::try_from(outcome.duration.as_millis()).unwrap_or(i64::MAX),
-            stdout: &outcome.stdout,
-            stderr: &outcome.stderr,
-            reports_json: &serde_json::to_string(&suites).unwrap_or_else(|_| "[]".into()),
-            notes_json: &serde_json::to_string(&notes).unwrap_or_else(|_| "[]".into()),
-            tests_total,
-            tests_passed,
-            image: &image,
-            files: &files,
-        };
-        if !queue::finish(&self.db, job, &result)
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            tracing::info!(
-                check = job.check_id,
-                "the check was taken over: its result is dropped"
-            );
-        }
-        Ok(())
-    }
 }
 
 /// How a run of a check ended.
 enum Ended {
-    Ran(Result<(), String>),
+    Ran(Result<Box<sandbox::Cleanup>, String>),
     Cancelled,
     Stopping,
 }

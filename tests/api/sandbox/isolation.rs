@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bollard::models::ContainerCreateBody;
 use inloop::runner::sandbox::{self, LABEL, Limits, SandboxError};
@@ -160,21 +160,36 @@ async fn a_cancelled_check_still_removes_its_containers_and_volume() {
         Duration::from_secs(3),
         sandbox::run(&sandbox.docker, &request),
     )
-    .await;
+    .await
+    .map(|ran| ran.map(|(outcome, _)| outcome));
     assert!(
         cancelled.is_err(),
         "the check ended by itself: {cancelled:?}"
     );
 
     // Removal goes on in the background after the cancellation.
-    let waited = Instant::now();
-    while !sandbox.containers_left().await.is_empty() || !sandbox.volumes_left().await.is_empty() {
-        assert!(
-            waited.elapsed() < Duration::from_secs(30),
-            "the containers or the storage volume were not removed"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    sandbox.until_nothing_left().await;
+}
+
+#[tokio::test]
+async fn the_outcome_comes_before_the_removals_and_a_dropped_cleanup_still_removes() {
+    let sandbox = Sandbox::new().await;
+    let input = no_input();
+    let request = sandbox.request(&shell_image().await, "echo done", &input);
+
+    let (outcome, cleanup) = sandbox::run(&sandbox.docker, &request).await.unwrap();
+    assert_eq!(outcome.stdout, "done\n");
+    // The stopped checker and the holder, with the input and storage volumes: the caller
+    // stores the verdict first.
+    assert_eq!(sandbox.containers_left().await.len(), 2);
+    assert_eq!(sandbox.volumes_left().await.len(), 2);
+    cleanup.finish().await;
+    assert!(sandbox.containers_left().await.is_empty());
+    assert!(sandbox.volumes_left().await.is_empty());
+
+    let (_, cleanup) = sandbox::run(&sandbox.docker, &request).await.unwrap();
+    drop(cleanup);
+    sandbox.until_nothing_left().await;
 }
 
 /// Through the labelled variant, so that checks of tests running meanwhile stay untouched.

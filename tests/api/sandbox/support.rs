@@ -44,9 +44,16 @@ impl Sandbox {
         }
     }
 
-    /// Runs the check, then asserts that none of this test's containers is left.
+    /// Runs the check and its clean-up, then asserts that none of this test's containers is
+    /// left.
     pub async fn try_run(&self, request: &CheckRequest) -> Result<CheckOutcome, SandboxError> {
-        let outcome = sandbox::run(&self.docker, request).await;
+        let outcome = match sandbox::run(&self.docker, request).await {
+            Ok((outcome, cleanup)) => {
+                cleanup.finish().await;
+                Ok(outcome)
+            }
+            Err(error) => Err(error),
+        };
         let left = self.containers_left().await;
         assert!(left.is_empty(), "containers left behind: {left:?}");
         let left = self.volumes_left().await;
@@ -65,6 +72,19 @@ impl Sandbox {
         let mut request = self.request(&shell_image().await, script, input);
         request.limits = limits;
         self.run(&request).await
+    }
+
+    /// Waits until none of this test's containers and volumes is left (removals in the
+    /// background); fails after 30 s.
+    pub async fn until_nothing_left(&self) {
+        let waited = std::time::Instant::now();
+        while !self.containers_left().await.is_empty() || !self.volumes_left().await.is_empty() {
+            assert!(
+                waited.elapsed() < std::time::Duration::from_secs(30),
+                "the containers or the volumes were not removed"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 
     pub async fn volumes_left(&self) -> Vec<String> {

@@ -72,7 +72,7 @@ async fn a_solution_is_checked_and_its_result_shown() {
     )
     .await;
     assert!(html.contains("3 of 3 tests passed"));
-    assert_eq!(support::check_containers(&app), 0, "no container is left");
+    support::until_no_check_container(&app).await;
 }
 
 #[tokio::test]
@@ -203,14 +203,7 @@ async fn staff_cancel_a_running_check() {
         CHECK_TIMEOUT,
     )
     .await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while support::check_containers(&app) > 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the cancelled check's container was not removed"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    support::until_no_check_container(&app).await;
 }
 
 #[tokio::test]

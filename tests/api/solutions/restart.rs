@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use inloop::db::DbPool;
 
+use super::lifecycle::wait_until_async;
 use super::support;
 
 /// A server process, killed when dropped.
@@ -142,7 +143,11 @@ async fn a_check_interrupted_by_kill_9_runs_again_after_restart() {
         solutions, 1,
         "the solution keeps its number, nothing is duplicated"
     );
-    assert_eq!(containers_of(&instance), 0, "no container is left");
+    // Removed right after the verdict is out.
+    wait_until_async("no container is left", Duration::from_secs(20), || async {
+        containers_of(&instance) == 0
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -256,6 +256,16 @@ pub fn check_containers(app: &TestApp) -> usize {
     String::from_utf8_lossy(&out.stdout).lines().count()
 }
 
+/// Waits until none of the instance's check containers is left: the worker removes them right
+/// after the verdict is out, a cancelled check's at once. Fails after 20 s.
+pub async fn until_no_check_container(app: &TestApp) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while check_containers(app) > 0 {
+        assert!(Instant::now() < deadline, "check containers were left");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// A JUnit report the shell solution writes for `passed` of `total` tests.
 pub fn report_script(passed: u32, total: u32) -> String {
     let mut cases = String::new();
