@@ -104,9 +104,11 @@ bench-admin-lists: assets
     target/release/examples/admin_list_bench
 
 # The pages students open most (result page, category, overview) under wrk with 64 connections,
-# `seconds` each, on SQLite and on PostgreSQL + Redis: requests per second, p50/p99, CPU per
-# request, idle memory, start to first answer; then the platform's overhead on a check over a bare
-# `docker run` (`rounds` rounds) → docs/benchmarks.md.
+# `seconds` each, on SQLite and on PostgreSQL + Redis, and with INLOOP_ORIGINAL_SRC set to a
+# checkout of the original INLOOP, the original beside them (its pinned packages installed into
+# target/original/venv): requests per second, p50/p99, CPU per request, idle memory, start to first
+# answer; then the platform's overhead on a check over a bare `docker run` (`rounds` rounds)
+# → docs/benchmarks.md.
 bench-pages seconds="10" rounds="20": assets
     bash .ci/services bench postgres redis docker
     bash container/checker-images/build busybox

@@ -214,11 +214,14 @@ fn stat_fields(pid: u32) -> Vec<u64> {
         .collect()
 }
 
-/// User plus system CPU time of process `pid` so far, in clock ticks (0 when it is gone).
+/// User plus system CPU time of process `pid` so far, with that of its children it has waited
+/// for (a server's ended workers, a database's ended backends), in clock ticks (0 when it is
+/// gone).
 pub fn cpu_ticks(pid: u32) -> u64 {
-    // utime and stime are fields 14 and 15 of /proc/PID/stat, 12 and 13 after the name.
+    // utime, stime, cutime and cstime are fields 14 to 17 of /proc/PID/stat, 12 to 15 after the
+    // name.
     let fields = stat_fields(pid);
-    fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0)
+    fields.get(11..15).map_or(0, |times| times.iter().sum())
 }
 
 /// The parent of process `pid`, if it still runs.

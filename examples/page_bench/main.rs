@@ -24,6 +24,7 @@ mod bench;
 #[path = "../common/burst.rs"]
 mod burst;
 mod load;
+mod original;
 mod overhead;
 mod report;
 mod seed;
@@ -92,6 +93,9 @@ async fn main() {
     );
     drop(cluster);
     database(&admin, &name, false).await;
+    if let Some(src) = original::checkout() {
+        runs.push(original::measure(&src, &admin, seconds).await);
+    }
 
     eprintln!("measuring the overhead over a bare docker run ({rounds} rounds)");
     let overhead = overhead::measure(rounds).await;
@@ -166,8 +170,14 @@ async fn measure(
     for (name, path, _) in self::pages() {
         eprintln!("{backend}: {name} ({path})");
         let url = format!("{}{path}", server.base);
-        let measured =
-            load::measure(&url, &cookie, seconds, server.pid(), cluster.as_deref_mut()).await;
+        let measured = load::measure(
+            &url,
+            &cookie,
+            seconds,
+            &|| vec![server.pid()],
+            cluster.as_deref_mut(),
+        )
+        .await;
         if measured.wrk.errors > 0 {
             eprintln!("{backend}: {path}: {} errors", measured.wrk.errors);
         }

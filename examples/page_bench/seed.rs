@@ -38,9 +38,9 @@ pub fn result_page() -> String {
     format!("/solutions/detail/{}/{number}/", task_slug(0))
 }
 
-/// The report of every check: what the checker's JUnit 5 run writes, parsed as the worker does.
-fn report() -> (String, i64, i64) {
-    let xml = format!(
+/// The report of every check: what the checker's JUnit 5 run writes.
+fn report_xml() -> String {
+    format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <testsuite name="AccountTest" tests="4" skipped="0" failures="1" errors="0" time="0.087">
   <testcase name="startsEmpty" classname="AccountTest" time="0.012"/>
@@ -65,12 +65,52 @@ fn report() -> (String, i64, i64) {
 ]]></system-out>
 </testsuite>
 "#
-    );
-    let suites = inloop::runner::junit::parse(xml.as_bytes(), 1 << 20).expect("the report");
+    )
+}
+
+/// [`report_xml`] parsed as the worker does, with its test counts.
+fn report() -> (String, i64, i64) {
+    let suites =
+        inloop::runner::junit::parse(report_xml().as_bytes(), 1 << 20).expect("the report");
     let (total, passed) = inloop::runner::junit::test_counts(&suites);
     assert_eq!((total, passed), (4, 3), "4 tests, one failing");
     let json = serde_json::to_string(&suites).expect("report JSON");
     (json, total, passed)
+}
+
+/// The course as the original INLOOP's seeder (`original/seed.py`) reads it.
+pub fn course_json() -> serde_json::Value {
+    let tasks: Vec<_> = (0..CATEGORIES.len() * TASKS_PER_CATEGORY)
+        .map(|n| {
+            let (category, within) = (n / TASKS_PER_CATEGORY, n % TASKS_PER_CATEGORY);
+            let name = CATEGORIES[category].0;
+            serde_json::json!({
+                "title": format!("{name} {}", within + 1),
+                "slug": task_slug(n),
+                "category": category,
+                "description": task_text(name, within),
+                "deadline": within % 2 == 0,
+            })
+        })
+        .collect();
+    let solutions: Vec<_> = (0..SOLUTIONS)
+        .map(|i| {
+            let (author, task) = author_and_task(i);
+            serde_json::json!({"author": author, "task": task, "minutes_ago": SOLUTIONS - i})
+        })
+        .collect();
+    serde_json::json!({
+        "password": crate::bench::PASSWORD,
+        "students": (0..STUDENTS).map(|n| format!("s{n}")).collect::<Vec<_>>(),
+        "categories": CATEGORIES.map(|(name, slug)| serde_json::json!({
+            "name": name, "slug": slug, "description": format!("Tasks on {name}."),
+        })),
+        "tasks": tasks,
+        "solutions": solutions,
+        "report": report_xml(),
+        "stdout": STDOUT,
+        "file": {"name": FILE.0, "content": FILE.1},
+    })
 }
 
 /// Stores the course in `db` (migrated, without users): its students first ([`STUDENTS`] of
@@ -86,6 +126,11 @@ pub async fn course(db: &DbPool) {
         .await
         .map(drop))
     .expect("ANALYZE");
+}
+
+/// The text of task `within` (from 0) of category `name`.
+fn task_text(name: &str, within: usize) -> String {
+    format!("<h2>{name} {}</h2><p>Write the class.</p>", within + 1)
 }
 
 /// The categories and their tasks; the tasks' ids in the order of [`task_slug`].
@@ -120,10 +165,7 @@ async fn tasks(db: &DbPool, now: i64) -> Vec<i64> {
                 .bind(category)
                 .bind(now - 30 * 86_400_000)
                 .bind(deadline)
-                .bind(format!(
-                    "<h2>{name} {}</h2><p>Write the class.</p>",
-                    within + 1
-                ))
+                .bind(task_text(name, within))
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await
@@ -145,14 +187,19 @@ const CHECK: &str = "INSERT INTO checks (solution_id, author_id, status, attempt
      VALUES ($1, $2, 'done', 1, $3, $3, $3 + 800, $3 + 5000, 'bench', 'inloop-checker:bench',
              'failed', 1, 4200, $4, $5, $6, 188743680, 23, 536870912, 128, 60000)";
 const STDOUT: &str = "Buildfile: /checker/build.xml\n\ntest:\n    [junit] Tests run: 4, Failures: 1\n\nBUILD FAILED\n";
+/// The one file of every solution.
+const FILE: (&str, &str) = (
+    "Account.java",
+    "public class Account {\n    private long balance;\n\n    \
+     public void deposit(long amount) { balance += amount; }\n\n    \
+     public void withdraw(long amount) { balance -= amount; }\n\n    \
+     public long balance() { return balance; }\n}\n",
+);
 
 /// [`SOLUTIONS`] solutions a minute apart up to a minute ago, each with a file and a check.
 async fn solutions(db: &DbPool, tasks: &[i64], now: i64) {
     let (reports, total, passed) = report();
-    let file = b"public class Account {\n    private long balance;\n\n    \
-                 public void deposit(long amount) { balance += amount; }\n\n    \
-                 public void withdraw(long amount) { balance -= amount; }\n\n    \
-                 public long balance() { return balance; }\n}\n";
+    let file = FILE.1.as_bytes();
     let size = i64::try_from(file.len()).expect("size");
     inloop::on_pool!(db, |pool| {
         let mut tx = pool.begin().await.expect("transaction");
@@ -185,11 +232,12 @@ async fn solutions(db: &DbPool, tasks: &[i64], now: i64) {
             .expect("solution");
             sqlx::query(
                 "INSERT INTO solution_files (solution_id, name, size, content)
-                 VALUES ($1, 'Account.java', $2, $3)",
+                 VALUES ($1, $2, $3, $4)",
             )
             .bind(solution)
+            .bind(FILE.0)
             .bind(size)
-            .bind(&file[..])
+            .bind(file)
             .execute(&mut *tx)
             .await
             .expect("file");

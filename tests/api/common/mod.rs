@@ -263,6 +263,41 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.clone().notify();
+        if self.config.workers > 0 {
+            let port = self.url.rsplit(':').next().unwrap_or_default();
+            remove_check_leftovers(&self.config.instance_name(port));
+        }
+    }
+}
+
+/// Removes the check containers and volumes of `instance`: a worker removes them right after
+/// the verdict is out, and the test's runtime may end before it did.
+fn remove_check_leftovers(instance: &str) {
+    let label = format!("label=inloop.instance={instance}");
+    let listed = |args: &[&str]| {
+        std::process::Command::new("docker")
+            .args(args)
+            .args(["--filter", &label])
+            .output()
+            .map(|out| {
+                String::from_utf8_lossy(&out.stdout)
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    for (list, remove) in [
+        (&["ps", "-aq"][..], &["rm", "-f"][..]),
+        (&["volume", "ls", "-q"][..], &["volume", "rm", "-f"][..]),
+    ] {
+        let found = listed(list);
+        if !found.is_empty() {
+            let _ = std::process::Command::new("docker")
+                .args(remove)
+                .args(&found)
+                .output();
+        }
     }
 }
 

@@ -155,10 +155,12 @@ async fn inloop_worker_runs_checks_for_a_web_only_instance() {
     let app = support::app(0, &[]).await;
     support::upload(&app, &[("solution.sh", b"echo from the worker; exit 0")]).await;
     let db = app.db().await;
+    let instance = format!("worker-test-{}", std::process::id());
     let worker = Command::new(env!("CARGO_BIN_EXE_inloop"))
         .args(["worker", "--count", "1"])
         .env("DATABASE_URL", app.config.database_url())
         .env("INLOOP_DATA_DIR", app.dir.path().join("worker"))
+        .env("INLOOP_INSTANCE", &instance)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -167,6 +169,10 @@ async fn inloop_worker_runs_checks_for_a_web_only_instance() {
     wait_for_state(&db, "done", Duration::from_mins(1)).await;
     let html = app.get_text("/solutions/detail/shell-task/1/").await;
     assert!(html.contains("badge-passed") && html.contains("from the worker"));
+    wait_until_async("no container is left", Duration::from_secs(20), || async {
+        containers_of(&instance) == 0
+    })
+    .await;
 }
 
 fn volumes_of(instance: &str) -> usize {
