@@ -52,25 +52,12 @@ impl Server {
         server
     }
 
-    /// [`Server::start`], and the time from spawning the process to its first 200 answer of `/`
-    /// (asked every 5 ms).
+    /// [`Server::start`], and the time from spawning the process to its first 200 answer of `/`.
     pub async fn start_timed(dir: &Path, env: &[(&str, &str)]) -> (Self, Duration) {
-        let client = reqwest::Client::new();
         let started = Instant::now();
         let server = Self::spawn(dir, free_port(), env);
-        let home = format!("{}/", server.base);
-        loop {
-            if let Ok(answer) = client.get(&home).send().await
-                && answer.status() == reqwest::StatusCode::OK
-            {
-                return (server, started.elapsed());
-            }
-            assert!(
-                started.elapsed() < Duration::from_mins(1),
-                "the server did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let took = until_home_answers(&server.base, started).await;
+        (server, took)
     }
 
     fn spawn(dir: &Path, port: u16, env: &[(&str, &str)]) -> Self {
@@ -94,6 +81,44 @@ impl Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Waits until `base`'s `/` answers 200 (asked every 5 ms, for a minute at most); the time since
+/// `started`.
+pub async fn until_home_answers(base: &str, started: Instant) -> Duration {
+    let client = reqwest::Client::new();
+    let home = format!("{base}/");
+    loop {
+        if let Ok(answer) = client.get(&home).send().await
+            && answer.status() == reqwest::StatusCode::OK
+        {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_mins(1),
+            "{base} did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// A client that keeps cookies and follows no redirects, and its cookie jar.
+pub fn cookie_client() -> (reqwest::Client, std::sync::Arc<reqwest::cookie::Jar>) {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    (client, jar)
+}
+
+/// The `Cookie` header value `jar` sends to `base`.
+pub fn cookie_header(jar: &reqwest::cookie::Jar, base: &str) -> String {
+    let url = base.parse().expect("base URL");
+    reqwest::cookie::CookieStore::cookies(jar, &url)
+        .and_then(|value| value.to_str().ok().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// `target/release/inloop` set up for a bench in `dir` (no subcommand yet).
@@ -147,12 +172,7 @@ pub async fn login(base: &str, n: usize) -> (reqwest::Client, String) {
 /// [`login`], and the session's `Cookie` header value, for a client of another kind (a load
 /// generator).
 pub async fn login_with_cookies(base: &str, n: usize) -> (reqwest::Client, String, String) {
-    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let client = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let (client, jar) = cookie_client();
     let html = client
         .get(format!("{base}/privacy/"))
         .send()
@@ -186,10 +206,7 @@ pub async fn login_with_cookies(base: &str, n: usize) -> (reqwest::Client, Strin
         reqwest::StatusCode::SEE_OTHER,
         "login of {username}"
     );
-    let url = base.parse().expect("base URL");
-    let cookies = reqwest::cookie::CookieStore::cookies(&*jar, &url)
-        .and_then(|value| value.to_str().ok().map(str::to_owned))
-        .unwrap_or_default();
+    let cookies = cookie_header(&jar, base);
     (client, token, cookies)
 }
 

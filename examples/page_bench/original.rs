@@ -82,7 +82,7 @@ pub async fn measure(src: &Path, admin: &str, seconds: u64) -> Run {
 
 impl Original {
     /// Installs the packages, migrates and seeds `database`, then starts gunicorn and times it
-    /// from the spawn to the first 200 answer of `/` (asked every 5 ms).
+    /// from the spawn to the first 200 answer of `/`.
     async fn start(src: &Path, database: &str) -> (Self, Duration) {
         let python = venv();
         let media = tempfile::tempdir().expect("media folder");
@@ -125,29 +125,13 @@ impl Original {
             base,
             media,
         };
-        let client = reqwest::Client::new();
-        loop {
-            if let Ok(answer) = client.get(format!("{}/", original.base)).send().await
-                && answer.status() == reqwest::StatusCode::OK
-            {
-                return (original, started.elapsed());
-            }
-            assert!(
-                started.elapsed() < Duration::from_mins(1),
-                "the original did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let took = bench::until_home_answers(&original.base, started).await;
+        (original, took)
     }
 
     /// Logs `s0` in through the original's login form; the `Cookie` header that `wrk` sends.
     async fn login(&self) -> String {
-        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        let client = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
+        let (client, jar) = bench::cookie_client();
         let login = format!("{}/login/", self.base);
         let form = client.get(&login).send().await.expect("login form");
         let html = form.text().await.expect("login form");
@@ -169,10 +153,7 @@ impl Original {
             .await
             .expect("login");
         assert_eq!(answer.status(), reqwest::StatusCode::FOUND, "login of s0");
-        let url = self.base.parse().expect("base URL");
-        reqwest::cookie::CookieStore::cookies(&*jar, &url)
-            .and_then(|value| value.to_str().ok().map(str::to_owned))
-            .expect("the session cookie")
+        bench::cookie_header(&jar, &self.base)
     }
 
     /// Gunicorn's master and its workers.
