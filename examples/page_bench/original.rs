@@ -44,8 +44,7 @@ struct Original {
 
 /// Installs, seeds and serves the original from `src`, then measures every page.
 pub async fn measure(src: &Path, admin: &str, seconds: u64) -> Run {
-    let backend = BACKEND;
-    eprintln!("{backend}: installing and seeding");
+    eprintln!("{BACKEND}: installing and seeding");
     let name = format!("inloop_pagebench_original_{}", std::process::id());
     let database = crate::database(admin, &name, true).await;
     let (original, start_to_first_answer) = Original::start(src, &database).await;
@@ -61,7 +60,7 @@ pub async fn measure(src: &Path, admin: &str, seconds: u64) -> Run {
     };
     let mut pages = Vec::new();
     for (page, path, _) in crate::pages() {
-        eprintln!("{backend}: {page} ({path})");
+        eprintln!("{BACKEND}: {page} ({path})");
         let url = format!("{}{path}", original.base);
         // Its workers are replaced after some hundred requests; an ended one's time counts in
         // the master's children's.
@@ -73,7 +72,7 @@ pub async fn measure(src: &Path, admin: &str, seconds: u64) -> Run {
     original.stop();
     crate::database(admin, &name, false).await;
     Run {
-        backend,
+        backend: BACKEND,
         start_to_first_answer,
         memory,
         pages,
